@@ -1,0 +1,23 @@
+"""lca: life-cycle carbon of AI compute hardware.
+
+Python API::
+
+    import lca
+    a = lca.assess("clemm2024-cpu")            # a shipped BOM, a path, or a Bom
+    a.total_per_year                             # pint Quantity, kgCO2e/year
+    lca.assess("clemm2024-cpu", lifetime=3, grid=0.05).to_dict()
+"""
+
+from .assessment import Assessment, assess, parameters
+from .bom import Bom, json_schema, load_bom
+from .errors import (BomError, DataError, LcaError, ParameterError, UnitError, UnknownBomError,
+                     UnknownDeviceError, UnknownMethodError, UnknownRegionError)
+from .units import ureg
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Assessment", "assess", "parameters", "Bom", "load_bom", "json_schema", "ureg",
+    "LcaError", "BomError", "UnitError", "UnknownBomError", "UnknownRegionError",
+    "UnknownMethodError", "UnknownDeviceError", "ParameterError", "DataError",
+]

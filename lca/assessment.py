@@ -1,0 +1,258 @@
+"""``lca.assess``: one scenario, as a one-row evaluation of the vectorized model."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from . import data
+from .bom import Bom, load_bom
+from .errors import ParameterError
+from .functional import KINDS
+from .model import Compiled, compile_bom, evaluate, resolve
+from .units import ureg
+
+#: Named overrides and the canonical unit a bare number is taken in.
+OVERRIDE_UNITS = {"lifetime": "year", "grid": "kgCO2e/kWh", "pue": None,
+                  "utilization": None, "idle_power": "W", "max_power": "W"}
+
+
+def _to_canonical(name: str, value: Any) -> Any:
+    unit = OVERRIDE_UNITS.get(name)
+    if isinstance(value, str):
+        try:
+            q = ureg.Quantity(value)
+        except Exception:
+            raise ParameterError(f"{name}: cannot read {value!r} as a quantity") from None
+        value = q
+    if hasattr(value, "to") and hasattr(value, "magnitude"):
+        if unit is None:
+            return float(value.to("dimensionless").magnitude)
+        try:
+            return float(value.to(unit).magnitude)
+        except Exception:
+            raise ParameterError(f"{name}: expected a quantity in {unit}, got {value}") from None
+    return value
+
+
+def prepare(bom: "Bom | str | Path", overrides: Mapping[str, Any]) -> tuple[Compiled, dict[str, Any], dict[str, Any]]:
+    """Load and compile ``bom`` and apply ``overrides`` (method, region, lifetime, grid, pue
+    and any parameter name). Returns the compiled model, the parameters and metadata."""
+    bom = load_bom(bom)
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    method = overrides.pop("method", None)
+    region = overrides.pop("region", None)
+    compiled = compile_bom(bom, method)
+    meta: dict[str, Any] = {"grid_source": compiled.grid_source, "region": compiled.grid_region}
+    if region is not None:
+        if "grid" in overrides:
+            raise ParameterError("give grid or region, not both")
+        g = data.grid_intensity(str(region))
+        overrides["grid"] = g.value
+        meta["grid_source"] = f"{g.name} ({g.year}): {g.source}" if g.year else f"{g.name}: {g.source}"
+        meta["region"] = g.key
+    elif "grid" in overrides:
+        meta["grid_source"] = "given as an override"
+        meta["region"] = None
+    converted = {k: _to_canonical(k, v) for k, v in overrides.items()}
+    params = resolve(compiled, converted)
+    return compiled, params, meta
+
+
+@dataclass
+class Assessment:
+    """The footprint of one server under one scenario. Values are pint Quantities."""
+
+    compiled: Compiled
+    params: dict[str, Any]
+    row: dict[str, float]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    # --- identity ---------------------------------------------------------------------
+    @property
+    def bom(self) -> Bom:
+        return self.compiled.bom
+
+    @property
+    def name(self) -> str:
+        return self.bom.name
+
+    @property
+    def method(self) -> str:
+        return self.compiled.method
+
+    # --- results as quantities ------------------------------------------------------------
+    def _q(self, key: str, unit: str):
+        return ureg.Quantity(self.row[key], unit)
+
+    @property
+    def lifetime(self):
+        return ureg.Quantity(float(self.params["lifetime"]), "year")
+
+    @property
+    def grid(self):
+        return ureg.Quantity(float(self.params["grid"]), "kgCO2e/kWh")
+
+    @property
+    def pue(self) -> float:
+        return float(self.params["pue"])
+
+    @property
+    def embodied(self):
+        return self._q("embodied_kgco2e", "kgCO2e")
+
+    @property
+    def embodied_by_component(self) -> dict[str, Any]:
+        """Component name -> embodied carbon; NaN where the method cannot cover it."""
+        prefix = "embodied_by_component_kgco2e."
+        return {k[len(prefix):]: ureg.Quantity(v, "kgCO2e") for k, v in self.row.items()
+                if k.startswith(prefix)}
+
+    @property
+    def uncovered(self) -> dict[str, str]:
+        """Components the method could not cover, with the reason."""
+        return {n: t.reason for n, t in self.compiled.terms.items() if t.evaluate is None}
+
+    @property
+    def notes(self) -> list[str]:
+        out = [f"{n}: {t.note}" for n, t in self.compiled.terms.items() if t.note]
+        if "pue" not in self._given_usage():
+            out.append("PUE not given: 1.0 assumed (no facility overhead)")
+        return out
+
+    def _given_usage(self) -> set[str]:
+        return set(self.bom.usage.model_fields_set)
+
+    @property
+    def energy_per_year(self):
+        return self._q("energy_kwh_per_year", "kWh/year")
+
+    @property
+    def operational_per_year(self):
+        return self._q("operational_kgco2e_per_year", "kgCO2e/year")
+
+    @property
+    def embodied_per_year(self):
+        return self._q("embodied_kgco2e_per_year", "kgCO2e/year")
+
+    @property
+    def total_per_year(self):
+        return self._q("total_kgco2e_per_year", "kgCO2e/year")
+
+    @property
+    def lifetime_total(self):
+        return self._q("lifetime_kgco2e", "kgCO2e")
+
+    @property
+    def use_phase_share(self) -> float:
+        return self.row["use_phase_share"]
+
+    @property
+    def per_functional_unit(self) -> dict[str, Any] | None:
+        """Footprint per functional unit (gCO2e), or None when the BOM names none."""
+        kind = self.compiled.functional_unit
+        if kind is None:
+            return None
+        unit = KINDS[kind].unit
+        out: dict[str, Any] = {"unit": unit, "basis": kind}
+        rate_key = f"functional_unit.{kind}"
+        if rate_key in self.params:
+            out["rate"] = float(self.params[rate_key])
+        for part in ("total", "embodied", "operational"):
+            out[f"{part}_gco2e"] = ureg.Quantity(self.row[f"per_functional_unit.{part}_gco2e"],
+                                                 "gCO2e")
+        return out
+
+    # --- exports -----------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON of ``lca assess`` (keys documented in the README)."""
+        def num(v: float) -> float | None:
+            return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+        out: dict[str, Any] = {
+            "name": self.name,
+            "kind": self.bom.kind,
+            "method": self.method,
+            "lifetime_years": float(self.params["lifetime"]),
+            "embodied_kgco2e": num(self.row["embodied_kgco2e"]),
+            "embodied_by_component_kgco2e": {k: num(v.magnitude) for k, v in
+                                             self.embodied_by_component.items()},
+            "uncovered_components": self.uncovered,
+            "energy_kwh_per_year": num(self.row["energy_kwh_per_year"]),
+            "mean_power_w": num(self.row["mean_power_w"]),
+            "pue": self.pue,
+            "grid_kgco2e_per_kwh": float(self.params["grid"]),
+            "grid_source": self.meta.get("grid_source"),
+            "operational_kgco2e_per_year": num(self.row["operational_kgco2e_per_year"]),
+            "embodied_kgco2e_per_year": num(self.row["embodied_kgco2e_per_year"]),
+            "total_kgco2e_per_year": num(self.row["total_kgco2e_per_year"]),
+            "lifetime_kgco2e": num(self.row["lifetime_kgco2e"]),
+            "use_phase_share": num(self.row["use_phase_share"]),
+            "notes": self.notes,
+        }
+        fu = self.per_functional_unit
+        if fu is not None:
+            out["per_functional_unit"] = {k: (num(v.magnitude) if hasattr(v, "magnitude") else v)
+                                          for k, v in fu.items()}
+        return out
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy table: one row per result (quantity, component, value, unit)."""
+        rows = []
+        for key, value in self.row.items():
+            if key.startswith("embodied_by_component_kgco2e."):
+                rows.append(("embodied", key.split(".", 1)[1], value, "kgCO2e"))
+                continue
+            quantity, unit = _split_key(key)
+            rows.append((quantity, None, value, unit))
+        return pd.DataFrame(rows, columns=["quantity", "component", "value", "unit"])
+
+
+def _split_key(key: str) -> tuple[str, str]:
+    """'energy_kwh_per_year' -> ('energy per year', 'kWh/year')."""
+    units = {"embodied_kgco2e": ("embodied", "kgCO2e"),
+             "mean_power_w": ("mean power", "W"),
+             "energy_kwh_per_year": ("energy per year", "kWh/year"),
+             "operational_kgco2e_per_year": ("operational per year", "kgCO2e/year"),
+             "embodied_kgco2e_per_year": ("embodied per year", "kgCO2e/year"),
+             "total_kgco2e_per_year": ("total per year", "kgCO2e/year"),
+             "lifetime_kgco2e": ("lifetime total", "kgCO2e"),
+             "use_phase_share": ("use-phase share", "")}
+    if key in units:
+        return units[key]
+    if key.startswith("per_functional_unit."):
+        part = key.split(".", 1)[1].replace("_gco2e", "")
+        return (f"per functional unit, {part}", "gCO2e")
+    return (key, "")
+
+
+def assess(bom: "Bom | str | Path", **overrides: Any) -> Assessment:
+    """Assess one server.
+
+    Parameters
+    ----------
+    bom : Bom, path, or the name of a shipped BOM (``"clemm2024-cpu"``)
+    **overrides
+        ``lifetime`` [years, or "6 years"], ``grid`` [kgCO2e/kWh, or "50 gCO2e/kWh"],
+        ``region`` (country code or named value), ``pue`` [-], ``method`` (embodied
+        method), or any parameter by name (``components.dram.dies``, ``profile.0.share``,
+        ``factors.clemm2024.dram_die``; see ``lca.parameters``).
+    """
+    compiled, params, meta = prepare(bom, overrides)
+    cols = evaluate(compiled, params, n=1)
+    row = {k: float(np.asarray(v)[0]) for k, v in cols.items()}
+    return Assessment(compiled=compiled, params=params, row=row, meta=meta)
+
+
+def parameters(bom: "Bom | str | Path", method: str | None = None) -> dict[str, float]:
+    """The parameters of a BOM (names and base values in canonical units)."""
+    return dict(compile_bom(load_bom(bom), method).params)

@@ -1,0 +1,570 @@
+"""BOM files: the pydantic schema and the safe YAML loader.
+
+Quantities are written with their units in the file ("8.12 cm^2", "814 mm^2", "2 TB",
+"350 W", "5 years") and stored on the models as plain floats in the project's canonical
+units (``lca.units.CANONICAL``): cm^2, GB, W, kg, kgCO2e, years. A bare number where a
+unit is required is an error. See docs/BOM-FORMAT.md for the format.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import pint
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
+                      WithJsonSchema, field_validator, model_validator)
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from . import data
+from .errors import BomError, UnitError, UnknownBomError, UnknownDeviceError, UnknownRegionError
+from .units import ureg
+
+#: Share tolerance: profile time shares must sum to 1 within this.
+SHARE_SUM_TOLERANCE = 1e-6
+
+
+# --- quantity fields --------------------------------------------------------------------
+
+class _UnitProblem(ValueError):
+    """Raised inside validators; becomes a UnitError with the field path."""
+
+
+def _parse_quantity(value: Any, unit: str, what: str, example: str) -> float:
+    if isinstance(value, bool) or value is None:
+        raise _UnitProblem(f"expected {what} with a unit (e.g. \"{example}\"), got {value!r}")
+    if isinstance(value, (int, float)):
+        raise _UnitProblem(
+            f"expected {what} with a unit (e.g. \"{example}\"), got the bare number {value!r}")
+    if isinstance(value, pint.Quantity):
+        q = value
+    elif isinstance(value, str):
+        try:
+            q = ureg.Quantity(value.strip())
+        except Exception:
+            raise _UnitProblem(f"expected {what} (e.g. \"{example}\"), got {value!r}, which is "
+                               "not a quantity lca can read") from None
+    else:
+        raise _UnitProblem(f"expected {what} (e.g. \"{example}\"), got {value!r}")
+    if not isinstance(q, pint.Quantity) or q.dimensionless:
+        raise _UnitProblem(
+            f"expected {what} with a unit (e.g. \"{example}\"), got {value!r} without one")
+    try:
+        magnitude = float(q.to(unit).magnitude)
+    except pint.DimensionalityError:
+        raise _UnitProblem(f"expected {what} (e.g. \"{example}\"), got {value!r}, "
+                           f"which is not {what.split(' ', 1)[-1]}") from None
+    if not math.isfinite(magnitude):
+        raise _UnitProblem(f"expected a finite {what.split(' ', 1)[-1]}, got {value!r}")
+    return magnitude
+
+
+def _quantity(unit: str, what: str, example: str, *, positive: bool = True,
+              allow_zero: bool = False):
+    """An annotated float field parsed from a quantity string into ``unit``."""
+
+    def validate(value: Any) -> float:
+        magnitude = _parse_quantity(value, unit, what, example)
+        if positive and (magnitude < 0 or (magnitude == 0 and not allow_zero)):
+            bound = "zero or more" if allow_zero else "greater than zero"
+            raise ValueError(f"expected {what} {bound}, got {value!r}")
+        return magnitude
+
+    schema = {"type": "string", "description": f"{what} with a unit, e.g. \"{example}\" "
+              f"(stored in {unit})", "examples": [example]}
+    return Annotated[float, BeforeValidator(validate), WithJsonSchema(schema)]
+
+
+Area = _quantity("cm^2", "an area", "8.12 cm^2")
+Capacity = _quantity("GB", "a capacity", "2 TB")
+Density = _quantity("GB/cm^2", "a density", "1.24 GB/cm^2")
+Power = _quantity("W", "a power", "350 W")
+IdlePower = _quantity("W", "a power", "200 W", allow_zero=True)
+Mass = _quantity("kg", "a mass", "2.99 kg")
+Carbon = _quantity("kgCO2e", "a carbon mass", "150 kgCO2e", allow_zero=True)
+Lifetime = _quantity("year", "a duration", "5 years")
+GridIntensityQ = _quantity("kgCO2e/kWh", "a grid intensity", "0.4 kgCO2e/kWh", allow_zero=True)
+FlopRate = _quantity("FLOP/s", "a computation rate", "400 TFLOP/s")
+
+
+class Factor(BaseModel):
+    """An emission factor override; its unit says its basis."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    value: float
+    basis: Literal["area", "capacity", "mass", "unit"]
+    unit: str
+
+
+_FACTOR_BASES = (("area", "kgCO2e/cm^2"), ("capacity", "kgCO2e/GB"), ("mass", "kgCO2e/kg"),
+                 ("unit", "kgCO2e"))
+
+
+def _parse_factor(value: Any) -> Factor:
+    if isinstance(value, Factor):
+        return value
+    if isinstance(value, dict):
+        return Factor(**value)
+    example = "1.8 kgCO2e/cm^2"
+    for basis, unit in _FACTOR_BASES:
+        try:
+            magnitude = _parse_quantity(value, unit, "a factor", example)
+        except _UnitProblem:
+            continue
+        if magnitude < 0:
+            raise ValueError(f"expected a factor of zero or more, got {value!r}")
+        return Factor(value=magnitude, basis=basis, unit=unit)
+    raise _UnitProblem(
+        f"expected a factor per area, capacity, mass or unit (e.g. \"{example}\", "
+        f"\"0.4 kgCO2e/GB\", \"24.3 kgCO2e/kg\", \"150 kgCO2e\"), got {value!r}")
+
+
+FactorField = Annotated[Factor, BeforeValidator(_parse_factor), WithJsonSchema(
+    {"type": "string", "description": "emission factor override; its unit gives its basis: "
+     "kgCO2e/cm^2, kgCO2e/GB, kgCO2e/kg or kgCO2e per unit", "examples": ["1.8 kgCO2e/cm^2"]})]
+
+PositiveInt = Annotated[int, Field(ge=1, strict=True)]
+NonNegativeInt = Annotated[int, Field(ge=0, strict=True)]
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+# --- components ---------------------------------------------------------------------------
+
+class ComponentPower(_Model):
+    """Power of one unit of a component, for profiles built from parts."""
+
+    active: Power
+    idle: IdlePower = 0.0
+
+
+class _Component(_Model):
+    name: Annotated[str, Field(min_length=1)]
+    count: PositiveInt = 1
+    factor: FactorField | None = None
+    power: ComponentPower | None = None
+    source: str | None = None
+    note: str | None = None
+
+
+class Logic(_Component):
+    """Logic dies: processors, accelerators and other ICs."""
+
+    type: Literal["logic"]
+    role: Literal["processor", "accelerator", "other"] = "other"
+    area: Area | None = None
+    dies: PositiveInt | None = None
+    die_area: Area | None = None
+    node: str | None = None
+    packages: NonNegativeInt = 1
+    device: str | None = None
+
+    @model_validator(mode="after")
+    def _area_given(self) -> "Logic":
+        _require_area(self, allow_device=True)
+        return self
+
+    @property
+    def total_area(self) -> float:
+        """Die area of one unit [cm^2]."""
+        return _total_area(self)
+
+
+class Memory(_Component):
+    """Memory: DRAM, HBM, GDDR given as dies x die area and/or capacity."""
+
+    type: Literal["memory"]
+    technology: str
+    dies: PositiveInt | None = None
+    die_area: Area | None = None
+    capacity: Capacity | None = None
+    density: Density | None = None
+    packages: NonNegativeInt | None = None
+    modules: NonNegativeInt | None = None
+
+    @model_validator(mode="after")
+    def _size_given(self) -> "Memory":
+        if (self.dies is None) != (self.die_area is None):
+            raise ValueError("give both dies and die_area, or neither")
+        if self.die_area is None and self.capacity is None:
+            raise ValueError("expected dies and die_area, or capacity")
+        return self
+
+    @property
+    def total_area(self) -> float | None:
+        """Die area of one unit [cm^2], from dies or from capacity / density."""
+        if self.dies is not None and self.die_area is not None:
+            return self.dies * self.die_area
+        if self.capacity is not None and self.density is not None:
+            return self.capacity / self.density
+        return None
+
+
+class Storage(_Component):
+    """Storage: SSD or HDD by capacity (optionally NAND dies)."""
+
+    type: Literal["storage"]
+    technology: Literal["ssd", "hdd"]
+    capacity: Capacity
+    dies: PositiveInt | None = None
+    die_area: Area | None = None
+
+    @property
+    def total_area(self) -> float | None:
+        if self.dies is not None and self.die_area is not None:
+            return self.dies * self.die_area
+        return None
+
+
+class Pcb(_Component):
+    """A printed circuit board."""
+
+    type: Literal["pcb"]
+    area: Area
+    layers: PositiveInt
+
+    @property
+    def total_area(self) -> float:
+        return self.area
+
+
+class Item(_Component):
+    """Anything else, with a carbon figure or a mass and material."""
+
+    type: Literal["item"]
+    carbon: Carbon | None = None
+    mass: Mass | None = None
+    material: str | None = None
+    category: Literal["psu", "chassis", "heatsink", "fan", "cable", "assembly", "other"] = "other"
+
+    @model_validator(mode="after")
+    def _carbon_or_mass(self) -> "Item":
+        if self.carbon is None and self.mass is None and self.factor is None:
+            raise ValueError("expected carbon, or mass (with material), for an item")
+        return self
+
+
+def _require_area(c: Any, allow_device: bool) -> None:
+    if c.area is not None and (c.dies is not None or c.die_area is not None):
+        raise ValueError("give area, or dies and die_area, not both")
+    if (c.dies is None) != (c.die_area is None):
+        raise ValueError("give both dies and die_area, or neither")
+    if c.area is None and c.die_area is None:
+        if allow_device and getattr(c, "device", None):
+            _fill_from_device(c)
+        else:
+            raise ValueError("expected area, or dies and die_area")
+
+
+def _fill_from_device(c: Any) -> None:
+    """Take die area (and node) of a logic component from the device library."""
+    try:
+        spec = data.device_spec(c.device)
+    except UnknownDeviceError as exc:
+        raise ValueError(str(exc)) from None
+    total = 0.0
+    for die in spec.get("dies") or []:
+        fig = data.figure(die["area"], f"{c.device}.dies.area").to("cm^2")
+        total += fig.value * int(die.get("count", 1))
+    if total <= 0:
+        raise ValueError(f"device {c.device!r} has no die area in the library; give area")
+    c.area = total
+    if c.node is None and spec.get("node"):
+        c.node = str(spec["node"])
+
+
+def _total_area(c: Any) -> float:
+    if c.area is not None:
+        return c.area
+    return c.dies * c.die_area
+
+
+Component = Annotated[Union[Logic, Memory, Storage, Pcb, Item], Field(discriminator="type")]
+
+
+# --- usage, functional unit, method options ---------------------------------------------------
+
+class ProfileEntry(_Model):
+    """A share of the year spent at one power (or at the components' summed state)."""
+
+    share: Fraction
+    power: IdlePower | None = None
+    state: Literal["active", "idle"] | None = None
+    label: str | None = None
+
+    @model_validator(mode="after")
+    def _power_or_state(self) -> "ProfileEntry":
+        if (self.power is None) == (self.state is None):
+            raise ValueError("expected power (e.g. \"555 W\") or state (active | idle), one of them")
+        return self
+
+
+class Usage(_Model):
+    """Use phase: grid, PUE and the power profile over a year of 8,760 h."""
+
+    grid: GridIntensityQ | None = None
+    region: str | None = None
+    pue: Annotated[float, Field(ge=1.0, le=5.0)] = 1.0
+    profile: list[ProfileEntry] | None = None
+    utilization: Fraction | None = None
+    idle_power: IdlePower | None = None
+    max_power: Power | None = None
+
+    @field_validator("pue", mode="before")
+    @classmethod
+    def _pue_number(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            raise ValueError(f"expected PUE as a plain number of 1.0 or more, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Usage":
+        if self.grid is not None and self.region is not None:
+            raise ValueError("give grid or region, not both")
+        if self.grid is None and self.region is None:
+            raise ValueError("expected grid (e.g. \"0.4 kgCO2e/kWh\") or region (e.g. DE)")
+        if self.region is not None:
+            try:
+                data.grid_intensity(self.region)
+            except UnknownRegionError as exc:
+                raise ValueError(str(exc)) from None
+        curve = (self.utilization, self.idle_power, self.max_power)
+        if self.profile is not None and any(v is not None for v in curve):
+            raise ValueError("give profile, or utilization with idle_power and max_power, not both")
+        if self.profile is None:
+            if any(v is None for v in curve):
+                raise ValueError("expected profile, or utilization with idle_power and max_power")
+            if self.idle_power > self.max_power:
+                raise ValueError("idle_power must not exceed max_power")
+        else:
+            if not self.profile:
+                raise ValueError("profile must have at least one entry")
+            total = sum(e.share for e in self.profile)
+            if abs(total - 1.0) > SHARE_SUM_TOLERANCE:
+                raise ValueError(f"time shares must sum to 1, got {total:g}")
+        return self
+
+
+class FunctionalUnit(_Model):
+    """What one unit of service is; rates are yearly averages."""
+
+    requests_per_second: Annotated[float, Field(gt=0)] | None = None
+    tokens_per_second: Annotated[float, Field(gt=0)] | None = None
+    sustained_flops: FlopRate | None = None
+    per: Literal["hour"] | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> "FunctionalUnit":
+        given = [k for k, v in self if v is not None]
+        if len(given) != 1:
+            raise ValueError("expected exactly one of requests_per_second, tokens_per_second, "
+                             f"sustained_flops, per: hour; got {given or 'none'}")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k, v in self if v is not None)
+
+
+class EmbodiedOptions(_Model):
+    """Which embodied method, and its options."""
+
+    method: str = "clemm2024"
+    fab_grid: str | float | None = None
+    gas_abatement: Literal[95, 97, 99] | None = None
+    yield_: Annotated[float, Field(gt=0.0, le=1.0)] | None = Field(None, alias="yield")
+
+    @field_validator("method")
+    @classmethod
+    def _known_method(cls, value: str) -> str:
+        from .embodied import METHODS
+
+        if value not in METHODS:
+            raise ValueError(f"unknown method {value!r}: expected one of {', '.join(METHODS)}")
+        return value
+
+
+class Bom(_Model):
+    """A server or module: its components and how it is used."""
+
+    name: Annotated[str, Field(min_length=1)]
+    kind: Literal["cpu", "gpu", "tpu"]
+    description: str | None = None
+    lifetime: Lifetime
+    sources: dict[str, str] | None = None
+    embodied: EmbodiedOptions = Field(default_factory=EmbodiedOptions)
+    usage: Usage
+    functional_unit: FunctionalUnit | None = None
+    components: Annotated[list[Component], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> "Bom":
+        seen: set[str] = set()
+        for c in self.components:
+            if c.name in seen:
+                raise ValueError(f"component names must be unique; {c.name!r} appears twice")
+            seen.add(c.name)
+        if self.usage.profile and any(e.state for e in self.usage.profile):
+            if not any(c.power is not None for c in self.components):
+                raise ValueError("profile entries with state need components with power")
+        return self
+
+    def component(self, name: str):
+        for c in self.components:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+# --- loading -------------------------------------------------------------------------------
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of BOM files."""
+    schema = Bom.model_json_schema(by_alias=True)
+    schema["title"] = "lca BOM file"
+    return schema
+
+
+def _line_of(root: Any, loc: tuple) -> int | None:
+    """1-based YAML line of the deepest node of ``loc`` the round-trip tree knows."""
+    node, line = root, None
+    for key in loc:
+        try:
+            if isinstance(node, CommentedMap) and key in node:
+                line = node.lc.key(key)[0] + 1
+                node = node[key]
+            elif isinstance(node, CommentedSeq) and isinstance(key, int) and key < len(node):
+                line = node.lc.item(key)[0] + 1
+                node = node[key]
+            else:
+                continue  # a discriminator tag or a model-level loc: stay on this node
+        except (KeyError, IndexError, TypeError, AttributeError):
+            break
+    return line
+
+
+def _path_of(loc: tuple, raw: Any) -> str:
+    parts: list[str] = []
+    node = raw
+    for key in loc:
+        if isinstance(key, int):
+            parts.append(f"[{key}]")
+            node = node[key] if isinstance(node, list) and key < len(node) else None
+        elif isinstance(node, dict) and key in node:
+            parts.append(f".{key}" if parts else str(key))
+            node = node[key]
+        elif key in ("logic", "memory", "storage", "pcb", "item") or key.startswith("function-"):
+            continue  # pydantic's union tag, not a field of the file
+        else:
+            parts.append(f".{key}" if parts else str(key))
+            node = None
+    return "".join(parts)
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    return node
+
+
+def _error_from_validation(exc: ValidationError, raw: Any, tree: Any, file: str | None) -> BomError:
+    err = exc.errors(include_url=False)[0]
+    loc = tuple(err["loc"])
+    msg = err["msg"]
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if msg.startswith(prefix):
+            msg = msg[len(prefix):]
+    ctx_err = (err.get("ctx") or {}).get("error")
+    cls = UnitError if isinstance(ctx_err, _UnitProblem) else BomError
+    if err["type"] == "union_tag_invalid":
+        tag = (err.get("ctx") or {}).get("tag")
+        msg = (f"unknown component type {tag!r}: expected one of logic, memory, storage, "
+               "pcb, item")
+        loc = loc + ("type",)
+    elif err["type"] == "union_tag_not_found":
+        msg = "expected a type: logic, memory, storage, pcb or item"
+        loc = loc + ("type",)
+    elif err["type"] == "extra_forbidden":
+        msg = "unknown field (see `lca schema` for the fields of a BOM)"
+    elif err["type"] == "missing":
+        msg = "required field is missing"
+    more = len(exc.errors()) - 1
+    if more > 0:
+        msg += f" (and {more} more problem{'s' if more > 1 else ''})"
+    return cls(msg, file=file, path=_path_of(loc, raw) or None, line=_line_of(tree, loc))
+
+
+def bom_from_dict(raw: Any, *, file: str | None = None, tree: Any = None) -> Bom:
+    """Validate plain data as a Bom; errors name the field path (and line with ``tree``)."""
+    if not isinstance(raw, dict):
+        raise BomError(f"expected a mapping of BOM fields, got {type(raw).__name__}", file=file)
+    try:
+        return Bom.model_validate(raw)
+    except ValidationError as exc:
+        raise _error_from_validation(exc, raw, tree, file) from None
+    except BomError:
+        raise
+    except Exception as exc:  # lookups inside validators (regions, devices) raise LcaError
+        from .errors import LcaError
+
+        if isinstance(exc, LcaError):
+            raise BomError(str(exc), file=file) from None
+        raise
+
+
+def load_bom_file(path: str | Path) -> Bom:
+    """Read and validate a BOM file (safe YAML; round-trip loader only for line numbers)."""
+    path = Path(path)
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BomError("file not found", file=file) from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise BomError(f"cannot read the file: {exc.__class__.__name__}", file=file) from None
+    try:
+        tree = YAML(typ="rt", pure=True).load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark is not None else None
+        raise BomError(f"malformed YAML: {exc.problem or exc.context}", file=file,
+                       line=line) from None
+    except YAMLError as exc:
+        raise BomError(f"malformed YAML: {exc}", file=file) from None
+    if tree is None:
+        raise BomError("the file is empty: expected a BOM mapping", file=file)
+    return bom_from_dict(_plain(tree), file=file, tree=tree)
+
+
+def load_bom(source: "Bom | str | Path") -> Bom:
+    """A Bom from a Bom, a file path, or the name of a shipped BOM (``clemm2024-cpu``)."""
+    if isinstance(source, Bom):
+        return source
+    if isinstance(source, dict):
+        return bom_from_dict(source)
+    path = Path(source)
+    if path.is_file():
+        return load_bom_file(path)
+    shipped = data.server_path(str(source))
+    if shipped is not None:
+        return load_bom_file(shipped)
+    if path.suffix in (".yaml", ".yml") or len(path.parts) > 1:
+        raise BomError("file not found", file=str(source))
+    raise UnknownBomError(
+        f"{source}: not a file and not a shipped BOM (shipped: {', '.join(data.server_names())})")

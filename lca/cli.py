@@ -1,0 +1,246 @@
+"""The ``lca`` command line: a thin shell over the Python API.
+
+User errors (bad files, units, fields, unknown names) print one line naming the file, the
+field path (and YAML line where known) and what was expected, and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import sys
+from enum import Enum
+from typing import Any, Callable, Optional
+
+import pandas as pd
+import typer
+
+from . import data
+from .assessment import Assessment, assess
+from .bom import json_schema
+from .errors import LcaError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Life-cycle carbon of AI compute hardware: embodied and operational "
+                       "footprints of CPU, GPU and TPU servers from BOM files.")
+
+EXIT_USER_ERROR = 2
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def fail(message: str) -> None:
+    """Print one error line and exit 2."""
+    typer.echo(f"lca: error: {message}", err=True)
+    raise typer.Exit(EXIT_USER_ERROR)
+
+
+def user_errors(fn: Callable) -> Callable:
+    """Turn library errors into one line on stderr and exit code 2."""
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except LcaError as exc:
+            fail(str(exc))
+        except OSError as exc:  # e.g. an output folder that cannot be written
+            fail(f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}")
+    return wrapper
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if value != 0 and abs(value) < 10 ** -digits * 5:
+        return f"{value:.3g}"
+    return f"{value:,.{digits}f}"
+
+
+def overrides_from(lifetime: float | None, grid: float | None, region: str | None,
+                   pue: float | None, method: str | None) -> dict[str, Any]:
+    if grid is not None and region is not None:
+        raise LcaError("--grid and --region: give one of them, not both")
+    return {"lifetime": lifetime, "grid": grid, "region": region, "pue": pue, "method": method}
+
+
+def assessment_table(a: Assessment) -> str:
+    d = a.to_dict()
+    width = 44
+    lines = [f"{a.name}",
+             f"  kind {a.bom.kind}, method {a.method}, lifetime {_fmt(d['lifetime_years'], 1)} years "
+             f"of 8,760 h", ""]
+
+    def row(label: str, value: str, unit: str = "") -> None:
+        lines.append(f"{label:<{width}}{value:>12} {unit}".rstrip())
+
+    row("Embodied (manufacturing)", _fmt(d["embodied_kgco2e"]), "kgCO2e")
+    for name, value in d["embodied_by_component_kgco2e"].items():
+        row(f"  {name}", _fmt(value) if value is not None else "not covered",
+            "kgCO2e" if value is not None else "")
+    row("Energy", _fmt(d["energy_kwh_per_year"]), f"kWh/year (mean {_fmt(d['mean_power_w'])} W, "
+        f"PUE {d['pue']:g})")
+    row("Grid intensity", f"{d['grid_kgco2e_per_kwh']:.3f}", f"kgCO2e/kWh ({d['grid_source']})")
+    row("Operational", _fmt(d["operational_kgco2e_per_year"]), "kgCO2e/year")
+    row(f"Embodied over {_fmt(d['lifetime_years'], 1)} years", _fmt(d["embodied_kgco2e_per_year"]),
+        "kgCO2e/year")
+    row("Total per year", _fmt(d["total_kgco2e_per_year"]), "kgCO2e/year")
+    row("Lifetime total", _fmt(d["lifetime_kgco2e"]), "kgCO2e")
+    row("Use-phase share", _fmt(100 * d["use_phase_share"]), "%")
+    fu = d.get("per_functional_unit")
+    if fu:
+        row(f"Per {fu['unit']}", _fmt(fu["total_gco2e"], 4),
+            f"gCO2e (embodied {_fmt(fu['embodied_gco2e'], 4)}, operational "
+            f"{_fmt(fu['operational_gco2e'], 4)})")
+    for name, reason in d["uncovered_components"].items():
+        lines.append(f"Not covered by {a.method}: {name}: {reason}")
+    for note in d["notes"]:
+        lines.append(f"Note: {note}")
+    return "\n".join(lines)
+
+
+def flat_row(a: Assessment) -> dict[str, Any]:
+    """One flat record (CSV row / comparison column)."""
+    d = a.to_dict()
+    out: dict[str, Any] = {}
+    for key, value in d.items():
+        if isinstance(value, dict):
+            for k, v in value.items():
+                out[f"{key}.{k}"] = v
+        elif isinstance(value, list):
+            out[key] = "; ".join(value)
+        else:
+            out[key] = value
+    return out
+
+
+LIFETIME = typer.Option(None, "--lifetime", help="Lifetime [years of 8,760 h].", min=0.0)
+GRID = typer.Option(None, "--grid", help="Grid intensity [kgCO2e/kWh].", min=0.0)
+REGION = typer.Option(None, "--region", help="Grid by country code (DE, FR, US) or named value.")
+PUE = typer.Option(None, "--pue", help="Power usage effectiveness [-], 1.0 or more.")
+METHOD = typer.Option(None, "--method", help="Embodied method (see `lca list`).")
+FORMAT = typer.Option(Format.table, "--format", "-f", help="Output format.")
+
+
+@app.command("assess")
+@user_errors
+def assess_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
+               lifetime: Optional[float] = LIFETIME, grid: Optional[float] = GRID,
+               region: Optional[str] = REGION, pue: Optional[float] = PUE,
+               method: Optional[str] = METHOD, format: Format = FORMAT) -> None:
+    """Embodied, operational, per-year and per-functional-unit footprint of one BOM."""
+    a = assess(bom, **overrides_from(lifetime, grid, region, pue, method))
+    if format == Format.json:
+        typer.echo(a.to_json())
+    elif format == Format.csv:
+        typer.echo(pd.DataFrame([flat_row(a)]).to_csv(index=False), nl=False)
+    else:
+        typer.echo(assessment_table(a))
+
+
+@app.command("compare")
+@user_errors
+def compare_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped names."),
+                lifetime: Optional[float] = LIFETIME, grid: Optional[float] = GRID,
+                region: Optional[str] = REGION, pue: Optional[float] = PUE,
+                method: Optional[str] = METHOD, format: Format = FORMAT) -> None:
+    """Several BOMs side by side (e.g. the study's `clemm2024-cpu clemm2024-gpu`)."""
+    over = overrides_from(lifetime, grid, region, pue, method)
+    results = [assess(b, **over) for b in boms]
+    if format == Format.json:
+        typer.echo(json.dumps([a.to_dict() for a in results], indent=2))
+        return
+    frame = pd.DataFrame([flat_row(a) for a in results])
+    if format == Format.csv:
+        typer.echo(frame.to_csv(index=False), nl=False)
+        return
+    keys = [("embodied_kgco2e", "Embodied [kgCO2e]"),
+            ("energy_kwh_per_year", "Energy [kWh/year]"),
+            ("grid_kgco2e_per_kwh", "Grid [kgCO2e/kWh]"),
+            ("operational_kgco2e_per_year", "Operational [kgCO2e/year]"),
+            ("embodied_kgco2e_per_year", "Embodied per year [kgCO2e/year]"),
+            ("total_kgco2e_per_year", "Total per year [kgCO2e/year]"),
+            ("lifetime_kgco2e", "Lifetime total [kgCO2e]"),
+            ("use_phase_share", "Use-phase share [%]")]
+    names = [b for b in boms]
+    col = max(20, *(len(n) for n in names)) + 2
+    lines = [f"{'':<34}" + "".join(f"{n:>{col}}" for n in names)]
+    lines.append(f"{'method, lifetime':<34}" + "".join(
+        f"{a.method + ', ' + _fmt(a.lifetime.magnitude) + ' a':>{col}}" for a in results))
+    for key, label in keys:
+        vals = [a.to_dict()[key] for a in results]
+        if key == "use_phase_share":
+            vals = [100 * v for v in vals]
+        digits = 3 if key == "grid_kgco2e_per_kwh" else 1
+        lines.append(f"{label:<34}" + "".join(f"{_fmt(v, digits):>{col}}" for v in vals))
+    typer.echo("\n".join(lines))
+
+
+@app.command("list")
+@user_errors
+def list_cmd(what: Optional[str] = typer.Argument(
+        None, help="servers | regions | methods | devices (default: a summary of all)")) -> None:
+    """Shipped servers, grid regions, embodied methods and devices."""
+    from .embodied import DEFAULT_METHOD, METHODS
+
+    choices = ("servers", "regions", "methods", "devices")
+    if what is not None and what not in choices:
+        raise LcaError(f"list: expected one of {', '.join(choices)}, got {what!r}")
+    out: list[str] = []
+    if what in (None, "servers"):
+        out.append("Servers (data/servers/; use the name or a path):")
+        for name in data.server_names():
+            title = data.load_yaml(f"servers/{name}.yaml").get("name", "")
+            out.append(f"  {name:<24} {title}")
+    if what in (None, "methods"):
+        out.append("Embodied methods:")
+        for name in METHODS:
+            title = data.factor_table(name).get("title", "")
+            default = " (default)" if name == DEFAULT_METHOD else ""
+            out.append(f"  {name:<24} {title}{default}")
+    if what in (None, "devices"):
+        out.append("Accelerators (data/accelerators/):")
+        for key in data.accelerator_keys():
+            out.append(f"  {key:<24} {data.device_spec(key).get('name', '')}")
+        out.append("CPUs and switch chips (data/cpus/):")
+        for key in data.cpu_keys():
+            out.append(f"  {key:<24} {data.device_spec(key).get('name', '')}")
+    if what in (None, "regions"):
+        table = data.grid_table()
+        named = sorted(k for k in table if k.islower())
+        countries = sorted({g.key for k, g in table.items() if not k.islower()})
+        out.append("Named grid values (kgCO2e/kWh):")
+        for key in named:
+            out.append(f"  {key:<28} {table[key].value:.3f}  {table[key].source}")
+        if what == "regions":
+            out.append("Countries and aggregates (kgCO2e/kWh, year):")
+            for code in countries:
+                g = table[code]
+                out.append(f"  {code:<8} {g.value:.3f}  {g.year or '':<6} {g.name}")
+        else:
+            out.append(f"Countries and aggregates: {len(countries)} codes "
+                       "(`lca list regions` shows them)")
+    typer.echo("\n".join(out))
+
+
+@app.command("schema")
+@user_errors
+def schema_cmd() -> None:
+    """Print the JSON Schema of BOM files."""
+    typer.echo(json.dumps(json_schema(), indent=2))
+
+
+def main() -> None:  # console-script entry point
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("lca: interrupted", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""Typed errors. Library code raises these and never exits; the CLI turns them into one
+line (file, field path, YAML line where known, what was expected) and exit code 2."""
+
+from __future__ import annotations
+
+
+class LcaError(Exception):
+    """Base of every error `lca` raises on purpose."""
+
+
+class BomError(LcaError):
+    """A BOM file (or BOM data) is missing, malformed or invalid.
+
+    Attributes name the file, the field path (``components[0].area``) and the YAML line
+    (1-based) where the parser knows it, and what was expected.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, path: str | None = None,
+                 line: int | None = None):
+        self.file = file
+        self.path = path
+        self.line = line
+        self.message = message
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = self.file or "<bom>"
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.path:
+            where += f": {self.path}"
+        return f"{where}: {self.message}"
+
+
+class UnitError(BomError):
+    """A quantity has no unit, or a unit of the wrong dimension."""
+
+
+class UnknownBomError(LcaError):
+    """Neither a file nor the name of a shipped BOM."""
+
+
+class UnknownRegionError(LcaError):
+    """A grid region code or named grid value that the shipped table does not have."""
+
+
+class UnknownMethodError(LcaError):
+    """An embodied method that does not exist."""
+
+
+class UnknownDeviceError(LcaError):
+    """An accelerator or CPU key that the shipped library does not have."""
+
+
+class ParameterError(LcaError):
+    """An override or scenario parameter that is unknown or out of range."""
+
+
+class DataError(LcaError):
+    """A shipped data file is malformed (a bug in lca's data, not in the user's input)."""
+
+
+class CoverageError(LcaError):
+    """A method cannot cover a component and the caller asked for strict coverage."""

@@ -1,0 +1,241 @@
+"""The one vectorized path: a BOM compiled to a parameter table, evaluated on arrays.
+
+``compile_bom`` turns a validated Bom into its *structure* (components, their kinds, the
+power mode, the functional unit: what cannot vary between scenarios without changing the
+model) and its *parameters*: a flat mapping of named floats in canonical units
+(``lifetime``, ``grid``, ``pue``, ``profile.0.share``, ``components.dram.dies``,
+``factors.clemm2024.processor_die`` ...). ``evaluate`` computes every result column from
+parameters given as scalars or equal-length numpy arrays, one element per scenario.
+``lca.assess`` is the one-row case; ``lca.sweep`` passes arrays. There is no loop over
+scenarios: the loops below run over components and profile states.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from . import allocation, data, functional, operational
+from .bom import Bom, Item, Logic, Memory, Pcb, Storage
+from .errors import ParameterError
+
+#: Numeric component fields that become parameters (canonical units, see lca.bom).
+COMPONENT_FIELDS = ("count", "area", "dies", "die_area", "capacity", "density", "packages",
+                    "modules", "layers", "carbon", "mass")
+
+#: Short names accepted for parameters (what users type) -> canonical parameter names.
+ALIASES = {
+    "usage.grid": "grid", "usage.pue": "pue", "usage.utilization": "utilization",
+    "usage.idle_power": "idle_power", "usage.max_power": "max_power",
+}
+
+
+@dataclass(frozen=True)
+class ComponentSpec:
+    """The structural (non-numeric) description of one component."""
+
+    name: str
+    type: str
+    role: str | None = None
+    technology: str | None = None
+    node: str | None = None
+    category: str | None = None
+    material: str | None = None
+    factor_basis: str | None = None   # basis of a user's factor override, if any
+    device: str | None = None
+    fields: tuple[str, ...] = ()      # which numeric fields the BOM gives
+
+    def has(self, name: str) -> bool:
+        return name in self.fields
+
+    def key(self, name: str) -> str:
+        return f"components.{self.name}.{name}"
+
+
+@dataclass(frozen=True)
+class ComponentTerm:
+    """How a method costs one component: a function of the parameters, or why not."""
+
+    evaluate: Callable[[Mapping[str, Any]], Any] | None
+    basis: str = ""               # e.g. "area x processor_die factor"
+    factor_keys: tuple[str, ...] = ()   # parameters the term reads that are method factors
+    reason: str | None = None     # why the method cannot cover the component
+    note: str | None = None       # e.g. a stand-in technology
+
+
+@dataclass
+class Compiled:
+    """A Bom's structure and base parameters, ready for ``evaluate``."""
+
+    bom: Bom
+    method: str
+    components: tuple[ComponentSpec, ...]
+    params: dict[str, float]
+    power_mode: str                     # "profile" | "curve"
+    n_states: int
+    functional_unit: str | None         # functional.KINDS key
+    grid_source: str
+    grid_region: str | None
+    options: dict[str, Any] = field(default_factory=dict)
+    terms: dict[str, ComponentTerm] = field(default_factory=dict)
+
+    def parameter_names(self) -> list[str]:
+        return list(self.params)
+
+
+def _component_spec(c: Any) -> ComponentSpec:
+    fields = tuple(f for f in COMPONENT_FIELDS if getattr(c, f, None) is not None)
+    if c.factor is not None:
+        fields += ("factor",)
+    return ComponentSpec(
+        name=c.name, type=c.type, role=getattr(c, "role", None),
+        technology=getattr(c, "technology", None), node=getattr(c, "node", None),
+        category=getattr(c, "category", None), material=getattr(c, "material", None),
+        factor_basis=None if c.factor is None else c.factor.basis,
+        device=getattr(c, "device", None), fields=fields)
+
+
+def compile_bom(bom: Bom, method: str | None = None) -> Compiled:
+    """Structure and base parameters of ``bom`` for an embodied ``method``."""
+    from .embodied import get_method
+
+    method = method or bom.embodied.method
+    impl = get_method(method)
+    params: dict[str, float] = {"lifetime": bom.lifetime, "pue": bom.usage.pue}
+    usage = bom.usage
+    if usage.region is not None:
+        g = data.grid_intensity(usage.region)
+        params["grid"] = g.value
+        grid_source = f"{g.name} ({g.year}): {g.source}" if g.year else f"{g.name}: {g.source}"
+        grid_region = g.key
+    else:
+        params["grid"] = usage.grid
+        grid_source = "given in the BOM"
+        grid_region = None
+
+    if usage.profile is not None:
+        power_mode, n_states = "profile", len(usage.profile)
+        for i, entry in enumerate(usage.profile):
+            params[f"profile.{i}.share"] = entry.share
+            if entry.power is not None:
+                params[f"profile.{i}.power"] = entry.power
+            else:  # sum of the components' powers in that state
+                params[f"profile.{i}.power"] = float(sum(
+                    c.count * getattr(c.power, entry.state) for c in bom.components
+                    if c.power is not None))
+    else:
+        power_mode, n_states = "curve", 0
+        params["utilization"] = usage.utilization
+        params["idle_power"] = usage.idle_power
+        params["max_power"] = usage.max_power
+
+    fu = bom.functional_unit.kind if bom.functional_unit is not None else None
+    if fu is not None and fu != "per":
+        params[f"functional_unit.{fu}"] = float(getattr(bom.functional_unit, fu))
+
+    specs = []
+    for c in bom.components:
+        spec = _component_spec(c)
+        specs.append(spec)
+        for f in spec.fields:
+            value = c.factor.value if f == "factor" else getattr(c, f)
+            params[spec.key(f)] = float(value)
+
+    compiled = Compiled(bom=bom, method=method, components=tuple(specs), params=params,
+                        power_mode=power_mode, n_states=n_states, functional_unit=fu,
+                        grid_source=grid_source, grid_region=grid_region)
+    compiled.options = impl.options(bom)
+    for key, fig in impl.factor_parameters(compiled.options).items():
+        params[key] = fig.value
+    compiled.terms = {spec.name: impl.term(spec, compiled.options) for spec in specs}
+    return compiled
+
+
+def resolve(compiled: Compiled, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Base parameters with ``overrides`` applied (names checked, aliases resolved)."""
+    params: dict[str, Any] = dict(compiled.params)
+    for name, value in overrides.items():
+        key = ALIASES.get(name, name)
+        if key not in params:
+            raise ParameterError(
+                f"unknown parameter {name!r} for {compiled.bom.name!r} with method "
+                f"{compiled.method}; known: {', '.join(params)}")
+        params[key] = value
+    return params
+
+
+def _check(params: Mapping[str, Any], compiled: Compiled) -> None:
+    """Vectorized range checks of the parameters every scenario needs."""
+    def bad(key: str, test) -> bool:
+        return bool(np.any(test(np.asarray(params[key], dtype=float))))
+
+    if bad("lifetime", lambda v: ~(v > 0)):
+        raise ParameterError("lifetime: expected a duration greater than zero")
+    if bad("pue", lambda v: ~(v >= 1.0)):
+        raise ParameterError("pue: expected a number of 1.0 or more")
+    if bad("grid", lambda v: ~(v >= 0)):
+        raise ParameterError("grid: expected a grid intensity of zero or more")
+    if compiled.power_mode == "profile":
+        total = sum(np.asarray(params[f"profile.{i}.share"], dtype=float)
+                    for i in range(compiled.n_states))
+        if np.any(np.abs(total - 1.0) > 1e-6):
+            raise ParameterError("profile: time shares must sum to 1 in every scenario")
+    elif bad("utilization", lambda v: ~((v >= 0) & (v <= 1))):
+        raise ParameterError("utilization: expected a fraction between 0 and 1")
+
+
+def evaluate(compiled: Compiled, params: Mapping[str, Any], n: int = 1) -> dict[str, np.ndarray]:
+    """Every result column for ``n`` scenarios.
+
+    ``params`` maps parameter names to scalars or arrays of length ``n``. Returns columns
+    named as the JSON keys of ``lca assess`` (``embodied_kgco2e``, ...), component columns as
+    ``embodied_by_component_kgco2e.<name>``; NaN where a method cannot cover a component.
+    """
+    _check(params, compiled)
+    out: dict[str, np.ndarray] = {}
+    embodied = np.zeros(n)
+    for spec in compiled.components:
+        term = compiled.terms[spec.name]
+        col = f"embodied_by_component_kgco2e.{spec.name}"
+        if term.evaluate is None:
+            out[col] = np.full(n, np.nan)
+            continue
+        value = np.broadcast_to(np.asarray(term.evaluate(params), dtype=float), (n,))
+        out[col] = value
+        embodied = embodied + value
+
+    if compiled.power_mode == "profile":
+        mean_power = operational.mean_power_from_profile(
+            [params[f"profile.{i}.share"] for i in range(compiled.n_states)],
+            [params[f"profile.{i}.power"] for i in range(compiled.n_states)])
+    else:
+        mean_power = operational.linear_power_curve(
+            params["utilization"], params["idle_power"], params["max_power"])
+    it_energy = operational.annual_energy(mean_power)
+    energy = operational.facility_energy(it_energy, params["pue"])
+    op_year = operational.emissions(energy, params["grid"])
+    emb_year = allocation.amortise(embodied, params["lifetime"])
+    total_year = emb_year + op_year
+
+    def col(x) -> np.ndarray:
+        return np.broadcast_to(np.asarray(x, dtype=float), (n,))
+
+    out["embodied_kgco2e"] = col(embodied)
+    out["mean_power_w"] = col(mean_power)
+    out["energy_kwh_per_year"] = col(energy)
+    out["operational_kgco2e_per_year"] = col(op_year)
+    out["embodied_kgco2e_per_year"] = col(emb_year)
+    out["total_kgco2e_per_year"] = col(total_year)
+    out["lifetime_kgco2e"] = col(total_year * params["lifetime"])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["use_phase_share"] = col(op_year / total_year)
+    if compiled.functional_unit is not None:
+        kind = compiled.functional_unit
+        rate = params.get(f"functional_unit.{kind}", 1.0)
+        units = functional.units_per_year(kind, rate)
+        out["per_functional_unit.total_gco2e"] = col(functional.per_unit(total_year, units))
+        out["per_functional_unit.embodied_gco2e"] = col(functional.per_unit(emb_year, units))
+        out["per_functional_unit.operational_gco2e"] = col(functional.per_unit(op_year, units))
+    return out

@@ -1,0 +1,83 @@
+"""The project's one pint registry.
+
+Conventions, declared once here and relied on everywhere:
+
+* A ``CO2e`` dimension of its own, so that kilograms of steel and kilograms of CO2e
+  can never be mixed up: ``gCO2e``, ``kgCO2e``, ``tCO2e`` (and ``MtCO2e``).
+* A year is 8,760 h (365 days), for lifetimes and annual energy alike. pint's default
+  Julian year (8,766 h) is replaced.
+* Computation is counted in ``FLOP`` (``flop``) and ``OP`` (integer operations), so
+  peak rates read ``TFLOP/s`` and ``TOP/s``.
+* Canonical units: the vectorized core works on plain floats in these units; pint is
+  used only at the edges (parsing input, returning results).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pint
+
+def _definitions(name: str = "default_en.txt") -> list[str]:
+    """pint's own default definitions with two changes of convention (see module doc):
+    information (bit, byte) gets a dimension of its own, so "2 TB" is not dimensionless
+    and cannot pass for a count or a ratio; a year is 8,760 h, not the Julian 8,766 h."""
+    folder = Path(pint.__file__).parent
+    lines: list[str] = []
+    for line in (folder / name).read_text(encoding="utf-8").splitlines():
+        stripped = line.strip()
+        if stripped.startswith("@import"):
+            lines.extend(_definitions(stripped.split(None, 1)[1]))
+            continue
+        if stripped == "bit = []":
+            line = "bit = [information]"
+        elif stripped.startswith("year = 365.25 * day"):
+            lines.append("julian_year = 365.25 * day")
+            line = "year = 8760 * hour = a = yr"
+        lines.append(line)
+    return lines
+
+
+ureg = pint.UnitRegistry(None, cache_folder=None)
+ureg.load_definitions(_definitions())
+ureg.define("gram_CO2e = [co2e] = gCO2e = g_CO2e")
+ureg.define("kilogram_CO2e = 1000 * gram_CO2e = kgCO2e = kg_CO2e")
+ureg.define("tonne_CO2e = 1e6 * gram_CO2e = tCO2e = t_CO2e")
+ureg.define("megatonne_CO2e = 1e12 * gram_CO2e = MtCO2e")
+ureg.define("operation = [computation] = OP = op")
+ureg.define("floating_point_operation = operation = FLOP = flop")
+
+Quantity = ureg.Quantity
+Q_ = ureg.Quantity
+
+HOURS_PER_YEAR: float = float(ureg("1 year").to("hour").magnitude)
+SECONDS_PER_YEAR: float = HOURS_PER_YEAR * 3600.0
+
+#: Canonical units of the vectorized core, by kind of quantity.
+CANONICAL: dict[str, str] = {
+    "carbon": "kgCO2e",
+    "energy": "kWh",
+    "power": "W",
+    "area": "cm^2",
+    "capacity": "GB",
+    "time": "h",
+    "lifetime": "year",
+    "mass": "kg",
+    "grid": "kgCO2e/kWh",
+    "carbon_per_area": "kgCO2e/cm^2",
+    "carbon_per_capacity": "kgCO2e/GB",
+    "carbon_per_mass": "kgCO2e/kg",
+    "density": "GB/cm^2",
+    "flop_rate": "FLOP/s",
+    "rate": "1/s",
+    "bandwidth": "GB/s",
+}
+
+
+def magnitude(value: pint.Quantity | str, unit: str) -> float:
+    """Magnitude of ``value`` in ``unit`` (raises pint's DimensionalityError)."""
+    q = ureg.Quantity(value) if isinstance(value, str) else value
+    return float(q.to(unit).magnitude)
+
+
+__all__ = ["ureg", "Quantity", "Q_", "HOURS_PER_YEAR", "SECONDS_PER_YEAR", "CANONICAL", "magnitude"]
