@@ -164,6 +164,9 @@ def grid_table() -> dict[str, GridIntensity]:
             table[row["code"].upper()] = entry
             if row.get("iso3"):
                 table.setdefault(row["iso3"].upper(), entry)
+    for alias, code in (load_yaml("grid/aliases.yaml") or {}).items():
+        if str(code).upper() in table:
+            table.setdefault(str(alias).upper(), table[str(code).upper()])
     for key, node in (load_yaml("grid/named.yaml") or {}).items():
         fig = figure(node, f"grid/named.yaml: {key}").to("kgCO2e/kWh")
         table[key.lower()] = GridIntensity(

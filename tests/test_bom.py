@@ -192,3 +192,14 @@ def test_schema_names_component_types():
     text = str(schema)
     for t in ("logic", "memory", "storage", "pcb", "item"):
         assert f"'{t}'" in text
+
+
+def test_region_codes_and_aliases():
+    from lca import data
+    de = data.grid_intensity("DE")
+    assert data.grid_intensity("DEU") == de and data.grid_intensity("de") == de
+    assert 0.2 < de.value < 0.6  # Germany: lifecycle intensity in kgCO2e/kWh, 2020s
+    assert data.grid_intensity("UK") == data.grid_intensity("GB")
+    a = lca.assess("clemm2024-cpu", region="FR")
+    assert a.grid.magnitude == pytest.approx(data.grid_intensity("FR").value)
+    assert "Our World in Data" in a.to_dict()["grid_source"] or "Ember" in a.to_dict()["grid_source"]
