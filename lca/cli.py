@@ -234,6 +234,12 @@ def schema_cmd() -> None:
     typer.echo(json.dumps(json_schema(), indent=2))
 
 
+# The commands of each further capability live in a module of their own and register
+# themselves on ``app`` when imported (methods, accelerators and workloads, what-if
+# analysis, exports and reports).
+from . import cli_accelerator, cli_methods, cli_report, cli_whatif  # noqa: E402,F401
+
+
 def main() -> None:  # console-script entry point
     try:
         app()
