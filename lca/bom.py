@@ -228,6 +228,10 @@ class Pcb(_Component):
     type: Literal["pcb"]
     area: Area
     layers: PositiveInt
+    #: What the board is, for methods that cost a server mainboard as one part (boavizta):
+    #: ``mainboard`` (the default when not given) or ``module`` (an accelerator module or
+    #: baseboard, costed by area).
+    role: Literal["mainboard", "module"] | None = None
 
     @property
     def total_area(self) -> float:

@@ -26,6 +26,9 @@ from ..model import ComponentSpec, ComponentTerm
 #: Method name -> module (imported lazily). clemm2024 is the default method.
 METHODS: dict[str, str] = {
     "clemm2024": "lca.embodied.clemm2024",
+    "act2022": "lca.embodied.act2022",
+    "boavizta": "lca.embodied.boavizta",
+    "llmcarbon2024": "lca.embodied.llmcarbon2024",
 }
 DEFAULT_METHOD = "clemm2024"
 
