@@ -13,6 +13,7 @@ from .bom import Bom, json_schema, load_bom
 from .errors import (BomError, DataError, LcaError, ParameterError, UnitError, UnknownBomError,
                      UnknownDeviceError, UnknownMethodError, UnknownRegionError)
 from .units import ureg
+from .methods import EmbodiedRange, compare_methods, embodied_range
 
 __version__ = "0.1.0"
 
@@ -20,4 +21,5 @@ __all__ = [
     "Assessment", "assess", "parameters", "Bom", "load_bom", "json_schema", "ureg",
     "LcaError", "BomError", "UnitError", "UnknownBomError", "UnknownRegionError",
     "UnknownMethodError", "UnknownDeviceError", "ParameterError", "DataError",
+    "compare_methods", "embodied_range", "EmbodiedRange",
 ]

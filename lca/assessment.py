@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass, field
@@ -107,6 +108,16 @@ class Assessment:
     def embodied(self):
         return self._q("embodied_kgco2e", "kgCO2e")
 
+    @functools.cached_property
+    def embodied_range(self) -> dict[str, Any]:
+        """Low / likely / high embodied carbon over the method's factor ranges
+        (``lca.methods.embodied_range``; computed on first use)."""
+        from .methods import embodied_range
+
+        r = embodied_range(self.compiled, self.params)
+        return {"low": ureg.Quantity(r.low, "kgCO2e"), "likely": ureg.Quantity(r.likely, "kgCO2e"),
+                "high": ureg.Quantity(r.high, "kgCO2e")}
+
     @property
     def embodied_by_component(self) -> dict[str, Any]:
         """Component name -> embodied carbon; NaN where the method cannot cover it."""
@@ -121,7 +132,8 @@ class Assessment:
 
     @property
     def notes(self) -> list[str]:
-        out = [f"{n}: {t.note}" for n, t in self.compiled.terms.items() if t.note]
+        out = list(self.compiled.options.get("notes", []))
+        out += [f"{n}: {t.note}" for n, t in self.compiled.terms.items() if t.note]
         if "pue" not in self._given_usage():
             out.append("PUE not given: 1.0 assumed (no facility overhead)")
         return out
@@ -181,6 +193,8 @@ class Assessment:
             "method": self.method,
             "lifetime_years": float(self.params["lifetime"]),
             "embodied_kgco2e": num(self.row["embodied_kgco2e"]),
+            "embodied_low_kgco2e": num(self.embodied_range["low"].magnitude),
+            "embodied_high_kgco2e": num(self.embodied_range["high"].magnitude),
             "embodied_by_component_kgco2e": {k: num(v.magnitude) for k, v in
                                              self.embodied_by_component.items()},
             "uncovered_components": self.uncovered,
