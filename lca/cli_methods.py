@@ -2,4 +2,83 @@
 
 from __future__ import annotations
 
-from .cli import app  # noqa: F401  (commands register on the shared app)
+import json
+import math
+from typing import Any, Optional
+
+import typer
+
+from .cli import FORMAT, Format, _fmt, app, user_errors  # noqa: F401  (commands register on the shared app)
+from .methods import compare_methods
+
+FAB_GRID = typer.Option(None, "--fab-grid", help="act2022 fab electricity: ACT location (taiwan), "
+                        "generation source (coal), grid region (DE) or value (\"820 gCO2e/kWh\").")
+GAS_ABATEMENT = typer.Option(None, "--gas-abatement", help="act2022 fab gas abatement [%]: 95, 97 or 99.")
+YIELD = typer.Option(None, "--yield", help="act2022 fab yield [0-1].", min=0.0, max=1.0)
+
+
+def _num(v: Any) -> float | None:
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+
+def methods_json(frame, name: str) -> dict[str, Any]:
+    """The JSON of ``lca methods`` (keys documented in the README)."""
+    components = [c for c in frame.columns if c not in ("total", "low", "high", "covered")]
+    out: dict[str, Any] = {"name": name, "unit": "kgCO2e", "methods": {}}
+    for method, row in frame.iterrows():
+        out["methods"][method] = {
+            "embodied_kgco2e": _num(row["total"]),
+            "embodied_low_kgco2e": _num(row["low"]),
+            "embodied_high_kgco2e": _num(row["high"]),
+            "embodied_by_component_kgco2e": {c: _num(row[c]) for c in components},
+            "covered_components": int(row["covered"]),
+            "uncovered_components": frame.attrs["uncovered"][method],
+            "notes": frame.attrs["notes"][method],
+        }
+    return out
+
+
+def methods_table(frame, name: str) -> str:
+    components = [c for c in frame.columns if c not in ("total", "low", "high", "covered")]
+    methods = list(frame.index)
+    label = max(24, *(len(c) + 2 for c in components))
+    col = max(14, *(len(m) + 2 for m in methods))
+    lines = [f"{name}: embodied carbon by method [kgCO2e]", "",
+             f"{'':<{label}}" + "".join(f"{m:>{col}}" for m in methods)]
+
+    def row(text: str, values) -> None:
+        lines.append(f"{text:<{label}}" + "".join(f"{v:>{col}}" for v in values))
+
+    for c in components:
+        row(f"  {c}", ["not covered" if math.isnan(frame.at[m, c]) else _fmt(frame.at[m, c])
+                       for m in methods])
+    row("Total (covered parts)", [_fmt(frame.at[m, "total"]) for m in methods])
+    row("Low", [_fmt(frame.at[m, "low"]) for m in methods])
+    row("High", [_fmt(frame.at[m, "high"]) for m in methods])
+    row("Components covered", [f"{frame.at[m, 'covered']}/{len(components)}" for m in methods])
+    for m in methods:
+        for comp, reason in frame.attrs["uncovered"][m].items():
+            lines.append(f"Not covered by {m}: {comp}: {reason}")
+    for m in methods:
+        for note in frame.attrs["notes"][m]:
+            lines.append(f"Note ({m}): {note}")
+    return "\n".join(lines)
+
+
+@app.command("methods")
+@user_errors
+def methods_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
+                fab_grid: Optional[str] = FAB_GRID, gas_abatement: Optional[int] = GAS_ABATEMENT,
+                yield_: Optional[float] = YIELD, format: Format = FORMAT) -> None:
+    """Embodied carbon of one BOM by every method, with low / high ranges and what each
+    method cannot cover."""
+    from .bom import load_bom
+
+    b = load_bom(bom)
+    frame = compare_methods(b, fab_grid=fab_grid, gas_abatement=gas_abatement, **{"yield": yield_})
+    if format == Format.json:
+        typer.echo(json.dumps(methods_json(frame, b.name), indent=2))
+    elif format == Format.csv:
+        typer.echo(frame.to_csv(), nl=False)
+    else:
+        typer.echo(methods_table(frame, b.name))

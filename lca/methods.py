@@ -25,6 +25,7 @@ from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from .bom import Bom, EmbodiedOptions, load_bom
 from .errors import BomError, ParameterError
@@ -116,10 +117,10 @@ def with_embodied_options(bom: "Bom | str | Path", **options: Any) -> Bom:
     raw.update(given)
     try:
         emb = EmbodiedOptions.model_validate(raw)
-    except Exception as exc:  # pydantic ValidationError: one line for the user
-        errors = getattr(exc, "errors", None)
-        msg = errors(include_url=False)[0]["msg"] if callable(errors) else str(exc)
-        raise BomError(msg, path="embodied") from None
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        path = ".".join(["embodied", *(str(p) for p in err["loc"])])
+        raise BomError(err["msg"].removeprefix("Value error, "), path=path) from None
     return bom.model_copy(update={"embodied": emb})
 
 
