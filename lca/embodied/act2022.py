@@ -150,9 +150,10 @@ def _fab_grid_figure(value: Any) -> tuple[data.Figure, str]:
             f"embodied.fab_grid: unknown {value!r}: expected an ACT location "
             f"({', '.join(grids['locations'])}), a generation source ({', '.join(grids['sources'])}), "
             "an lca grid region or a value such as \"820 gCO2e/kWh\"") from None
-    g = gi.value * float(ureg.Quantity(1, "kgCO2e/kWh").to("gCO2e/kWh").magnitude)
-    lo = g if gi.min is None else gi.min * (g / gi.value if gi.value else 1.0)
-    hi = g if gi.max is None else gi.max * (g / gi.value if gi.value else 1.0)
+    k = float(ureg.Quantity(1, "kgCO2e/kWh").to("gCO2e/kWh").magnitude)
+    g = gi.value * k
+    lo = g if gi.min is None else gi.min * k
+    hi = g if gi.max is None else gi.max * k
     return (data.Figure(value=g, unit="gCO2e/kWh", source=gi.source, min=lo, max=hi,
                         licence=gi.licence), f"{gi.key} ({gi.name}, lca grid table)")
 

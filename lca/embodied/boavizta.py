@@ -72,12 +72,10 @@ def cpu_carbon(die_area_cm2, cpus, die_factor, base):
     return die_area_cm2 * die_factor + cpus * base
 
 
-def die_bank_carbon(area_cm2, density_gb_per_cm2, capacity_gb, units, die_factor, base):
-    """RAM modules or SSDs [kgCO2e]: die area from ``capacity / density`` [cm^2] (or given
-    ``area_cm2`` when not None) x die factor [kgCO2e/cm^2] + units [-] x base [kgCO2e]."""
-    if area_cm2 is None:
-        area_cm2 = capacity_gb / density_gb_per_cm2
-    return area_cm2 * die_factor + units * base
+def die_bank_carbon(capacity_gb, density_gb_per_cm2, units, die_factor, base):
+    """RAM modules or SSDs [kgCO2e]: die area ``capacity [GB] / density [GB/cm^2]`` x die
+    factor [kgCO2e/cm^2] + units (modules or disks) [-] x base [kgCO2e]."""
+    return capacity_gb / density_gb_per_cm2 * die_factor + units * base
 
 
 def gpu_die_carbon(dies, die_area_mm2, factor_per_mm2, wafer_diameter_mm, kerf_mm,
@@ -172,7 +170,7 @@ def term(spec: ComponentSpec, options: dict[str, Any]) -> ComponentTerm:
             note = "module count not given: one RAM module per unit assumed"
         keys = (die, base) if spec.has("density") else (die, base, density)
         return ComponentTerm(
-            lambda P: die_bank_carbon(None, P[density], P[n] * P[cap], modules(P), P[die], P[base]),
+            lambda P: die_bank_carbon(P[n] * P[cap], P[density], modules(P), P[die], P[base]),
             basis="RAM: capacity / density x ram.die + modules x ram.base", factor_keys=keys,
             note=note)
 
@@ -184,7 +182,7 @@ def term(spec: ComponentSpec, options: dict[str, Any]) -> ComponentTerm:
                                  factor_keys=(base,))
         die, base, density = _key("ssd.die"), _key("ssd.base"), _key("ssd.density")
         return ComponentTerm(
-            lambda P: die_bank_carbon(None, P[density], P[n] * P[cap], P[n], P[die], P[base]),
+            lambda P: die_bank_carbon(P[n] * P[cap], P[density], P[n], P[die], P[base]),
             basis="SSD: capacity / ssd.density x ssd.die + ssd.base", factor_keys=(die, base, density))
 
     if spec.type == "pcb":

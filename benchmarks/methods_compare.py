@@ -1,0 +1,33 @@
+"""Time `lca.compare_methods` (4 methods x assess + embodied_range) and the range alone.
+
+Prints figures; asserts nothing. Run: python benchmarks/methods_compare.py
+"""
+
+import time
+
+import lca
+from lca.methods import embodied_range
+
+
+def best_of(fn, repeat=5):
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def main() -> None:
+    for name in lca.data.server_names():
+        bom = lca.load_bom(name)
+        t_cmp = best_of(lambda: lca.compare_methods(bom))
+        a = lca.assess(bom, method="boavizta")
+        t_assess = best_of(lambda: lca.assess(bom, method="boavizta"))
+        t_range = best_of(lambda: embodied_range(a.compiled, a.params))
+        print(f"{name:<16} compare_methods {1e3 * t_cmp:7.1f} ms   assess(boavizta) "
+              f"{1e3 * t_assess:6.1f} ms   embodied_range(boavizta) {1e3 * t_range:6.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
