@@ -37,6 +37,9 @@ EMBODIED_OPTION_KEYS = ("fab_grid", "gas_abatement", "yield")
 
 COMPONENT_PREFIX = "embodied_by_component_kgco2e."
 
+#: Columns of the comparison besides the components (kgCO2e, except covered: a count).
+SUMMARY_COLUMNS = ("total", "low", "high", "covered")
+
 
 @dataclass(frozen=True)
 class EmbodiedRange:
@@ -159,6 +162,10 @@ def compare_methods(bom: "Bom | str | Path", methods: "list[str] | None" = None,
             raise ParameterError(f"unknown method {m!r}: expected one of {', '.join(METHODS)}")
     rows, uncovered, notes = [], {}, {}
     components = [c.name for c in base.components]
+    clash = sorted(set(components) & set(SUMMARY_COLUMNS))
+    if clash:
+        raise ParameterError(f"component name {clash[0]!r} clashes with a column of the comparison "
+                             f"({', '.join(SUMMARY_COLUMNS)}): rename the component")
     for m in names:
         over = {k: v for k, v in overrides.items()
                 if not k.startswith("factors.") or k.startswith(f"factors.{m}.")}
@@ -172,7 +179,7 @@ def compare_methods(bom: "Bom | str | Path", methods: "list[str] | None" = None,
         uncovered[m] = a.uncovered
         notes[m] = a.notes
     frame = pd.DataFrame(rows, index=pd.Index(names, name="method"),
-                         columns=components + ["total", "low", "high", "covered"])
+                         columns=components + list(SUMMARY_COLUMNS))
     frame["covered"] = frame["covered"].astype(int)
     frame.attrs.update(uncovered=uncovered, notes=notes, unit="kgCO2e")
     return frame
