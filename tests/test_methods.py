@@ -149,3 +149,62 @@ def test_cli_assess_method():
     d = json.loads(r.stdout)
     assert d["method"] == "boavizta"
     assert d["embodied_low_kgco2e"] <= d["embodied_kgco2e"] <= d["embodied_high_kgco2e"]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_factor_read_has_a_sourced_range(name):
+    from lca.model import compile_bom
+    from lca.methods import factor_figures
+
+    for m in METHODS:
+        compiled = compile_bom(lca.load_bom(name), m)
+        figs = factor_figures(compiled)
+        for key, fig in figs.items():
+            assert fig.source and fig.min is not None and fig.max is not None, (m, key)
+            assert fig.min <= fig.value <= fig.max, (m, key)
+            assert compiled.params[key] == fig.value
+        for term in compiled.terms.values():
+            assert set(term.factor_keys) <= set(figs), m
+
+
+UNITS_A = """\
+name: units a
+kind: gpu
+lifetime: 4 years
+usage: {grid: 0.4 kgCO2e/kWh, profile: [{share: 1.0, power: 100 W}]}
+components:
+  - {name: cpu, type: logic, role: processor, count: %(n)d, area: 4 cm^2, node: 7nm}
+  - {name: gpu, type: logic, role: accelerator, count: %(n)d, area: 6 cm^2, node: 4nm}
+  - {name: hbm, type: memory, technology: hbm3, count: %(n)d, capacity: 16 GB, dies: 8, die_area: 1.07 cm^2, packages: 1}
+  - {name: ram, type: memory, technology: ddr5, count: %(n)d, capacity: 64 GB, modules: 1}
+  - {name: ssd, type: storage, technology: ssd, count: %(n)d, capacity: 2 TB}
+  - {name: board, type: pcb, role: module, count: %(n)d, area: 100 cm^2, layers: 8}
+  - {name: psu, type: item, category: psu, count: %(n)d, mass: 3 kg}
+  - {name: case, type: item, category: chassis, count: %(n)d, mass: 10 kg, material: steel}
+"""
+
+UNITS_B = """\
+name: units b
+kind: gpu
+lifetime: 48 months
+usage: {grid: 400 gCO2e/kWh, profile: [{share: 1.0, power: 0.1 kW}]}
+components:
+  - {name: cpu, type: logic, role: processor, area: 400 mm^2, node: 7nm}
+  - {name: gpu, type: logic, role: accelerator, area: 600 mm^2, node: 4nm}
+  - {name: hbm, type: memory, technology: hbm3, capacity: 16000 MB, dies: 8, die_area: 107 mm^2, packages: 1}
+  - {name: ram, type: memory, technology: ddr5, capacity: 0.064 TB, modules: 1}
+  - {name: ssd, type: storage, technology: ssd, capacity: 2000 GB}
+  - {name: board, type: pcb, role: module, area: 0.01 m^2, layers: 8}
+  - {name: psu, type: item, category: psu, mass: 3000 g}
+  - {name: case, type: item, category: chassis, mass: 10000 g, material: steel}
+"""
+
+
+def test_methods_invariant_to_units_and_linear_in_counts(write_bom):
+    a = compare_methods(write_bom(UNITS_A % {"n": 1}, "a.yaml"))
+    b = compare_methods(write_bom(UNITS_B, "b.yaml"))
+    two = compare_methods(write_bom(UNITS_A % {"n": 2}, "a2.yaml"))
+    cols = ["cpu", "gpu", "hbm", "ram", "ssd", "board", "psu", "case", "total", "low", "high"]
+    np.testing.assert_allclose(a[cols].to_numpy(float), b[cols].to_numpy(float), rtol=1e-12)
+    np.testing.assert_allclose(two[cols].to_numpy(float), 2 * a[cols].to_numpy(float), rtol=1e-12)
+    assert a.attrs["uncovered"] == b.attrs["uncovered"]
