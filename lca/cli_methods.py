@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
-from .cli import FORMAT, Format, _fmt, app, user_errors  # noqa: F401  (commands register on the shared app)
+from .cli import FORMAT, Format, _fmt, app, user_errors
 from .methods import compare_methods
 
 FAB_GRID = typer.Option(None, "--fab-grid", help="act2022 fab electricity: ACT location (taiwan), "
@@ -68,8 +68,8 @@ def methods_table(frame, name: str) -> str:
 @app.command("methods")
 @user_errors
 def methods_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
-                fab_grid: Optional[str] = FAB_GRID, gas_abatement: Optional[int] = GAS_ABATEMENT,
-                yield_: Optional[float] = YIELD, format: Format = FORMAT) -> None:
+                fab_grid: str | None = FAB_GRID, gas_abatement: int | None = GAS_ABATEMENT,
+                yield_: float | None = YIELD, format: Format = FORMAT) -> None:
     """Embodied carbon of one BOM by every method, with low / high ranges and what each
     method cannot cover."""
     from .bom import load_bom

@@ -19,9 +19,10 @@ cannot cover it), ``total``, ``low``, ``high`` [kgCO2e] and ``covered`` (compone
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -109,7 +110,7 @@ def embodied_range(compiled: Compiled, params: Mapping[str, Any] | None = None) 
     return EmbodiedRange(low=low, likely=likely, high=high, components=components, factors=chosen)
 
 
-def with_embodied_options(bom: "Bom | str | Path", **options: Any) -> Bom:
+def with_embodied_options(bom: Bom | str | Path, **options: Any) -> Bom:
     """A copy of ``bom`` with ``embodied:`` options replaced (``fab_grid``, ``gas_abatement``,
     ``yield``; also ``method``), validated as in a BOM file."""
     bom = load_bom(bom)
@@ -127,7 +128,7 @@ def with_embodied_options(bom: "Bom | str | Path", **options: Any) -> Bom:
     return bom.model_copy(update={"embodied": emb})
 
 
-def compare_methods(bom: "Bom | str | Path", methods: "list[str] | None" = None,
+def compare_methods(bom: Bom | str | Path, methods: list[str] | None = None,
                     **overrides: Any) -> pd.DataFrame:
     """Embodied carbon of one BOM by every method (or ``methods``), side by side.
 
@@ -185,5 +186,11 @@ def compare_methods(bom: "Bom | str | Path", methods: "list[str] | None" = None,
     return frame
 
 
-__all__ = ["EmbodiedRange", "embodied_range", "factor_figures", "varied_factors",
-           "compare_methods", "with_embodied_options"]
+__all__ = [
+    "EmbodiedRange",
+    "compare_methods",
+    "embodied_range",
+    "factor_figures",
+    "varied_factors",
+    "with_embodied_options",
+]

@@ -27,7 +27,7 @@ def shipped(request):
 
 
 def test_every_method_finite_and_ordered(shipped):
-    name, df = shipped
+    _name, df = shipped
     assert list(df.index) == list(METHODS) and df.index.name == "method"
     assert np.all(np.isfinite(df[["total", "low", "high"]].to_numpy()))
     assert np.all(df["low"] <= df["total"]) and np.all(df["total"] <= df["high"])
@@ -153,8 +153,8 @@ def test_cli_assess_method():
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_every_factor_read_has_a_sourced_range(name):
-    from lca.model import compile_bom
     from lca.methods import factor_figures
+    from lca.model import compile_bom
 
     for m in METHODS:
         compiled = compile_bom(lca.load_bom(name), m)

@@ -30,9 +30,11 @@ the data file, and the result's notes say which.
 
 from __future__ import annotations
 
+from tokenize import TokenError
 from typing import Any
 
 import numpy as np
+import pint
 
 from .. import data
 from ..errors import ParameterError, UnknownRegionError
@@ -136,26 +138,25 @@ def _fab_grid_figure(value: Any) -> tuple[data.Figure, str]:
             fig = data.figure(grids[group][key], f"act2022 fab_grid.{group}.{key}")
             return fig, f"{key} ({'ACT location, 2022 table' if group == 'locations' else 'ACT generation source'})"
     try:
-        q = ureg.Quantity(str(value))
-        if hasattr(q, "to") and not q.dimensionless:
-            g = float(q.to("gCO2e/kWh").magnitude)
-            return (data.Figure(value=g, unit="gCO2e/kWh", source="given in the BOM", min=g, max=g),
-                    f"{g:g} gCO2e/kWh (given)")
-    except Exception:
-        pass
-    try:
         gi = data.grid_intensity(str(value))
     except UnknownRegionError:
+        gi = None
+    if gi is not None:
+        k = float(ureg.Quantity(1, "kgCO2e/kWh").to("gCO2e/kWh").magnitude)
+        g = gi.value * k
+        lo = g if gi.min is None else gi.min * k
+        hi = g if gi.max is None else gi.max * k
+        return (data.Figure(value=g, unit="gCO2e/kWh", source=gi.source, min=lo, max=hi,
+                            licence=gi.licence), f"{gi.key} ({gi.name}, lca grid table)")
+    try:
+        g = float(ureg.Quantity(str(value)).to("gCO2e/kWh").magnitude)
+    except (pint.PintError, ValueError, TypeError, AttributeError, SyntaxError, TokenError):
         raise ParameterError(
             f"embodied.fab_grid: unknown {value!r}: expected an ACT location "
             f"({', '.join(grids['locations'])}), a generation source ({', '.join(grids['sources'])}), "
             "an lca grid region or a value such as \"820 gCO2e/kWh\"") from None
-    k = float(ureg.Quantity(1, "kgCO2e/kWh").to("gCO2e/kWh").magnitude)
-    g = gi.value * k
-    lo = g if gi.min is None else gi.min * k
-    hi = g if gi.max is None else gi.max * k
-    return (data.Figure(value=g, unit="gCO2e/kWh", source=gi.source, min=lo, max=hi,
-                        licence=gi.licence), f"{gi.key} ({gi.name}, lca grid table)")
+    return (data.Figure(value=g, unit="gCO2e/kWh", source="given in the BOM", min=g, max=g),
+            f"{g:g} gCO2e/kWh (given)")
 
 
 def options(bom: Any) -> dict[str, Any]:
@@ -174,10 +175,10 @@ def options(bom: Any) -> dict[str, Any]:
     if emb.yield_ is not None:
         y = float(emb.yield_)
         y_fig = data.Figure(value=y, unit="dimensionless", source="given in the BOM", min=y, max=y)
-    given = lambda v: "given" if v is not None else "ACT default"  # noqa: E731
-    notes = [f"act2022 options: fab grid {fab_label}, {fab_fig.value:g} gCO2e/kWh "
-             f"({given(emb.fab_grid)}); gas abatement {ab_fig.value:g} % ({given(emb.gas_abatement)}); "
-             f"yield {y_fig.value:g} ({given(emb.yield_)})"]
+    given = lambda v: "given" if v is not None else "ACT default"
+    notes = [(f"act2022 options: fab grid {fab_label}, {fab_fig.value:g} gCO2e/kWh "
+              f"({given(emb.fab_grid)}); gas abatement {ab_fig.value:g} % "
+              f"({given(emb.gas_abatement)}); yield {y_fig.value:g} ({given(emb.yield_)})")]
     comps: dict[str, dict[str, Any]] = {}
     for c in bom.components:
         entry: dict[str, Any] = {}

@@ -116,7 +116,7 @@ def term(spec: ComponentSpec, options: dict[str, Any]) -> ComponentTerm:
     if shared is not None:
         return shared
     n = spec.key("count")
-    count = lambda P: P[n]  # noqa: E731
+    count = lambda P: P[n]
     ea = [_key(f"gpu.effective_area.{k}") for k in ("wafer_diameter", "kerf", "defect_density")]
 
     if spec.type == "logic":
@@ -130,11 +130,11 @@ def term(spec: ComponentSpec, options: dict[str, Any]) -> ComponentTerm:
             f = _key("gpu.die")
             if spec.has("dies"):
                 d, da = spec.key("dies"), spec.key("die_area")
-                per_die = lambda P: P[da] * MM2_PER_CM2  # noqa: E731
-                dies = lambda P: P[n] * P[d]  # noqa: E731
+                per_die = lambda P: P[da] * MM2_PER_CM2
+                dies = lambda P: P[n] * P[d]
             else:
                 a = spec.key("area")
-                per_die = lambda P: P[a] * MM2_PER_CM2  # noqa: E731
+                per_die = lambda P: P[a] * MM2_PER_CM2
                 dies = count
             return ComponentTerm(
                 lambda P: gpu_die_carbon(dies(P), per_die(P), P[f], *(P[k] for k in ea)),
@@ -164,7 +164,7 @@ def term(spec: ComponentSpec, options: dict[str, Any]) -> ComponentTerm:
         note = None
         if spec.has("modules"):
             mk = spec.key("modules")
-            modules = lambda P: P[n] * P[mk]  # noqa: E731
+            modules = lambda P: P[n] * P[mk]
         else:
             modules = count
             note = "module count not given: one RAM module per unit assumed"
