@@ -13,7 +13,8 @@ Logic dies (per process node)::
 GPA is interpolated linearly in the gas abatement level between ACT's 95 % and 99 % tables
 (at 97 %, ACT's default, that is ACT's own rule: the mean of the two).
 DRAM, SSD and HDD: ``E = capacity [GB] x CPG [gCO2e/GB] / yield + packages x 150 g``.
-PCB: ``E = area [m^2] x factor(layers)`` for 2, 4, 6 or 8 layers, else ``area x 0.13 x layers``.
+PCB: ``E = area [m^2] x factor(layers)`` for 2, 4, 6 or 8 layers, else ``area x 0.13 x layers``
+(a sweep of ``layers`` scales the tabulated factor linearly).
 Items given as mass of a material in ``data/factors/materials.yaml`` (steel, aluminium):
 ``mass x factor``. Not covered: other items (power supplies, fans, ...), which ACT does not model.
 

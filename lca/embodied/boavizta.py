@@ -26,7 +26,9 @@ How lca maps BOM components to Boavizta's parts (all results in kgCO2e):
   other items -> not covered unless they give carbon or a factor.
 
 Boavizta's per-server assembly (6.68 kgCO2e) is counted only when the BOM lists an item of
-category ``assembly``.
+category ``assembly``. Of the GPU card model, the dies, VRAM and board are costed from the
+BOM's components; the card's casing, transport and end of life (per kg of card) are not,
+since a BOM gives no card mass (thermal parts given as heatsink items are costed by mass).
 """
 
 from __future__ import annotations
