@@ -128,3 +128,20 @@ def test_items_by_material_or_uncovered(write_bom):
     assert a.embodied_by_component["case"].magnitude == pytest.approx(10 * 1.89, rel=1e-9)
     assert "psu" in a.uncovered
     assert a.embodied.magnitude == pytest.approx(18.9, rel=1e-9)
+
+
+def test_storage_defaults_and_yield(write_bom):
+    comps = ("  - {name: ssd, type: storage, technology: ssd, count: 2, capacity: 3.84 TB}\n"
+             "  - {name: hdd, type: storage, technology: hdd, capacity: 16 TB}")
+    a = lca.assess(bom(write_bom, comps))
+    c = {k: v.to("gCO2e").magnitude for k, v in a.embodied_by_component.items()}
+    assert c["ssd"] == pytest.approx(2 * 3840 * 6.3 / 0.875, rel=1e-9)    # nand_tlc_v3 stand-in
+    assert c["hdd"] == pytest.approx(16000 * 1.334 / 0.875, rel=1e-9)     # exos_x16 stand-in
+    notes = " ".join(a.notes)
+    assert "nand_tlc_v3" in notes and "exos_x16" in notes
+
+
+def test_memory_without_capacity_is_uncovered(write_bom):
+    comps = "  - {name: dram, type: memory, technology: ddr5, dies: 16, die_area: 0.6 cm^2}"
+    a = lca.assess(bom(write_bom, comps))
+    assert "capacity" in a.uncovered["dram"]
