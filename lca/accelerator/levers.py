@@ -60,8 +60,8 @@ def sparsity(kind: str, workload: dict[str, Any], kept) -> dict[str, Any]:
     if kind.startswith("train"):
         if out.get("flops") is not None:
             out["flops"] = _a(out["flops"]) * _a(kept)
-        elif out.get("params") is not None:
-            out["params"] = _a(out["params"]) * _a(kept)
+        elif out.get("params") is not None and out.get("tokens") is not None:
+            out["flops"] = workloads.training_flops_6nd(out["params"], out["tokens"]) * _a(kept)
         if out.get("days") is not None:
             out["days"] = _a(out["days"]) * _a(kept)
     else:
@@ -115,7 +115,7 @@ def carbon_aware(kind: str, workload: dict[str, Any], grid, hours: float | None 
 
 
 LEVERS: dict[str, Callable[..., dict[str, Any]]] = {
-    "precision": precision, "sparsity": sparsity, "distillation": distillation,
+    "distillation": distillation, "sparsity": sparsity, "precision": precision,
     "carbon_aware": carbon_aware,
 }
 
@@ -132,10 +132,12 @@ def whatif(kind: str, workload: dict[str, Any], **levers: Any) -> pd.DataFrame:
         raise ParameterError(f"unknown lever(s) {', '.join(sorted(unknown))}: expected "
                              f"{', '.join(LEVERS)}")
     rows = [("baseline", workload)]
-    combined = dict(workload)
     for name, value in levers.items():
         rows.append((name, LEVERS[name](kind, workload, value)))
-        combined = LEVERS[name](kind, combined, value)
+    combined = dict(workload)
+    for name in LEVERS:   # fixed order: a distilled model first, then the rest applied to it
+        if name in levers:
+            combined = LEVERS[name](kind, combined, levers[name])
     if len(levers) > 1:
         rows.append(("combined", combined))
     records = []

@@ -130,7 +130,7 @@ def _positive(name: str, value) -> None:
 
 
 def _power_value(power) -> Any:
-    if isinstance(power, str):
+    if isinstance(power, str) and power != "measured":
         from ..units import ureg
 
         try:
