@@ -354,3 +354,52 @@ def levers_cmd(format: Format = FORMAT) -> None:
                      if f in row and row[f] == row[f]]
             lines.append(f"  {key:<32} {row['lever']:<13} {', '.join(parts)}  ({row['source']})")
         typer.echo("\n".join(lines))
+
+
+@app.command("accelerator")
+@user_errors
+def accelerator_cmd(device: str = typer.Argument(..., help="Accelerator key (`lca list devices`)."),
+                    method: str = METHOD, no_host: bool = NO_HOST,
+                    format: Format = FORMAT) -> None:
+    """An accelerator's kernel-model figures and the embodied carbon of its module (from die
+    specs) and of its share of the host server."""
+    dev = accelerator.device(device)
+    e = accelerator.accelerator_embodied(device, method, not no_host)
+    d = e.to_dict()
+    d.update({"name": dev.name, "class": dev.device_class, "tdp_w": dev.tdp_w,
+              "idle_power_w": dev.idle_w,
+              "peak_tflops": {k: v / 1e12 for k, v in dev.peak_flops.items()},
+              "memory_bandwidth_gb_s": dev.bandwidth_bytes_s / 1e9,
+              "memory_gb": dev.memory_gb, "memory_type": dev.memory_type})
+    d["notes"] = list(dev.notes) + d["notes"]
+    if format == Format.json:
+        typer.echo(json.dumps(d, indent=2))
+        return
+    if format == Format.csv:
+        flat = {k: v for k, v in d.items() if not isinstance(v, (dict, list))}
+        flat.update({f"peak_tflops.{k}": v for k, v in d["peak_tflops"].items()})
+        flat.update({f"module_by_component_kgco2e.{k}": v
+                     for k, v in d["module_by_component_kgco2e"].items()})
+        import pandas as pd
+
+        typer.echo(pd.DataFrame([flat]).to_csv(index=False), nl=False)
+        return
+    lines = [f"{dev.name} ({device}, {dev.device_class})",
+             f"  TDP {dev.tdp_w:g} W, idle {dev.idle_w:g} W, memory "
+             f"{_fmt(dev.memory_gb, 0)} GB {dev.memory_type or ''} at "
+             f"{_fmt(dev.bandwidth_bytes_s / 1e9, 0)} GB/s",
+             "  dense peak: " + ", ".join(f"{k} {v / 1e12:g}" for k, v in dev.peak_flops.items())
+             + " TFLOP/s",
+             f"Embodied ({method}):"]
+    for name, value in d["module_by_component_kgco2e"].items():
+        lines.append(f"  {name:<30}{_fmt(value):>12} kgCO2e" if value is not None
+                     else f"  {name:<30}{'not covered':>12}")
+    lines.append(f"  {'module':<30}{_fmt(e.module_kgco2e):>12} kgCO2e")
+    lines.append(f"  {'host share':<30}{_fmt(e.host_share_kgco2e):>12} kgCO2e"
+                 + (f" ({e.host_bom} / {e.chips_per_host})" if e.host_bom else ""))
+    lines.append(f"  {'total per accelerator':<30}{_fmt(e.total_kgco2e):>12} kgCO2e")
+    for name, why in d["uncovered_components"].items():
+        lines.append(f"Not covered by {method}: {name}: {why}")
+    for note in d["notes"]:
+        lines.append(f"Note: {note}")
+    typer.echo("\n".join(lines))

@@ -285,6 +285,12 @@ def accelerator_embodied(device_key: str, method: str = "clemm2024",
     bom, notes = module_bom(device_key)
     notes = list(notes)
     module, parts, uncovered = _cost(bom, method)
+    for i, die in enumerate(data.device_spec(device_key).get("dies") or []):
+        if "area" not in die:
+            name = "die" if i == 0 else f"die {i}"
+            parts = {name: None, **parts}
+            uncovered[name] = (f"no published die area in data/accelerators/{device_key}.yaml; "
+                               "the die is not costed")
     host_share, host_name, chips = 0.0, None, None
     if host:
         mapping = (defaults().get("hosts") or {}).get(device_key)
