@@ -14,6 +14,8 @@ from .errors import (BomError, DataError, LcaError, ParameterError, UnitError, U
                      UnknownDeviceError, UnknownMethodError, UnknownRegionError)
 from .units import ureg
 from .methods import EmbodiedRange, compare_methods, embodied_range
+from .accelerator import (accelerator_embodied, infer, kernel, reported_savings, train,
+                          whatif)
 
 __version__ = "0.1.0"
 
@@ -22,4 +24,5 @@ __all__ = [
     "LcaError", "BomError", "UnitError", "UnknownBomError", "UnknownRegionError",
     "UnknownMethodError", "UnknownDeviceError", "ParameterError", "DataError",
     "compare_methods", "embodied_range", "EmbodiedRange",
+    "kernel", "train", "infer", "accelerator_embodied", "whatif", "reported_savings",
 ]

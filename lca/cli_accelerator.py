@@ -2,4 +2,404 @@
 
 from __future__ import annotations
 
-from .cli import app  # noqa: F401  (commands register on the shared app)
+import json
+from typing import Any, Optional
+
+import typer
+
+from . import accelerator
+from .accelerator import levers as levers_mod
+from .cli import FORMAT, GRID, PUE, REGION, Format, _fmt, app, user_errors  # noqa: F401
+from .errors import ParameterError
+
+kernel_app = typer.Typer(no_args_is_help=True, help="Time, energy and carbon of one kernel "
+                         "on an accelerator (roofline, power between idle and TDP).")
+workload_app = typer.Typer(no_args_is_help=True, help="Training runs and inference services: "
+                           "energy, operational and embodied carbon, per token and per exaFLOP.")
+app.add_typer(kernel_app, name="kernel")
+app.add_typer(workload_app, name="workload")
+
+DEVICE = typer.Option("h100-sxm5", "--device", help="Accelerator key (`lca list devices`).")
+DTYPE = typer.Option("bf16", "--dtype", help="Precision: fp32, tf32, bf16, fp16, fp8, int8.")
+LIFETIME = typer.Option(None, "--lifetime", help="Device lifetime [years] (default 6).", min=0.0)
+UTIL = typer.Option(None, "--utilization", help="Busy share of the lifetime [0-1] (default 0.85).")
+METHOD = typer.Option("clemm2024", "--method", help="Embodied method for the module and host.")
+NO_HOST = typer.Option(False, "--no-host", help="Leave the host server's share out of embodied.")
+FC = typer.Option(None, "--compute-fraction", help="Achievable fraction of peak compute [0-1].")
+FB = typer.Option(None, "--bandwidth-fraction", help="Achievable fraction of peak bandwidth [0-1].")
+
+
+def _common(device, dtype, grid, region, pue, lifetime, utilization, method, no_host, fc, fb):
+    return dict(device=device, dtype=dtype, grid=grid, region=region, pue=pue,
+                lifetime=lifetime, utilization=utilization, method=method, host=not no_host,
+                compute_fraction=fc, bandwidth_fraction=fb)
+
+
+KERNEL_ROWS = [("flops", "Work", "FLOP", 0), ("bytes", "Bytes moved", "B", 0),
+               ("arithmetic_intensity_flop_per_byte", "Arithmetic intensity", "FLOP/B", 1),
+               ("bound", "Bound by", "", 0), ("time_s", "Time", "s", 6), ("achieved_tflops", "Achieved rate", "TFLOP/s", 1),
+               ("achieved_bandwidth_gb_s", "Achieved bandwidth", "GB/s", 1),
+               ("power_w", "Power", "W", 1), ("energy_j", "Energy", "J", 4),
+               ("energy_pj_per_flop", "Energy per FLOP", "pJ/FLOP", 3),
+               ("operational_gco2e", "Operational", "gCO2e", 6),
+               ("embodied_gco2e", "Embodied (time share)", "gCO2e", 6),
+               ("total_gco2e", "Total", "gCO2e", 6)]
+
+
+def _table(title: str, d: dict[str, Any], rows) -> str:
+    lines = [title]
+    for key, label, unit, digits in rows:
+        if key not in d:
+            continue
+        v = d[key]
+        if isinstance(v, (int, float)) and v == v and abs(v) >= 1e12:
+            text = f"{v:.4g}"
+        else:
+            text = _fmt(v, digits) if isinstance(v, (int, float)) or v is None else str(v)
+        lines.append(f"  {label:<38}{text:>16} {unit}".rstrip())
+    lines.append(f"  {'Grid':<38}{d['grid_kgco2e_per_kwh']:>16.3f} kgCO2e/kWh, PUE {d['pue']:g}")
+    for note in d.get("notes", []):
+        lines.append(f"Note: {note}")
+    return "\n".join(lines)
+
+
+def _emit(result, fmt: Format, title: str, rows) -> None:
+    if fmt == Format.json:
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+    elif fmt == Format.csv:
+        typer.echo(result.to_frame().to_csv(index=False), nl=False)
+    else:
+        typer.echo(_table(title, result.to_dict(), rows))
+
+
+def _kernel(kind: str, shape: dict, fmt: Format, **common) -> None:
+    r = accelerator.kernel(kind, **common, **shape)
+    shape_text = ", ".join(f"{k}={v:g}" for k, v in shape.items() if v is not None)
+    _emit(r, fmt, f"{kind} ({shape_text}) on {r.device}, {r.dtype}, method {r.method}",
+          KERNEL_ROWS)
+
+
+@kernel_app.command("gemm")
+@user_errors
+def gemm_cmd(m: float = typer.Option(..., "--m"), n: float = typer.Option(..., "--n"),
+             k: float = typer.Option(..., "--k"), device: str = DEVICE, dtype: str = DTYPE,
+             grid: Optional[float] = GRID, region: Optional[str] = REGION,
+             pue: Optional[float] = PUE, lifetime: Optional[float] = LIFETIME,
+             utilization: Optional[float] = UTIL, method: str = METHOD, no_host: bool = NO_HOST,
+             compute_fraction: Optional[float] = FC, bandwidth_fraction: Optional[float] = FB,
+             format: Format = FORMAT) -> None:
+    """C = A B with A m x k and B k x n: 2 m n k FLOP."""
+    _kernel("gemm", dict(m=m, n=n, k=k), format, **_common(
+        device, dtype, grid, region, pue, lifetime, utilization, method, no_host,
+        compute_fraction, bandwidth_fraction))
+
+
+@kernel_app.command("bgemm")
+@user_errors
+def bgemm_cmd(batch: float = typer.Option(..., "--batch"), m: float = typer.Option(..., "--m"),
+              n: float = typer.Option(..., "--n"), k: float = typer.Option(..., "--k"),
+              device: str = DEVICE, dtype: str = DTYPE, grid: Optional[float] = GRID,
+              region: Optional[str] = REGION, pue: Optional[float] = PUE,
+              lifetime: Optional[float] = LIFETIME, utilization: Optional[float] = UTIL,
+              method: str = METHOD, no_host: bool = NO_HOST,
+              compute_fraction: Optional[float] = FC, bandwidth_fraction: Optional[float] = FB,
+              format: Format = FORMAT) -> None:
+    """A batch of GEMMs of the same shape."""
+    _kernel("bgemm", dict(batch=batch, m=m, n=n, k=k), format, **_common(
+        device, dtype, grid, region, pue, lifetime, utilization, method, no_host,
+        compute_fraction, bandwidth_fraction))
+
+
+@kernel_app.command("conv2d")
+@user_errors
+def conv2d_cmd(batch: float = typer.Option(1, "--batch"),
+               in_channels: float = typer.Option(..., "--in-channels"),
+               height: float = typer.Option(..., "--height"),
+               width: float = typer.Option(..., "--width"),
+               out_channels: float = typer.Option(..., "--out-channels"),
+               kernel_h: float = typer.Option(3, "--kernel-h"),
+               kernel_w: float = typer.Option(3, "--kernel-w"),
+               stride: float = typer.Option(1, "--stride"),
+               padding: float = typer.Option(0, "--padding"),
+               device: str = DEVICE, dtype: str = DTYPE, grid: Optional[float] = GRID,
+               region: Optional[str] = REGION, pue: Optional[float] = PUE,
+               lifetime: Optional[float] = LIFETIME, utilization: Optional[float] = UTIL,
+               method: str = METHOD, no_host: bool = NO_HOST,
+               compute_fraction: Optional[float] = FC, bandwidth_fraction: Optional[float] = FB,
+               format: Format = FORMAT) -> None:
+    """Direct 2-D convolution: 2 N K P Q C R S FLOP."""
+    shape = dict(batch=batch, in_channels=in_channels, height=height, width=width,
+                 out_channels=out_channels, kernel_h=kernel_h, kernel_w=kernel_w,
+                 stride=stride, padding=padding)
+    _kernel("conv2d", shape, format, **_common(
+        device, dtype, grid, region, pue, lifetime, utilization, method, no_host,
+        compute_fraction, bandwidth_fraction))
+
+
+@kernel_app.command("attention")
+@user_errors
+def attention_cmd(batch: float = typer.Option(1, "--batch"),
+                  heads: float = typer.Option(..., "--heads"),
+                  seq: float = typer.Option(..., "--seq"),
+                  kv_seq: Optional[float] = typer.Option(None, "--kv-seq", help="Default: --seq."),
+                  head_dim: float = typer.Option(..., "--head-dim"),
+                  causal: bool = typer.Option(False, "--causal"),
+                  device: str = DEVICE, dtype: str = DTYPE, grid: Optional[float] = GRID,
+                  region: Optional[str] = REGION, pue: Optional[float] = PUE,
+                  lifetime: Optional[float] = LIFETIME, utilization: Optional[float] = UTIL,
+                  method: str = METHOD, no_host: bool = NO_HOST,
+                  compute_fraction: Optional[float] = FC,
+                  bandwidth_fraction: Optional[float] = FB, format: Format = FORMAT) -> None:
+    """Fused scaled dot-product attention: 4 b h s_q s_kv d FLOP (half when causal)."""
+    shape = dict(batch=batch, heads=heads, seq=seq, kv_seq=kv_seq if kv_seq else seq,
+                 head_dim=head_dim, causal=1 if causal else 0)
+    _kernel("attention", shape, format, **_common(
+        device, dtype, grid, region, pue, lifetime, utilization, method, no_host,
+        compute_fraction, bandwidth_fraction))
+
+
+@kernel_app.command("elementwise")
+@user_errors
+def elementwise_cmd(elements: float = typer.Option(..., "--elements"),
+                    reads: float = typer.Option(2, "--reads"),
+                    writes: float = typer.Option(1, "--writes"),
+                    flops_per_element: float = typer.Option(1, "--flops-per-element"),
+                    device: str = DEVICE, dtype: str = DTYPE, grid: Optional[float] = GRID,
+                    region: Optional[str] = REGION, pue: Optional[float] = PUE,
+                    lifetime: Optional[float] = LIFETIME, utilization: Optional[float] = UTIL,
+                    method: str = METHOD, no_host: bool = NO_HOST,
+                    compute_fraction: Optional[float] = FC,
+                    bandwidth_fraction: Optional[float] = FB, format: Format = FORMAT) -> None:
+    """A memory-bound elementwise kernel (e.g. an add: 2 reads, 1 write, 1 FLOP each)."""
+    shape = dict(elements=elements, reads=reads, writes=writes,
+                 flops_per_element=flops_per_element)
+    _kernel("elementwise", shape, format, **_common(
+        device, dtype, grid, region, pue, lifetime, utilization, method, no_host,
+        compute_fraction, bandwidth_fraction))
+
+
+@kernel_app.command("copy")
+@user_errors
+def copy_cmd(size: str = typer.Option(..., "--bytes", help="Buffer size, e.g. 4GB or 4e9."),
+             device: str = DEVICE, grid: Optional[float] = GRID, region: Optional[str] = REGION,
+             pue: Optional[float] = PUE, lifetime: Optional[float] = LIFETIME,
+             utilization: Optional[float] = UTIL, method: str = METHOD,
+             no_host: bool = NO_HOST, bandwidth_fraction: Optional[float] = FB,
+             format: Format = FORMAT) -> None:
+    """A device-to-device copy of a buffer (read once, written once)."""
+    _kernel("copy", dict(bytes=_bytes(size)), format, **_common(
+        device, "bf16", grid, region, pue, lifetime, utilization, method, no_host, None,
+        bandwidth_fraction))
+
+
+def _bytes(text: str) -> float:
+    from .units import ureg
+
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        return float(ureg.Quantity(text).to("byte").magnitude)
+    except Exception:
+        raise ParameterError(f"--bytes: expected a size such as 4GB or 4e9, got {text!r}") from None
+
+
+# --- workloads -------------------------------------------------------------------------------------
+
+TRAIN_ROWS = [("flops", "Training compute", "FLOP", 0), ("days", "Duration", "days", 2),
+              ("chip_hours", "Chip-hours", "h", 0),
+              ("tflops_per_chip", "Rate per chip", "TFLOP/s", 1), ("mfu", "Fraction of peak", "", 3),
+              ("power_w_per_chip", "Average power per chip", "W", 1),
+              ("energy_mwh", "Energy (with PUE)", "MWh", 2),
+              ("operational_tco2e", "Operational", "tCO2e", 2),
+              ("embodied_tco2e", "Embodied (time share)", "tCO2e", 2),
+              ("total_tco2e", "Total", "tCO2e", 2),
+              ("gco2e_per_eflop", "Per exaFLOP", "gCO2e/EFLOP", 1),
+              ("operational_gco2e_per_eflop", "  operational", "gCO2e/EFLOP", 1),
+              ("embodied_gco2e_per_eflop", "  embodied", "gCO2e/EFLOP", 1),
+              ("gco2e_per_1000_tokens", "Per 1,000 training tokens", "gCO2e", 4)]
+INFER_ROWS = [("tokens_per_second", "Throughput (all chips)", "tokens/s", 1),
+              ("power_w_per_chip", "Power per chip", "W", 1),
+              ("energy_j_per_token", "Energy per token (with PUE)", "J", 4),
+              ("operational_gco2e_per_token", "Operational per token", "gCO2e", 6),
+              ("embodied_gco2e_per_token", "Embodied per token", "gCO2e", 6),
+              ("gco2e_per_token", "Total per token", "gCO2e", 6),
+              ("gco2e_per_1000_requests", "Per 1,000 requests", "gCO2e", 2),
+              ("operational_gco2e_per_1000_requests", "  operational", "gCO2e", 2),
+              ("embodied_gco2e_per_1000_requests", "  embodied", "gCO2e", 2),
+              ("gco2e_per_eflop", "Per exaFLOP", "gCO2e/EFLOP", 1)]
+
+LEVER = typer.Option(None, "--lever", help="What-if lever NAME=VALUE, repeatable: precision=fp8, "
+                     "sparsity=0.5 (FLOPs kept), distillation=7e9 (params), carbon_aware=0.05 "
+                     "(kgCO2e/kWh). Prints baseline, each lever and all combined.")
+
+
+def _power(text: Optional[str]) -> Any:
+    if text is None or text == "measured":
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        return text   # '330W' / '330 W': parsed by the library
+
+
+def _levers(items: Optional[list[str]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        name = name.strip().replace("-", "_")
+        if not sep or name not in levers_mod.LEVERS:
+            raise ParameterError(f"--lever: expected NAME=VALUE with NAME one of "
+                                 f"{', '.join(levers_mod.LEVERS)}, got {item!r}")
+        if name == "precision":
+            out[name] = value.strip()
+        else:
+            try:
+                out[name] = float(value)
+            except ValueError:
+                raise ParameterError(f"--lever {name}: expected a number, got {value!r}") from None
+    return out
+
+
+def _whatif(kind: str, kwargs: dict, levers: dict, fmt: Format) -> None:
+    frame = levers_mod.whatif(kind, kwargs, **levers)
+    key = "total_tco2e" if kind == "train" else "gco2e_per_token"
+    if fmt == Format.json:
+        typer.echo(frame.reset_index().to_json(orient="records", indent=2))
+    elif fmt == Format.csv:
+        typer.echo(frame.to_csv(), nl=False)
+    else:
+        energy = "energy_mwh" if kind == "train" else "energy_j_per_token"
+        lines = [f"{'scenario':<16}{energy:>22}{key:>22}{'saving':>10}"]
+        for label, row in frame.iterrows():
+            lines.append(f"{label:<16}{_fmt(row[energy], 4):>22}{_fmt(row[key], 6):>22}"
+                         f"{100 * row['saving']:>9.1f}%")
+        typer.echo("\n".join(lines))
+
+
+@workload_app.command("train")
+@user_errors
+def train_cmd(device: str = typer.Option(..., "--device"),
+              count: float = typer.Option(1, "--count", help="Number of chips."),
+              params: Optional[float] = typer.Option(None, "--params", help="Active parameters."),
+              tokens: Optional[float] = typer.Option(None, "--tokens", help="Training tokens."),
+              flops: Optional[float] = typer.Option(None, "--flops", help="Training FLOPs (instead of 6 x params x tokens)."),
+              efficiency: Optional[float] = typer.Option(None, "--efficiency", help="Fraction of the dense peak achieved (MFU)."),
+              tflops: Optional[float] = typer.Option(None, "--tflops", help="Measured TFLOP/s per chip."),
+              days: Optional[float] = typer.Option(None, "--days", help="Duration, instead of FLOPs / rate."),
+              power: Optional[str] = typer.Option(None, "--power", help="Average power per chip, e.g. 330W, or 'measured' (the device's published average); default: modelled."),
+              dtype: Optional[str] = typer.Option(None, "--dtype", help="Precision (default bf16, else fp16)."),
+              pue: Optional[float] = PUE, grid: Optional[float] = GRID,
+              region: Optional[str] = REGION, lifetime: Optional[float] = LIFETIME,
+              utilization: Optional[float] = UTIL, method: str = METHOD,
+              no_host: bool = NO_HOST, lever: Optional[list[str]] = LEVER,
+              format: Format = FORMAT) -> None:
+    """A training run: days, MWh, operational and embodied tCO2e, gCO2e per exaFLOP."""
+    kwargs = dict(device=device, count=count, params=params, tokens=tokens, flops=flops,
+                  efficiency=efficiency, tflops=tflops, days=days, power=_power(power),
+                  dtype=dtype, pue=pue, grid=grid, region=region, lifetime=lifetime,
+                  utilization=utilization, method=method, host=not no_host)
+    chosen = _levers(lever)
+    if chosen:
+        _whatif("train", kwargs, chosen, format)
+        return
+    r = accelerator.train(**kwargs)
+    _emit(r, format, f"training on {_fmt(count, 0)} x {device}, {r.dtype}, method {r.method}",
+          TRAIN_ROWS)
+
+
+@workload_app.command("infer")
+@user_errors
+def infer_cmd(device: str = typer.Option(..., "--device"),
+              params: float = typer.Option(..., "--params", help="Active parameters."),
+              count: float = typer.Option(1, "--count", help="Number of chips serving."),
+              batch: float = typer.Option(1, "--batch", help="Sequences decoded together."),
+              tokens_per_second: Optional[float] = typer.Option(None, "--tokens-per-second", help="Measured throughput of all chips; default: modelled."),
+              tokens_per_request: Optional[float] = typer.Option(None, "--tokens-per-request", help="Default 1,000."),
+              power: Optional[str] = typer.Option(None, "--power", help="Power per chip, e.g. 500W; default: modelled."),
+              dtype: str = DTYPE, pue: Optional[float] = PUE, grid: Optional[float] = GRID,
+              region: Optional[str] = REGION, lifetime: Optional[float] = LIFETIME,
+              utilization: Optional[float] = UTIL, method: str = METHOD,
+              no_host: bool = NO_HOST, lever: Optional[list[str]] = LEVER,
+              format: Format = FORMAT) -> None:
+    """An inference service: gCO2e per token, per 1,000 requests and per exaFLOP."""
+    kwargs = dict(device=device, params=params, count=count, batch=batch,
+                  tokens_per_second=tokens_per_second, tokens_per_request=tokens_per_request,
+                  power=_power(power), dtype=dtype, pue=pue, grid=grid, region=region,
+                  lifetime=lifetime, utilization=utilization, method=method, host=not no_host)
+    chosen = _levers(lever)
+    if chosen:
+        _whatif("infer", kwargs, chosen, format)
+        return
+    r = accelerator.infer(**kwargs)
+    _emit(r, format, f"inference on {_fmt(count, 0)} x {device}, {r.dtype}, batch {_fmt(batch, 0)}",
+          INFER_ROWS)
+
+
+@workload_app.command("levers")
+@user_errors
+def levers_cmd(format: Format = FORMAT) -> None:
+    """The seed studies' reported savings (documented examples, not used by the model)."""
+    frame = levers_mod.reported_savings()
+    if format == Format.json:
+        typer.echo(frame.reset_index().to_json(orient="records", indent=2))
+    elif format == Format.csv:
+        typer.echo(frame.to_csv(), nl=False)
+    else:
+        lines = ["Reported savings (data/workloads/levers.yaml; the studies' own setups):"]
+        for key, row in frame.iterrows():
+            parts = [f"{f.split('_')[0]} -{100 * row[f]:.0f}%" for f in
+                     ("energy_reduction", "emissions_reduction", "power_reduction")
+                     if f in row and row[f] == row[f]]
+            lines.append(f"  {key:<32} {row['lever']:<13} {', '.join(parts)}  ({row['source']})")
+        typer.echo("\n".join(lines))
+
+
+@app.command("accelerator")
+@user_errors
+def accelerator_cmd(device: str = typer.Argument(..., help="Accelerator key (`lca list devices`)."),
+                    method: str = METHOD, no_host: bool = NO_HOST,
+                    format: Format = FORMAT) -> None:
+    """An accelerator's kernel-model figures and the embodied carbon of its module (from die
+    specs) and of its share of the host server."""
+    dev = accelerator.device(device)
+    e = accelerator.accelerator_embodied(device, method, not no_host)
+    d = e.to_dict()
+    d.update({"name": dev.name, "class": dev.device_class, "tdp_w": dev.tdp_w,
+              "idle_power_w": dev.idle_w,
+              "peak_tflops": {k: v / 1e12 for k, v in dev.peak_flops.items()},
+              "memory_bandwidth_gb_s": dev.bandwidth_bytes_s / 1e9,
+              "memory_gb": dev.memory_gb, "memory_type": dev.memory_type})
+    d["notes"] = list(dev.notes) + d["notes"]
+    if format == Format.json:
+        typer.echo(json.dumps(d, indent=2))
+        return
+    if format == Format.csv:
+        flat = {k: v for k, v in d.items() if not isinstance(v, (dict, list))}
+        flat.update({f"peak_tflops.{k}": v for k, v in d["peak_tflops"].items()})
+        flat.update({f"module_by_component_kgco2e.{k}": v
+                     for k, v in d["module_by_component_kgco2e"].items()})
+        import pandas as pd
+
+        typer.echo(pd.DataFrame([flat]).to_csv(index=False), nl=False)
+        return
+    lines = [f"{dev.name} ({device}, {dev.device_class})",
+             f"  TDP {dev.tdp_w:g} W, idle {dev.idle_w:g} W, memory "
+             f"{_fmt(dev.memory_gb, 0)} GB {dev.memory_type or ''} at "
+             f"{_fmt(dev.bandwidth_bytes_s / 1e9, 0)} GB/s",
+             "  dense peak: " + ", ".join(f"{k} {v / 1e12:g}" for k, v in dev.peak_flops.items())
+             + " TFLOP/s",
+             f"Embodied ({method}):"]
+    for name, value in d["module_by_component_kgco2e"].items():
+        lines.append(f"  {name:<30}{_fmt(value):>12} kgCO2e" if value is not None
+                     else f"  {name:<30}{'not covered':>12}")
+    lines.append(f"  {'module':<30}{_fmt(e.module_kgco2e):>12} kgCO2e")
+    lines.append(f"  {'host share':<30}{_fmt(e.host_share_kgco2e):>12} kgCO2e"
+                 + (f" ({e.host_bom} / {e.chips_per_host})" if e.host_bom else ""))
+    lines.append(f"  {'total per accelerator':<30}{_fmt(e.total_kgco2e):>12} kgCO2e")
+    for name, why in d["uncovered_components"].items():
+        lines.append(f"Not covered by {method}: {name}: {why}")
+    for note in d["notes"]:
+        lines.append(f"Note: {note}")
+    typer.echo("\n".join(lines))

@@ -1,0 +1,380 @@
+"""Kernel-level footprints from a roofline: FLOPs and bytes moved, time, power, energy,
+operational and embodied carbon.
+
+Model (every constant in ``data/kernels.yaml``, overridable):
+
+* time [s] = max(FLOP / (peak x compute_fraction), bytes / (bandwidth x bandwidth_fraction))
+  + launch overhead: the roofline of S. Williams, A. Waterman, D. Patterson, "Roofline: an
+  insightful visual performance model for multicore architectures", CACM 52(4), 2009,
+  doi:10.1145/1498765.1498785, with achievable rather than datasheet ceilings.
+* power [W] = idle + (TDP - idle) x min(1, a_c x u_c + a_m x u_m), where u_c and u_m are
+  the achieved fractions of the achievable compute rate and bandwidth over the kernel's
+  time and a_c, a_m the dynamic power fractions of full compute and full memory stress.
+  Never above TDP: large GEMMs on current GPUs run at the power cap (a_c = 1).
+* energy [J] = power x time; operational [gCO2e] = energy x PUE x grid; embodied [gCO2e] =
+  (module + host share) x time / (lifetime x utilization).
+
+All functions take numpy arrays (shapes broadcast), so a sweep over sizes is one call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import data
+from ..errors import ParameterError
+from ..units import SECONDS_PER_YEAR
+from . import devices
+
+JOULES_PER_KWH = 3.6e6
+#: Kernel kinds accepted by :func:`kernel` and the shape arguments each takes.
+KINDS: dict[str, tuple[str, ...]] = {
+    "gemm": ("m", "n", "k"),
+    "bgemm": ("batch", "m", "n", "k"),
+    "conv2d": ("batch", "in_channels", "height", "width", "out_channels", "kernel_h",
+               "kernel_w", "stride", "padding"),
+    "attention": ("batch", "heads", "seq", "kv_seq", "head_dim", "causal"),
+    "elementwise": ("elements", "reads", "writes", "flops_per_element"),
+    "copy": ("bytes",),
+}
+SHAPE_DEFAULTS: dict[str, dict[str, float]] = {
+    "conv2d": {"batch": 1, "stride": 1, "padding": 0, "kernel_h": 3, "kernel_w": 3},
+    "attention": {"batch": 1, "heads": 1, "causal": 0},
+    "elementwise": {"reads": 2, "writes": 1, "flops_per_element": 1},
+    "bgemm": {"batch": 1},
+}
+
+
+def _a(x) -> np.ndarray:
+    return np.asarray(x, dtype=float)
+
+
+# --- FLOPs and bytes --------------------------------------------------------------------------
+
+def gemm_flops(m, n, k, batch=1):
+    """FLOPs of (batched) C = A B with A m x k, B k x n: 2 m n k per matrix [FLOP]."""
+    return 2.0 * _a(batch) * _a(m) * _a(n) * _a(k)
+
+
+def gemm_bytes(m, n, k, input_bytes, output_bytes, batch=1):
+    """Minimum bytes moved by a (batched) GEMM: A and B read once, C written once [B]."""
+    return _a(batch) * ((_a(m) * _a(k) + _a(k) * _a(n)) * _a(input_bytes)
+                        + _a(m) * _a(n) * _a(output_bytes))
+
+
+def conv2d_output_size(size, kernel, stride=1, padding=0):
+    """Output height or width of a 2-D convolution [-]."""
+    return np.floor((_a(size) + 2 * _a(padding) - _a(kernel)) / _a(stride)) + 1
+
+
+def conv2d_flops(batch, in_channels, height, width, out_channels, kernel_h, kernel_w,
+                 stride=1, padding=0):
+    """FLOPs of a direct 2-D convolution: 2 N K P Q C R S [FLOP]."""
+    p = conv2d_output_size(height, kernel_h, stride, padding)
+    q = conv2d_output_size(width, kernel_w, stride, padding)
+    return (2.0 * _a(batch) * _a(out_channels) * p * q * _a(in_channels)
+            * _a(kernel_h) * _a(kernel_w))
+
+
+def conv2d_bytes(batch, in_channels, height, width, out_channels, kernel_h, kernel_w,
+                 input_bytes, output_bytes, stride=1, padding=0):
+    """Minimum bytes of a 2-D convolution: input, filters read once, output written [B]."""
+    p = conv2d_output_size(height, kernel_h, stride, padding)
+    q = conv2d_output_size(width, kernel_w, stride, padding)
+    reads = (_a(batch) * _a(in_channels) * _a(height) * _a(width)
+             + _a(out_channels) * _a(in_channels) * _a(kernel_h) * _a(kernel_w))
+    return reads * _a(input_bytes) + _a(batch) * _a(out_channels) * p * q * _a(output_bytes)
+
+
+def attention_flops(batch, heads, seq, kv_seq, head_dim, causal=0):
+    """FLOPs of scaled dot-product attention, Q K^T and P V: 4 b h s_q s_kv d, halved when
+    causal (softmax not counted) [FLOP]."""
+    full = 4.0 * _a(batch) * _a(heads) * _a(seq) * _a(kv_seq) * _a(head_dim)
+    return np.where(_a(causal) > 0, full / 2.0, full)
+
+
+def attention_bytes(batch, heads, seq, kv_seq, head_dim, input_bytes, output_bytes):
+    """Bytes of a fused (flash-style) attention: Q, K, V read once, O written once [B]."""
+    bh = _a(batch) * _a(heads) * _a(head_dim)
+    return bh * ((_a(seq) + 2.0 * _a(kv_seq)) * _a(input_bytes) + _a(seq) * _a(output_bytes))
+
+
+def elementwise_bytes(elements, element_bytes, reads=2, writes=1):
+    """Bytes of an elementwise kernel over ``elements`` with ``reads`` inputs and
+    ``writes`` outputs of ``element_bytes`` each [B]."""
+    return _a(elements) * _a(element_bytes) * (_a(reads) + _a(writes))
+
+
+# --- roofline and power ---------------------------------------------------------------------------
+
+def roofline_time(flops, bytes_moved, peak, bandwidth, compute_fraction, bandwidth_fraction,
+                  overhead=0.0):
+    """Kernel time [s] from FLOPs [FLOP], bytes [B], peak [FLOP/s], bandwidth [B/s], the
+    achievable fractions [-] and a fixed overhead [s]."""
+    t_compute = _a(flops) / (_a(peak) * _a(compute_fraction))
+    t_memory = _a(bytes_moved) / (_a(bandwidth) * _a(bandwidth_fraction))
+    return np.maximum(t_compute, t_memory) + _a(overhead)
+
+
+def utilizations(flops, bytes_moved, time, peak, bandwidth, compute_fraction,
+                 bandwidth_fraction):
+    """Achieved fractions of the achievable compute rate and bandwidth over ``time`` [-]."""
+    t = _a(time)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u_c = np.where(t > 0, _a(flops) / t / (_a(peak) * _a(compute_fraction)), 0.0)
+        u_m = np.where(t > 0, _a(bytes_moved) / t / (_a(bandwidth) * _a(bandwidth_fraction)), 0.0)
+    return np.clip(u_c, 0.0, 1.0), np.clip(u_m, 0.0, 1.0)
+
+
+def power_between_idle_and_tdp(u_compute, u_memory, idle, tdp, compute_dynamic_fraction,
+                               memory_dynamic_fraction):
+    """Device power [W] between ``idle`` [W] and ``tdp`` [W] by compute and memory stress
+    (fractions [-]); never above TDP."""
+    stress = np.minimum(1.0, _a(compute_dynamic_fraction) * _a(u_compute)
+                        + _a(memory_dynamic_fraction) * _a(u_memory))
+    return _a(idle) + (_a(tdp) - _a(idle)) * np.clip(stress, 0.0, 1.0)
+
+
+def operational_gco2e(energy_j, pue, grid_kg_per_kwh):
+    """Operational emissions [gCO2e] of IT energy [J] at a PUE [-] and grid [kgCO2e/kWh]."""
+    return _a(energy_j) / JOULES_PER_KWH * _a(pue) * _a(grid_kg_per_kwh) * 1000.0
+
+
+def embodied_time_share_gco2e(embodied_kg, time_s, lifetime_years, utilization):
+    """Embodied emissions [gCO2e] charged to ``time_s`` [s] of a device whose embodied is
+    ``embodied_kg`` [kgCO2e] over ``lifetime_years`` [a of 8,760 h] busy ``utilization`` [-]."""
+    return (_a(embodied_kg) * 1000.0 * _a(time_s)
+            / (_a(lifetime_years) * SECONDS_PER_YEAR * _a(utilization)))
+
+
+# --- use-phase inputs -------------------------------------------------------------------------------
+
+def use_phase(grid=None, region=None, pue=None) -> tuple[Any, Any, str, list[str]]:
+    """(grid [kgCO2e/kWh], pue, grid source, notes) from the given values or the documented
+    defaults (data/kernels.yaml defaults)."""
+    notes = []
+    if grid is not None and region is not None:
+        raise ParameterError("grid and region: give one of them, not both")
+    if grid is not None:
+        g, source = _grid_value(grid), "given"
+    else:
+        reg = region or devices.defaults()["defaults"]["region"]
+        entry = data.grid_intensity(str(reg))
+        g = entry.value
+        source = f"{entry.name}" + (f" ({entry.year})" if entry.year else "") + f": {entry.source}"
+        if region is None:
+            notes.append(f"grid: {entry.name} average {g:.3f} kgCO2e/kWh assumed (no grid or region given)")
+    if pue is None:
+        pue = devices.default_value("defaults.pue")
+        notes.append(f"PUE {pue:g} assumed (no facility overhead)")
+    pue_a = _a(pue)
+    if np.any(pue_a < 1.0):
+        raise ParameterError("pue: expected a number of 1.0 or more")
+    if np.any(_a(g) < 0):
+        raise ParameterError("grid: expected a grid intensity of zero or more")
+    return g, pue, source, notes
+
+
+def _grid_value(grid) -> Any:
+    if isinstance(grid, str):
+        from ..units import ureg
+
+        try:
+            return float(ureg.Quantity(grid).to("kgCO2e/kWh").magnitude)
+        except Exception as exc:
+            raise ParameterError(f"grid: expected a number [kgCO2e/kWh] or a quantity such as "
+                                 f"'50 gCO2e/kWh', got {grid!r}") from exc
+    return grid
+
+
+def allocation(lifetime=None, utilization=None) -> tuple[Any, Any]:
+    life = devices.default_value("allocation.lifetime", "year") if lifetime is None else lifetime
+    util = devices.default_value("allocation.utilization") if utilization is None else utilization
+    if np.any(_a(life) <= 0):
+        raise ParameterError("lifetime: expected a duration greater than zero")
+    if np.any((_a(util) <= 0) | (_a(util) > 1)):
+        raise ParameterError("utilization: expected a fraction greater than 0 and at most 1")
+    return life, util
+
+
+def dtype_sizes(dtype: str) -> tuple[float, float]:
+    table = devices.defaults()["dtypes"]
+    if dtype not in table:
+        raise ParameterError(f"unknown dtype {dtype!r}: expected one of {', '.join(table)}")
+    return float(table[dtype]["input_bytes"]), float(table[dtype]["output_bytes"])
+
+
+# --- the kernel model -------------------------------------------------------------------------------
+
+@dataclass
+class KernelResult:
+    """A kernel's (or a sweep of kernels') footprint; arrays of one element per kernel."""
+
+    kind: str
+    device: str
+    dtype: str
+    columns: dict[str, np.ndarray]
+    grid_source: str
+    method: str
+    notes: list[str] = field(default_factory=list)
+
+    def __getattr__(self, name: str) -> Any:
+        cols = self.__dict__.get("columns", {})
+        if name in cols:
+            return cols[name]
+        raise AttributeError(name)
+
+    def __len__(self) -> int:
+        return len(next(iter(self.columns.values())))
+
+    def to_frame(self) -> pd.DataFrame:
+        frame = pd.DataFrame(self.columns)
+        frame.insert(0, "dtype", self.dtype)
+        frame.insert(0, "device", self.device)
+        frame.insert(0, "kind", self.kind)
+        return frame
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: scalars for a single kernel, lists for a sweep."""
+        one = len(self) == 1
+
+        def val(v: np.ndarray) -> Any:
+            if one:
+                x = v[0]
+                return x.item() if hasattr(x, "item") else x
+            return [x.item() if hasattr(x, "item") else x for x in v]
+
+        out: dict[str, Any] = {"kind": self.kind, "device": self.device, "dtype": self.dtype,
+                               "method": self.method}
+        out.update({k: val(v) for k, v in self.columns.items()})
+        out["grid_source"] = self.grid_source
+        out["notes"] = list(self.notes)
+        return out
+
+
+def flops_and_bytes(kind: str, dtype: str, **shape) -> tuple[np.ndarray, np.ndarray]:
+    """FLOPs [FLOP] and bytes moved [B] of a kernel ``kind`` with ``shape`` arguments."""
+    if kind not in KINDS:
+        raise ParameterError(f"unknown kernel {kind!r}: expected one of {', '.join(KINDS)}")
+    args = dict(SHAPE_DEFAULTS.get(kind, {}))
+    args.update({k: v for k, v in shape.items() if v is not None})
+    unknown = set(args) - set(KINDS[kind])
+    if unknown:
+        raise ParameterError(f"{kind}: unknown shape argument(s) {', '.join(sorted(unknown))}; "
+                             f"expected {', '.join(KINDS[kind])}")
+    missing = [k for k in KINDS[kind] if k not in args]
+    if missing:
+        raise ParameterError(f"{kind}: missing shape argument(s) {', '.join(missing)}")
+    for k, v in args.items():
+        if k in ("padding", "causal"):
+            if np.any(_a(v) < 0):
+                raise ParameterError(f"{kind}: {k} must not be negative")
+        elif k != "flops_per_element" and np.any(~(_a(v) > 0)):
+            raise ParameterError(f"{kind}: {k} must be greater than zero")
+        elif k == "flops_per_element" and np.any(_a(v) < 0):
+            raise ParameterError(f"{kind}: {k} must not be negative")
+    ib, ob = dtype_sizes(dtype)
+    if kind in ("gemm", "bgemm"):
+        b = args.get("batch", 1)
+        return (gemm_flops(args["m"], args["n"], args["k"], b),
+                gemm_bytes(args["m"], args["n"], args["k"], ib, ob, b))
+    if kind == "conv2d":
+        geo = {k: args[k] for k in KINDS["conv2d"]}
+        for side, kern in (("height", "kernel_h"), ("width", "kernel_w")):
+            if np.any(conv2d_output_size(geo[side], geo[kern], geo["stride"], geo["padding"]) < 1):
+                raise ParameterError(f"conv2d: {kern} larger than the padded {side}")
+        return conv2d_flops(**geo), conv2d_bytes(input_bytes=ib, output_bytes=ob, **geo)
+    if kind == "attention":
+        g = {k: args[k] for k in ("batch", "heads", "seq", "kv_seq", "head_dim")}
+        return (attention_flops(causal=args["causal"], **g),
+                attention_bytes(input_bytes=ib, output_bytes=ib, **g))
+    if kind == "elementwise":
+        return (_a(args["elements"]) * _a(args["flops_per_element"]),
+                elementwise_bytes(args["elements"], ib, args["reads"], args["writes"]))
+    # copy: `bytes` is the size of the buffer copied (read once, written once)
+    size = _a(args["bytes"])
+    return np.zeros_like(size), 2.0 * size
+
+
+def kernel(kind: str, device: str = "h100-sxm5", dtype: str = "bf16", *, grid=None,
+           region: str | None = None, pue=None, lifetime=None, utilization=None,
+           method: str = "clemm2024", host: bool | str = True, compute_fraction=None,
+           bandwidth_fraction=None, launch_overhead=None, compute_dynamic_fraction=None,
+           memory_dynamic_fraction=None, **shape) -> KernelResult:
+    """Time, power, energy, operational and embodied carbon of a kernel on ``device``.
+
+    ``kind``: gemm (m, n, k), bgemm (batch, m, n, k), conv2d (batch, in_channels, height,
+    width, out_channels, kernel_h, kernel_w, stride, padding), attention (batch, heads, seq,
+    kv_seq, head_dim, causal), elementwise (elements, reads, writes, flops_per_element),
+    copy (bytes). Shape values and every numeric keyword may be numpy arrays (a sweep).
+    Defaults come from ``data/kernels.yaml`` and are listed in the result's notes.
+    """
+    dev = devices.device(device)
+    if kind == "copy" and dtype not in devices.defaults()["dtypes"]:
+        dtype = "bf16"
+    peak = dev.peak(dtype) if kind != "copy" else max(dev.peak_flops.values())
+    flops, nbytes = flops_and_bytes(kind, dtype, **shape)
+    fc = dev.compute_fraction() if compute_fraction is None else compute_fraction
+    fb = dev.bandwidth_fraction() if bandwidth_fraction is None else bandwidth_fraction
+    for name, v in (("compute_fraction", fc), ("bandwidth_fraction", fb)):
+        if np.any((_a(v) <= 0) | (_a(v) > 1)):
+            raise ParameterError(f"{name}: expected a fraction greater than 0 and at most 1")
+    overhead = (devices.default_value("roofline.launch_overhead", "s")
+                if launch_overhead is None else launch_overhead)
+    a_c = (devices.default_value("power.compute_dynamic_fraction")
+           if compute_dynamic_fraction is None else compute_dynamic_fraction)
+    a_m = (devices.default_value("power.memory_dynamic_fraction")
+           if memory_dynamic_fraction is None else memory_dynamic_fraction)
+    g, p, grid_source, notes = use_phase(grid, region, pue)
+    life, util = allocation(lifetime, utilization)
+
+    time = roofline_time(flops, nbytes, peak, dev.bandwidth_bytes_s, fc, fb, overhead)
+    u_c, u_m = utilizations(flops, nbytes, time, peak, dev.bandwidth_bytes_s, fc, fb)
+    power = power_between_idle_and_tdp(u_c, u_m, dev.idle_w, dev.tdp_w, a_c, a_m)
+    energy = power * time
+    op = operational_gco2e(energy, p, g)
+    emb = accelerator_embodied_kg(device, method, host)
+    emb_g = embodied_time_share_gco2e(emb.total_kgco2e, time, life, util)
+    t_c = _a(flops) / (peak * _a(fc))
+    t_m = _a(nbytes) / (dev.bandwidth_bytes_s * _a(fb))
+    cols = {
+        "flops": flops, "bytes": nbytes,
+        "arithmetic_intensity_flop_per_byte": _ratio(flops, nbytes, np.inf),
+        "bound": np.where(t_c >= t_m, "compute", "memory"),
+        "time_s": time, "achieved_tflops": flops / time / 1e12,
+        "achieved_bandwidth_gb_s": nbytes / time / 1e9,
+        "power_w": power, "energy_j": energy,
+        "energy_pj_per_flop": _ratio(energy * 1e12, flops, np.nan),
+        "operational_gco2e": op, "embodied_gco2e": emb_g, "total_gco2e": op + emb_g,
+        "grid_kgco2e_per_kwh": g, "pue": p,
+    }
+    shape = np.broadcast(*[np.asarray(v) for v in cols.values()]).shape
+    cols = {k: np.broadcast_to(np.asarray(v), shape).ravel().copy() for k, v in cols.items()}
+    notes = list(notes) + list(dev.notes) + list(emb.notes)
+    notes.append(f"achievable fractions of peak: compute {float(np.mean(fc)):g}, bandwidth "
+                 f"{float(np.mean(fb)):g} (data/kernels.yaml, {dev.device_class})")
+    notes.append(f"embodied: {emb.total_kgco2e:.1f} kgCO2e per device ({method}; module "
+                 f"{emb.module_kgco2e:.1f} + host share {emb.host_share_kgco2e:.1f}) over "
+                 f"{float(np.mean(life)):g} years at utilization {float(np.mean(util)):g}")
+    return KernelResult(kind=kind, device=device, dtype=dtype, columns=cols,
+                        grid_source=grid_source, method=method, notes=notes)
+
+
+def _ratio(num, den, empty):
+    num, den = _a(num), _a(den)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), empty)
+
+
+def accelerator_embodied_kg(device: str, method: str, host: bool | str):
+    return devices.accelerator_embodied(device, method, host)
+
+
+__all__ = ["kernel", "KernelResult", "flops_and_bytes", "gemm_flops", "gemm_bytes",
+           "conv2d_flops", "conv2d_bytes", "attention_flops", "attention_bytes",
+           "elementwise_bytes", "roofline_time", "utilizations", "power_between_idle_and_tdp",
+           "operational_gco2e", "embodied_time_share_gco2e", "KINDS"]

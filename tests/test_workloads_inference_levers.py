@@ -1,0 +1,211 @@
+"""Inference footprints, green-AI levers and the `lca kernel` / `lca workload` commands:
+hand-checked figures and invariants."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import lca
+from lca.accelerator import levers, workloads
+from lca.cli import app
+from lca.errors import ParameterError
+
+runner = CliRunner()
+
+
+# --- inference -----------------------------------------------------------------------------------
+
+def test_inference_per_token_hand_checked():
+    """8 chips at 500 W serving 10,000 tokens/s at PUE 1.2: 8 x 500 x 1.2 / 1e4 = 0.48 J per
+    token; at 0.4 kgCO2e/kWh: 0.48 / 3.6e6 x 400 g = 5.333e-5 gCO2e; x 1,000 requests x 500
+    tokens = 26.67 g; per exaFLOP of a 70e9-parameter model (1.4e11 FLOP/token):
+    5.333e-5 / 1.4e-7 = 380.95 gCO2e/EFLOP."""
+    r = lca.infer(device="h100-sxm5", params=70e9, count=8, tokens_per_second=1e4, power=500,
+                  pue=1.2, grid=0.4, tokens_per_request=500).to_dict()
+    assert r["energy_j_per_token"] == pytest.approx(0.48)
+    assert r["operational_gco2e_per_token"] == pytest.approx(0.48 / 3.6e6 * 400)
+    assert r["operational_gco2e_per_1000_requests"] == pytest.approx(0.48 / 3.6e6 * 400 * 5e5)
+    assert r["operational_gco2e_per_eflop"] == pytest.approx(0.48 / 3.6e6 * 400 / 1.4e-7)
+    emb = lca.accelerator_embodied("h100-sxm5").total_kgco2e
+    per_token = 8 * emb * 1000 * (1 / 1e4) / (6 * 8760 * 3600 * 0.85)
+    assert r["embodied_gco2e_per_token"] == pytest.approx(per_token)
+    assert r["gco2e_per_token"] == pytest.approx(r["operational_gco2e_per_token"] + per_token)
+
+
+def test_modelled_decode_is_memory_bound_at_batch_1_and_follows_bandwidth():
+    """Batch 1 decode reads the weights once per token: tokens/s = bandwidth x 0.9 / bytes
+    of the weights (7e9 x 2 B on one H100: 3.35e12 x 0.9 / 1.4e10 = 215.4 tokens/s)."""
+    r = lca.infer(device="h100-sxm5", params=7e9, batch=1, grid=0.4)
+    tps = float(r.tokens_per_second[0])
+    assert tps == pytest.approx(3.35e12 * 0.9 / 1.4e10, rel=1e-12)
+    h200 = float(lca.infer(device="h200", params=7e9, batch=1, grid=0.4).tokens_per_second[0])
+    assert h200 / tps == pytest.approx(4.8 / 3.35)
+
+
+def test_batching_lowers_carbon_per_token_and_power_stays_below_tdp():
+    r = lca.infer(device="h100-sxm5", params=7e9, batch=np.array([1, 8, 64, 512]), grid=0.4)
+    per_token = r.gco2e_per_token
+    assert np.all(np.diff(per_token) < 0)
+    assert np.all(r.power_w_per_chip <= 700 + 1e-9)
+    assert np.all(r.power_w_per_chip >= 109)
+
+
+def test_inference_errors():
+    with pytest.raises(ParameterError):
+        lca.infer(device="h100-sxm5", params=-1)
+    with pytest.raises(ParameterError):
+        lca.infer(device="tpu-v3", params=1e9, dtype="fp8")
+
+
+# --- training pieces -----------------------------------------------------------------------------
+
+def test_modelled_training_power_from_tpu_measurements():
+    """No power given: idle + 0.74 x (TDP - idle) (data/kernels.yaml, from Google's TPU v3/v4
+    min/mean/max). TPU v4: 90 + 0.74 x (192 - 90) = 165.5 W."""
+    r = lca.train(device="tpu-v4", count=1, days=1, grid=0.4, pue=1.0)
+    assert float(r.power_w_per_chip[0]) == pytest.approx(90 + 0.74 * 102)
+    m = lca.train(device="tpu-v3", count=1, days=1, grid=0.4, power="measured")
+    assert float(m.power_w_per_chip[0]) == 283   # Patterson et al. 2021, Table 3
+
+
+def test_training_embodied_and_per_exaflop_hand_checked():
+    r = lca.train(device="h100-sxm5", count=100, flops=1e23, efficiency=0.4, power=700,
+                  pue=1.0, grid=0.0)
+    time = 1e23 / (100 * 989.5e12 * 0.4)
+    assert float(r.time_s[0]) == pytest.approx(time)
+    emb = lca.accelerator_embodied("h100-sxm5").total_kgco2e
+    expected_t = 100 * emb * time / (6 * 8760 * 3600 * 0.85) / 1000
+    assert float(r.embodied_tco2e[0]) == pytest.approx(expected_t)
+    assert float(r.operational_tco2e[0]) == 0
+    assert float(r.gco2e_per_eflop[0]) == pytest.approx(expected_t * 1e6 / 1e5)
+
+
+def test_training_needs_a_rate():
+    with pytest.raises(ParameterError, match="efficiency"):
+        lca.train(device="v100", count=1, flops=1e20, grid=0.4)
+    with pytest.raises(ParameterError, match="flops"):
+        lca.train(device="v100", count=1, efficiency=0.3, grid=0.4)
+
+
+# --- levers ---------------------------------------------------------------------------------------
+
+BASE = dict(device="h100-sxm5", count=64, params=7e9, tokens=1e12, efficiency=0.4, power=600,
+            pue=1.1, grid=0.4)
+
+
+def test_precision_lever_uses_the_devices_rate():
+    """bf16 -> fp8 on H100 at the same efficiency: 989.5 -> 1979 TFLOP/s halves time,
+    energy and both carbon parts."""
+    frame = levers.whatif("train", BASE, precision="fp8")
+    assert frame.loc["precision", "days"] == pytest.approx(frame.loc["baseline", "days"] / 2)
+    assert frame.loc["precision", "total_tco2e"] == pytest.approx(
+        frame.loc["baseline", "total_tco2e"] / 2)
+    assert frame.loc["precision", "saving"] == pytest.approx(0.5)
+
+
+def test_sparsity_distillation_and_carbon_aware_levers():
+    frame = levers.whatif("train", BASE, sparsity=0.6, distillation=3.5e9, carbon_aware=0.1)
+    base = frame.loc["baseline"]
+    assert frame.loc["sparsity", "flops"] == pytest.approx(0.6 * base["flops"])
+    assert frame.loc["distillation", "energy_mwh"] == pytest.approx(0.5 * base["energy_mwh"])
+    assert frame.loc["carbon_aware", "operational_tco2e"] == pytest.approx(
+        base["operational_tco2e"] / 4)
+    assert frame.loc["carbon_aware", "energy_mwh"] == pytest.approx(base["energy_mwh"])
+    combined = frame.loc["combined"]
+    assert combined["operational_tco2e"] == pytest.approx(base["operational_tco2e"] * 0.6 * 0.5 / 4)
+
+
+def test_best_window_of_an_hourly_grid_series():
+    """Hand-solvable: the best 2-hour window of [5, 4, 1, 1, 3] is hours 2-3, mean 1; the
+    best 3-hour window is hours 2-4, mean 5/3."""
+    assert levers.best_window_mean([5, 4, 1, 1, 3], 2) == 1.0
+    assert levers.best_window_mean([5, 4, 1, 1, 3], 1.5) == 1.0
+    assert levers.best_window_mean([5, 4, 1, 1, 3], 3) == pytest.approx(5 / 3)
+    assert levers.best_window_mean([5, 4, 1, 1, 3], 100) == pytest.approx(14 / 5)
+    w = levers.carbon_aware("train", dict(BASE, days=1 / 12), [0.5, 0.4, 0.1, 0.1, 0.3])
+    assert w["grid"] == pytest.approx(0.1)
+
+
+def test_reported_savings_are_the_studies_figures():
+    """Seed studies as summarised in the project reference (accelerators-and-workloads.md):
+    pruning ResNet-50 energy -28 %, emissions -25 %; DistilBERT energy -60 %."""
+    table = lca.reported_savings()
+    assert table.loc["pruning-resnet50", "energy_reduction"] == 0.28
+    assert table.loc["pruning-resnet50", "emissions_reduction"] == 0.25
+    assert table.loc["distilbert", "energy_reduction"] == 0.60
+    assert set(table["lever"]) <= set(levers.LEVERS) | {"combined"}
+
+
+def test_inference_levers():
+    base = dict(device="h100-sxm5", params=7e9, batch=1, grid=0.4)
+    frame = levers.whatif("infer", base, distillation=3.5e9)
+    assert frame.loc["distillation", "tokens_per_second"] == pytest.approx(
+        2 * frame.loc["baseline", "tokens_per_second"])
+
+
+def test_6nd_and_per_token_flops():
+    assert workloads.training_flops_6nd(175e9, 300e9) == pytest.approx(3.15e23)
+    assert workloads.inference_flops_per_token(7e9) == 1.4e10
+
+
+# --- CLI ------------------------------------------------------------------------------------------
+
+def test_cli_kernel_gemm_json():
+    res = runner.invoke(app, ["kernel", "gemm", "--m", "8192", "--n", "8192", "--k", "8192",
+                              "--dtype", "bf16", "--device", "h100-sxm5", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.output)
+    for key in ("time_s", "energy_j", "operational_gco2e", "embodied_gco2e", "power_w"):
+        assert key in d
+    assert d["time_s"] == pytest.approx(2 * 8192 ** 3 / (989.5e12 * 0.75) + 5e-6)
+    assert d["power_w"] == pytest.approx(700)
+
+
+def test_cli_workload_train_gpt3_json():
+    res = runner.invoke(app, ["workload", "train", "--params", "175e9", "--tokens", "300e9",
+                              "--device", "v100", "--count", "10000", "--efficiency", "0.197",
+                              "--power", "330W", "--pue", "1.1", "--grid", "0.429",
+                              "--format", "json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.output)
+    for key in ("energy_mwh", "operational_tco2e", "embodied_tco2e", "days"):
+        assert key in d
+    assert d["operational_tco2e"] == pytest.approx(553.3, rel=2e-3)   # LLMCarbon-style
+    assert d["days"] == pytest.approx(14.81, rel=1e-3)
+
+
+def test_cli_workload_infer_and_levers():
+    res = runner.invoke(app, ["workload", "infer", "--params", "7e9", "--device", "h100-sxm5",
+                              "--batch", "16", "--grid", "0.4", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.output)
+    assert d["gco2e_per_1000_requests"] == pytest.approx(d["gco2e_per_token"] * 1e6)
+    res = runner.invoke(app, ["workload", "train", "--params", "7e9", "--tokens", "1e12",
+                              "--device", "h100-sxm5", "--count", "64", "--efficiency", "0.4",
+                              "--grid", "0.4", "--lever", "precision=fp8", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output)
+    assert [r["scenario"] for r in rows] == ["baseline", "precision"]
+    assert rows[1]["saving"] == pytest.approx(0.5)
+    res = runner.invoke(app, ["workload", "levers"])
+    assert res.exit_code == 0 and "pruning-resnet50" in res.output
+
+
+@pytest.mark.parametrize("args", [
+    ["kernel", "gemm", "--m", "1", "--n", "1", "--k", "1", "--dtype", "fp8", "--device", "v100"],
+    ["kernel", "gemm", "--m", "1", "--n", "1", "--k", "1", "--device", "h900"],
+    ["kernel", "copy", "--bytes", "lots"],
+    ["workload", "train", "--device", "v100", "--count", "10"],
+    ["workload", "train", "--device", "v100", "--days", "3", "--power", "330X"],
+    ["workload", "train", "--device", "v100", "--days", "3", "--lever", "colour=red"],
+    ["workload", "infer", "--device", "v100", "--params", "1e9", "--dtype", "int4"],
+])
+def test_cli_user_errors_are_one_line_exit_2(args):
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2
+    assert "Traceback" not in res.output
+    assert "lca: error:" in res.output
