@@ -13,6 +13,8 @@ from .bom import Bom, json_schema, load_bom
 from .errors import (BomError, DataError, LcaError, ParameterError, UnitError, UnknownBomError,
                      UnknownDeviceError, UnknownMethodError, UnknownRegionError)
 from .units import ureg
+from . import whatif
+from .whatif import iter_sweep, monte_carlo, sensitivity, sweep
 
 __version__ = "0.1.0"
 
@@ -20,4 +22,5 @@ __all__ = [
     "Assessment", "assess", "parameters", "Bom", "load_bom", "json_schema", "ureg",
     "LcaError", "BomError", "UnitError", "UnknownBomError", "UnknownRegionError",
     "UnknownMethodError", "UnknownDeviceError", "ParameterError", "DataError",
+    "whatif", "sweep", "iter_sweep", "monte_carlo", "sensitivity",
 ]
