@@ -785,23 +785,22 @@ def break_even_grid(bom: "Bom | str | Path", **overrides: Any):
 
 def lambert_w0(x):
     """Principal branch W0 of the Lambert W function (w e^w = x) for x >= -1/e,
-    vectorized; Halley iteration from a series / logarithmic start (Corless et al. 1996)."""
+    vectorized: Halley iteration from the branch-point series (x < 1) or log(1 + x)
+    (Corless et al. 1996, sections 4-5)."""
     x = np.asarray(x, dtype=float)
     if np.any(x < -1 / math.e - 1e-15):
         raise ParameterError("lambert_w0: expected x >= -1/e")
     p = np.sqrt(np.maximum(2 * (math.e * x + 1), 0.0))
-    w = np.where(x < 1.0, -1 + p - p * p / 3 + 11 / 72 * p ** 3,
-                 np.log(np.maximum(x, 1.0)) - np.log(np.maximum(np.log(np.maximum(x, 1.0)), 1e-300)
-                                                       ) * (x > math.e))
-    w = np.where(x < 1.0, w, np.maximum(w, np.log1p(np.maximum(x, 0.0)) * 0.5))
-    for _ in range(30):
+    w = np.where(x < 1.0, -1 + p - p * p / 3 + 11 / 72 * p ** 3, np.log1p(np.maximum(x, 0.0)))
+    for _ in range(50):
         ew = np.exp(w)
         f = w * ew - x
         wp1 = w + 1
-        denom = ew * wp1 - (wp1 + 1) * f / np.where(wp1 == 0, 1e-300, 2 * wp1)
-        step = np.where(denom == 0, 0.0, f / np.where(denom == 0, 1.0, denom))
+        live = np.abs(wp1) > 1e-12          # at the branch point w = -1 exactly: done
+        safe = np.where(live, wp1, 1.0)
+        step = np.where(live, f / (ew * safe - (safe + 1) * f / (2 * safe)), 0.0)
         w = w - step
-        if np.all(np.abs(step) <= 1e-15 * (1 + np.abs(w))):
+        if np.all(np.abs(step) <= 4e-16 * (1 + np.abs(w))):
             break
     return w
 
