@@ -14,8 +14,10 @@ from .errors import (BomError, DataError, LcaError, ParameterError, UnitError, U
                      UnknownDeviceError, UnknownMethodError, UnknownRegionError)
 from .units import ureg
 from .methods import EmbodiedRange, compare_methods, embodied_range
-from .accelerator import (accelerator_embodied, infer, kernel, reported_savings, train,
-                          whatif)
+from .accelerator import accelerator_embodied, infer, kernel, reported_savings, train
+from .accelerator import whatif as workload_whatif
+from . import whatif
+from .whatif import iter_sweep, monte_carlo, sensitivity, sweep
 
 __version__ = "0.1.0"
 
@@ -24,5 +26,6 @@ __all__ = [
     "LcaError", "BomError", "UnitError", "UnknownBomError", "UnknownRegionError",
     "UnknownMethodError", "UnknownDeviceError", "ParameterError", "DataError",
     "compare_methods", "embodied_range", "EmbodiedRange",
-    "kernel", "train", "infer", "accelerator_embodied", "whatif", "reported_savings",
+    "kernel", "train", "infer", "accelerator_embodied", "workload_whatif", "reported_savings",
+    "whatif", "sweep", "iter_sweep", "monte_carlo", "sensitivity",
 ]

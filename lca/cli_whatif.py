@@ -2,4 +2,223 @@
 
 from __future__ import annotations
 
-from .cli import app  # noqa: F401  (commands register on the shared app)
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+import pandas as pd
+import typer
+
+from . import whatif
+from .cli import GRID, LIFETIME, METHOD, PUE, REGION, Format, _fmt, app, overrides_from, user_errors
+from .errors import LcaError, ParameterError
+from .units import ureg
+
+#: Result columns shown by the table format of `lca sweep` (all are in csv/json).
+SWEEP_TABLE_COLUMNS = ("embodied_kgco2e_per_year", "operational_kgco2e_per_year",
+                       "total_kgco2e_per_year", "use_phase_share")
+#: Rows a table shows before it elides the rest.
+TABLE_ROWS = 40
+
+
+def _number_or_text(text: str) -> Any:
+    try:
+        return float(text)
+    except ValueError:
+        return text.strip()
+
+
+def parse_vary(spec: str) -> tuple[str, Any]:
+    """``NAME=START:STOP:NUM`` (NUM evenly spaced values, both ends included; START and
+    STOP may carry units) or ``NAME=V1,V2,...`` (numbers, quantities with units, region
+    codes or method names)."""
+    if "=" not in spec:
+        raise ParameterError(f"--vary {spec!r}: expected NAME=START:STOP:NUM or NAME=V1,V2,...")
+    name, values = (s.strip() for s in spec.split("=", 1))
+    if not name or not values:
+        raise ParameterError(f"--vary {spec!r}: expected NAME=START:STOP:NUM or NAME=V1,V2,...")
+    if ":" in values:
+        parts = values.split(":")
+        if len(parts) != 3:
+            raise ParameterError(f"--vary {spec!r}: a range is START:STOP:NUM")
+        try:
+            num = int(parts[2])
+        except ValueError:
+            raise ParameterError(f"--vary {spec!r}: NUM must be a whole number, got {parts[2]!r}") from None
+        if num < 1:
+            raise ParameterError(f"--vary {spec!r}: NUM must be at least 1")
+        try:
+            start, stop = ureg.Quantity(parts[0].strip()), ureg.Quantity(parts[1].strip())
+            stop = stop.to(start.units)
+        except Exception:
+            raise ParameterError(f"--vary {spec!r}: cannot read {parts[0]!r} and {parts[1]!r} "
+                                 "as numbers or quantities of one dimension") from None
+        grid = np.linspace(float(start.magnitude), float(stop.magnitude), num)
+        return name, (grid if start.dimensionless and str(start.units) == "dimensionless"
+                      else ureg.Quantity(grid, start.units))
+    return name, [_number_or_text(v) for v in values.split(",") if v.strip()]
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for rec in frame.to_dict(orient="records"):
+        out.append({k: (None if isinstance(v, float) and math.isnan(v) else
+                        v.item() if hasattr(v, "item") else v) for k, v in rec.items()})
+    return out
+
+
+def _table(frame: pd.DataFrame, digits: dict[str, int] | None = None) -> str:
+    shown = frame if len(frame) <= TABLE_ROWS else frame.head(TABLE_ROWS)
+    formatters = {c: (lambda v, d=(digits or {}).get(c, 3): _fmt(float(v), d))
+                  for c in shown.columns if pd.api.types.is_float_dtype(shown[c])}
+    text = shown.to_string(index=False, formatters=formatters)
+    if len(frame) > len(shown):
+        text += f"\n... {len(frame) - len(shown):,} more rows ({len(frame):,} in all; " \
+                "use --format csv or -o FILE for all of them)"
+    return text
+
+
+OUTPUT = typer.Option(None, "--output", "-o", help="Write to this file (csv, or json when "
+                      "the name ends in .json) instead of printing.")
+
+
+@app.command("sweep")
+@user_errors
+def sweep_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
+              vary: list[str] = typer.Option(..., "--vary", help="NAME=START:STOP:NUM or "
+                                             "NAME=V1,V2,... (repeat for a cartesian product)."),
+              format: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+              output: Optional[Path] = OUTPUT,
+              columns: Optional[str] = typer.Option(
+                  None, "--columns", help="Comma-separated result columns to keep "
+                  "(default: all; axis columns are always kept)."),
+              chunk_size: int = typer.Option(1_000_000, "--chunk-size", min=1,
+                                             help="Scenarios evaluated at a time.")) -> None:
+    """Assess the cartesian product of parameter values (one row per scenario)."""
+    axes: dict[str, Any] = {}
+    for spec in vary:
+        name, values = parse_vary(spec)
+        if name in axes:
+            raise ParameterError(f"--vary {name}: given twice")
+        axes[name] = values
+    keep = [c.strip() for c in columns.split(",")] if columns else None
+    as_json = format == Format.json or (output is not None and output.suffix == ".json")
+    if output is not None and not as_json:
+        path = whatif.sweep(bom, chunk_size=chunk_size, out=output, columns=keep,
+                            progress=True, **axes)
+        typer.echo(f"wrote {path}", err=True)
+        return
+    frame = whatif.sweep(bom, chunk_size=chunk_size, columns=keep, progress=True, **axes)
+    if as_json:
+        text = json.dumps(_records(frame), indent=1)
+        if output is not None:
+            _atomic_text(output, text + "\n")
+            typer.echo(f"wrote {output}", err=True)
+        else:
+            typer.echo(text)
+    elif format == Format.csv:
+        typer.echo(frame.to_csv(index=False, lineterminator="\n"), nl=False)
+    else:
+        shown = [c for c in frame.columns if c in axes or c == "grid" or c in SWEEP_TABLE_COLUMNS]
+        typer.echo(_table(frame[shown]))
+
+
+DIST = typer.Option(None, "--dist", help="NAME=KIND:A:B[:C] distribution of a parameter, e.g. "
+                    "grid=uniform:0.1:0.5 or lifetime=triangular:3:5:7 (numbers may carry units).")
+
+
+def parse_dist(spec: str) -> tuple[str, tuple]:
+    if "=" not in spec or ":" not in spec:
+        raise ParameterError(f"--dist {spec!r}: expected NAME=KIND:A:B[:C]")
+    name, rest = (s.strip() for s in spec.split("=", 1))
+    kind, *args = [p.strip() for p in rest.split(":")]
+    return name, (kind, *[_number_or_text(a) for a in args])
+
+
+@app.command("mc")
+@user_errors
+def mc_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
+           n: int = typer.Option(10_000, "-n", min=1, help="Number of samples."),
+           seed: Optional[int] = typer.Option(None, "--seed", help="Random seed (reproducible)."),
+           dist: Optional[list[str]] = DIST,
+           lifetime: Optional[float] = LIFETIME, grid: Optional[float] = GRID,
+           region: Optional[str] = REGION, pue: Optional[float] = PUE,
+           method: Optional[str] = METHOD,
+           format: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+           output: Optional[Path] = typer.Option(None, "--output", "-o",
+                                                 help="Also write every sample to this CSV file.")) -> None:
+    """Monte Carlo: every factor drawn within its range; summary (mean, P5, P50, P95)."""
+    dists = dict(parse_dist(s) for s in (dist or []))
+    result = whatif.monte_carlo(bom, n, seed, dists=dists,
+                                **overrides_from(lifetime, grid, region, pue, method))
+    if output is not None:
+        whatif._write_csv(iter([result.samples]), output)
+        typer.echo(f"wrote {output}", err=True)
+    summary = result.summary
+    if format == Format.json:
+        typer.echo(json.dumps({
+            "n": result.n, "seed": seed,
+            "distributions": {k: {"kind": d.kind, "args": list(d.args)}
+                              for k, d in result.distributions.items()},
+            "summary": {k: {c: (None if math.isnan(v) else v) for c, v in row.items()}
+                        for k, row in summary.to_dict(orient="index").items()}}, indent=2))
+    elif format == Format.csv:
+        typer.echo(summary.rename_axis("output").reset_index().to_csv(
+            index=False, lineterminator="\n"), nl=False)
+    else:
+        varied = [k for k, d in result.distributions.items() if d.kind != "point"]
+        typer.echo(f"{n:,} samples, seed {seed}; varied: {', '.join(varied) or 'nothing'}")
+        typer.echo(_table(summary.rename_axis("output").reset_index(),
+                          {c: 4 if c.startswith("use_phase") else 1 for c in summary.columns}))
+
+
+@app.command("sensitivity")
+@user_errors
+def sensitivity_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
+                    lifetime: Optional[float] = LIFETIME, grid: Optional[float] = GRID,
+                    region: Optional[str] = REGION, pue: Optional[float] = PUE,
+                    method: Optional[str] = METHOD,
+                    sobol: Optional[int] = typer.Option(
+                        None, "--sobol", min=1, help="Also Sobol indices with N base samples "
+                        "(needs SALib: pip install \"lca[sensitivity]\")."),
+                    seed: Optional[int] = typer.Option(None, "--seed", help="Seed for --sobol."),
+                    format: Format = typer.Option(Format.table, "--format", "-f",
+                                                  help="Output format.")) -> None:
+    """One-at-a-time swings of every input with a range, ranked by effect on the per-year
+    total (tornado data)."""
+    over = overrides_from(lifetime, grid, region, pue, method)
+    frame = whatif.sensitivity(bom, **over)
+    indices = whatif.sobol(bom, sobol, seed, **over) if sobol else None
+    if format == Format.json:
+        out: dict[str, Any] | list = _records(frame)
+        if indices is not None:
+            out = {"tornado": out, "sobol": _records(indices)}
+        typer.echo(json.dumps(out, indent=2))
+    elif format == Format.csv:
+        typer.echo(frame.to_csv(index=False, lineterminator="\n"), nl=False)
+        if indices is not None:
+            typer.echo(indices.to_csv(index=False, lineterminator="\n"), nl=False)
+    else:
+        cols = ["parameter", "low", "high", "total_at_low", "total_at_high", "swing", "unit"]
+        typer.echo("Per-year total [kgCO2e/year] with each input at its low and high value "
+                   "(all others at base):")
+        typer.echo(_table(frame[cols], {"low": 4, "high": 4}))
+        if indices is not None:
+            typer.echo("\nSobol indices (inputs uniform over their ranges):")
+            typer.echo(_table(indices))

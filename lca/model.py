@@ -163,7 +163,31 @@ def resolve(compiled: Compiled, overrides: Mapping[str, Any]) -> dict[str, Any]:
                 f"unknown parameter {name!r} for {compiled.bom.name!r} with method "
                 f"{compiled.method}; known: {', '.join(params)}")
         params[key] = value
+    complete_profile_shares(compiled, params, {ALIASES.get(k, k) for k in overrides})
     return params
+
+
+def complete_profile_shares(compiled: Compiled, params: dict[str, Any], given) -> None:
+    """Fill the time shares of a profile that the overrides leave out, in place.
+
+    When some but not all ``profile.<i>.share`` are overridden (``given``), the others
+    share the remainder ``1 - sum(given shares)`` in the proportions of their base values
+    (equally when those are all zero). For a two-state profile, varying
+    ``profile.0.share`` sets ``profile.1.share = 1 - profile.0.share``. Vectorized: the
+    given shares may be arrays.
+    """
+    if compiled.power_mode != "profile":
+        return
+    keys = [f"profile.{i}.share" for i in range(compiled.n_states)]
+    set_keys = [k for k in keys if k in given]
+    rest = [k for k in keys if k not in given]
+    if not set_keys or not rest:
+        return
+    remainder = 1.0 - sum(np.asarray(params[k], dtype=float) for k in set_keys)
+    base = sum(compiled.params[k] for k in rest)
+    for k in rest:
+        weight = compiled.params[k] / base if base > 0 else 1.0 / len(rest)
+        params[k] = remainder if weight == 1.0 else remainder * weight
 
 
 def _check(params: Mapping[str, Any], compiled: Compiled) -> None:
@@ -182,6 +206,9 @@ def _check(params: Mapping[str, Any], compiled: Compiled) -> None:
                     for i in range(compiled.n_states))
         if np.any(np.abs(total - 1.0) > 1e-6):
             raise ParameterError("profile: time shares must sum to 1 in every scenario")
+        if any(bad(f"profile.{i}.share", lambda v: ~((v >= 0) & (v <= 1)))
+               for i in range(compiled.n_states)):
+            raise ParameterError("profile: time shares must lie between 0 and 1")
     elif bad("utilization", lambda v: ~((v >= 0) & (v <= 1))):
         raise ParameterError("utilization: expected a fraction between 0 and 1")
 

@@ -1,0 +1,109 @@
+"""`lca sweep`, `lca mc`, `lca sensitivity`: outputs, files written, one-line errors."""
+
+import io
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import lca
+from lca.cli import app
+from lca.cli_whatif import parse_vary
+
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, list(args))
+
+
+def test_sweep_csv_has_the_cartesian_product_and_matches_assess():
+    r = run("sweep", "clemm2024-cpu", "--vary", "grid=0.05:0.8:16", "--vary", "lifetime=3,4,5,6",
+            "--format", "csv")
+    assert r.exit_code == 0, r.output
+    frame = pd.read_csv(io.StringIO(r.stdout))
+    assert len(frame) == 64
+    assert list(frame.columns[:2]) == ["grid", "lifetime"]
+    row = frame.iloc[17]
+    a = lca.assess("clemm2024-cpu", grid=row.grid, lifetime=row.lifetime).row
+    assert row.total_kgco2e_per_year == pytest.approx(a["total_kgco2e_per_year"], rel=1e-14)
+
+
+def test_sweep_table_json_and_output_file(tmp_path):
+    r = run("sweep", "clemm2024-cpu", "--vary", "region=DE,FR", "--vary", "pue=1.0,1.5")
+    assert r.exit_code == 0, r.output
+    assert "region" in r.stdout and "total_kgco2e_per_year" in r.stdout
+    r = run("sweep", "clemm2024-cpu", "--vary", "grid=50 gCO2e/kWh:400 gCO2e/kWh:2",
+            "--format", "json")
+    records = json.loads(r.stdout)
+    assert [rec["grid"] for rec in records] == pytest.approx([0.05, 0.4])
+    out = tmp_path / "sub" / "s.csv"
+    r = run("sweep", "dgx-h100", "--vary", "lifetime=3:7:5", "-o", str(out), "--chunk-size", "2",
+            "--columns", "total_kgco2e_per_year")
+    assert r.exit_code == 0, r.output
+    back = pd.read_csv(out)
+    assert list(back.columns) == ["lifetime", "total_kgco2e_per_year"] and len(back) == 5
+    out_json = tmp_path / "s.json"
+    r = run("sweep", "clemm2024-cpu", "--vary", "lifetime=3,4", "-o", str(out_json))
+    assert json.loads(out_json.read_text())[1]["lifetime"] == 4
+
+
+def test_parse_vary():
+    name, values = parse_vary("lifetime=3:6:4")
+    assert name == "lifetime" and list(values) == [3, 4, 5, 6]
+    name, values = parse_vary("region=DE, FR")
+    assert values == ["DE", "FR"]
+    _, q = parse_vary("grid=100 g_CO2e/kWh:300 g_CO2e/kWh:3")
+    assert q.to("kgCO2e/kWh").magnitude.tolist() == pytest.approx([0.1, 0.2, 0.3])
+
+
+def test_mc_summary_is_reproducible():
+    a = run("mc", "clemm2024-cpu", "-n", "2000", "--seed", "1", "--format", "json")
+    b = run("mc", "clemm2024-cpu", "-n", "2000", "--seed", "1", "--format", "json")
+    assert a.exit_code == 0, a.output
+    assert a.stdout == b.stdout
+    d = json.loads(a.stdout)
+    s = d["summary"]["total_kgco2e_per_year"]
+    assert s["p5"] <= s["p50"] <= s["p95"]
+    assert d["distributions"]["factors.clemm2024.dram_die"] == {"kind": "triangular",
+                                                                "args": [0.9, 1.8, 2.7]}
+    t = run("mc", "clemm2024-cpu", "-n", "500", "--seed", "2", "--dist", "grid=uniform:0.1:0.5")
+    assert t.exit_code == 0 and "grid" in t.stdout and "p95" in t.stdout
+
+
+def test_mc_writes_samples(tmp_path):
+    out = tmp_path / "samples.csv"
+    r = run("mc", "clemm2024-cpu", "-n", "300", "--seed", "1", "-o", str(out), "--format", "csv")
+    assert r.exit_code == 0, r.output
+    samples = pd.read_csv(out)
+    assert len(samples) == 300 and "factors.clemm2024.dram_die" in samples.columns
+    summary = pd.read_csv(io.StringIO(r.stdout))
+    assert list(summary.columns) == ["output", "mean", "p5", "p50", "p95"]
+
+
+def test_sensitivity_ranks_grid_first():
+    r = run("sensitivity", "clemm2024-cpu", "--format", "json")
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.stdout)
+    assert rows[0]["parameter"] == "grid"
+    assert rows[0]["swing"] == pytest.approx(1633.74, rel=1e-9)
+    t = run("sensitivity", "clemm2024-cpu")
+    assert t.exit_code == 0 and t.stdout.splitlines()[2].split()[0] == "grid"
+
+
+@pytest.mark.parametrize("args,message", [
+    (["sweep", "clemm2024-cpu", "--vary", "nonsense=1,2"], "unknown parameter"),
+    (["sweep", "clemm2024-cpu", "--vary", "grid"], "expected NAME="),
+    (["sweep", "clemm2024-cpu", "--vary", "grid=0:1:x"], "whole number"),
+    (["sweep", "clemm2024-cpu", "--vary", "grid=1 W:2 W:3"], "kgCO2e/kWh"),
+    (["sweep", "clemm2024-cpu", "--vary", "pue=0.5,1"], "pue"),
+    (["sweep", "no-such-server", "--vary", "pue=1"], "no-such-server"),
+    (["mc", "clemm2024-cpu", "--dist", "grid=weird:1:2"], "unknown distribution"),
+    (["sensitivity", "clemm2024-cpu", "--region", "XX-nowhere"], "unknown region"),
+])
+def test_user_errors_are_one_line_exit_2(args, message):
+    r = run(*args)
+    assert r.exit_code == 2, r.output
+    err = r.stderr.strip()
+    assert err.startswith("lca: error:") and message in err and len(err.splitlines()) == 1

@@ -1,0 +1,174 @@
+"""lca.sweep: one code path with lca.assess, linearity in grid, 1/lifetime, chunking."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import lca
+from lca.embodied import METHODS
+from lca.errors import ParameterError
+from lca.whatif import iter_sweep, sweep
+
+ENERGY_CPU = 4084.35          # kWh/a, clemm2024-cpu (0.75 x 555 W + 0.25 x 200 W) x 8,760 h
+EMBODIED_CPU = 1176.804       # kgCO2e, the rows of Clemm et al. 2024 Table I
+
+
+def same(a: float, b: float) -> bool:
+    return (math.isnan(a) and math.isnan(b)) or a == b
+
+
+def assert_rows_equal_assess(bom, frame, axis_names):
+    for i, row in frame.iterrows():
+        over = {}
+        for name in axis_names:
+            over[name] = row[name]
+        a = lca.assess(bom, **over)
+        for key, value in a.row.items():
+            assert same(value, float(row[key])), (bom, over, key, value, row[key])
+
+
+AXES = {
+    "grid": st.lists(st.floats(0, 1.5), min_size=1, max_size=3),
+    "lifetime": st.lists(st.floats(0.5, 12), min_size=1, max_size=3),
+    "pue": st.lists(st.floats(1, 2.5), min_size=1, max_size=2),
+    "profile.0.share": st.lists(st.floats(0, 1), min_size=1, max_size=3),
+    "profile.0.power": st.lists(st.floats(0, 20000), min_size=1, max_size=2),
+    "region": st.lists(st.sampled_from(["DE", "FR", "US", "renewable-clemm2024", "NO"]),
+                       min_size=1, max_size=3, unique=True),
+    "factors.clemm2024.dram_die": st.lists(st.floats(0.5, 3), min_size=1, max_size=2),
+    "method": st.just(list(METHODS)),
+}
+
+
+@st.composite
+def sweeps(draw):
+    bom = draw(st.sampled_from(["clemm2024-cpu", "dgx-h100", "tpu-v5e-host", "hgx-a100-bloom"]))
+    names = draw(st.lists(st.sampled_from(sorted(AXES)), min_size=1, max_size=4, unique=True))
+    if "region" in names and "grid" in names:
+        names.remove("grid")
+    axes = {n: draw(AXES[n]) for n in names}
+    if bom == "dgx-h100" and "components.dram.dies" not in axes and draw(st.booleans()):
+        axes["components.host dram.dies"] = draw(st.lists(st.integers(1, 80), min_size=1, max_size=2))
+    return bom, axes
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=sweeps())
+def test_every_sweep_row_equals_assess(case):
+    """Property: a sweep row equals lca.assess with the same overrides, exactly."""
+    bom, axes = case
+    frame = sweep(bom, **axes)
+    assert len(frame) == int(np.prod([len(v) for v in axes.values()]))
+    assert_rows_equal_assess(bom, frame, list(axes))
+
+
+def test_columns_are_axes_then_assess_keys():
+    frame = sweep("clemm2024-cpu", region=["DE", "FR"], lifetime=[3, 5])
+    assert list(frame.columns[:3]) == ["region", "grid", "lifetime"]
+    assert list(frame.region) == ["DE", "DE", "FR", "FR"]
+    keys = lca.assess("clemm2024-cpu").to_dict()
+    for col in frame.columns[3:]:
+        head = col.split(".", 1)[0]
+        assert head in keys, col
+    assert "embodied_by_component_kgco2e.dram" in frame.columns
+
+
+def test_sweep_is_linear_in_grid():
+    """Operational per year = energy x grid: a straight line through 0 with slope 4,084.35
+    kWh/a (hand-checked: (0.75 x 555 + 0.25 x 200) W x 8,760 h)."""
+    grid = np.linspace(0, 1.2, 25)
+    frame = sweep("clemm2024-cpu", grid=grid)
+    total = frame.total_kgco2e_per_year.to_numpy()
+    slope = np.diff(total) / np.diff(grid)
+    assert slope == pytest.approx(np.full(len(slope), ENERGY_CPU), rel=1e-9)
+    assert frame.operational_kgco2e_per_year.iloc[0] == 0.0
+    assert frame.embodied_kgco2e_per_year.nunique() == 1
+
+
+def test_embodied_per_year_falls_as_one_over_lifetime():
+    life = np.array([1, 2, 3, 4, 5, 6, 8, 10.5])
+    frame = sweep("clemm2024-cpu", lifetime=life)
+    per_year = frame.embodied_kgco2e_per_year.to_numpy()
+    assert per_year * life == pytest.approx(np.full(len(life), EMBODIED_CPU), rel=1e-12)
+    assert frame.operational_kgco2e_per_year.nunique() == 1
+
+
+def test_values_with_units_are_converted_as_assess_does():
+    a = sweep("clemm2024-cpu", grid=["50 gCO2e/kWh", "0.4 kgCO2e/kWh"], lifetime=["36 months"])
+    b = sweep("clemm2024-cpu", grid=[0.05, 0.4], lifetime=[3])
+    pd.testing.assert_frame_equal(a, b)
+    q = sweep("clemm2024-cpu", **{"components.dram.die_area": lca.ureg.Quantity([60, 30], "mm^2")})
+    assert q["components.dram.die_area"].tolist() == pytest.approx([0.6, 0.3])
+    assert q["embodied_by_component_kgco2e.dram"].tolist() == pytest.approx([1105.92, 552.96])
+    one = lca.assess("clemm2024-cpu", grid="50 gCO2e/kWh").row["total_kgco2e_per_year"]
+    assert sweep("clemm2024-cpu", grid=["50 gCO2e/kWh"]).total_kgco2e_per_year.iloc[0] == one
+
+
+def test_two_state_profile_share_takes_remainder():
+    """Varying profile.0.share of a two-state profile sets profile.1.share = 1 - it:
+    mean power at 0.5 is 0.5 x 555 + 0.5 x 200 = 377.5 W (hand-checked)."""
+    frame = sweep("clemm2024-cpu", **{"profile.0.share": [0.5, 1.0, 0.0]})
+    assert frame.mean_power_w.tolist() == pytest.approx([377.5, 555.0, 200.0], rel=1e-12)
+    with pytest.raises(ParameterError, match="between 0 and 1"):
+        sweep("clemm2024-cpu", **{"profile.0.share": [1.2]})
+    with pytest.raises(ParameterError, match="sum to 1"):
+        sweep("clemm2024-cpu", scenarios=pd.DataFrame({"profile.0.share": [0.5],
+                                                      "profile.1.share": [0.2]}))
+
+
+def test_scenarios_table_equals_cartesian_rows():
+    cart = sweep("dgx-h100", grid=[0.1, 0.4], lifetime=[4, 6], pue=[1.1, 1.3])
+    table = cart[["grid", "lifetime", "pue"]].iloc[::-1].reset_index(drop=True)
+    rows = sweep("dgx-h100", scenarios=table)
+    expected = cart.iloc[::-1].reset_index(drop=True)
+    pd.testing.assert_frame_equal(rows, expected)
+    regions = sweep("clemm2024-cpu", scenarios=pd.DataFrame({"region": ["FR", "DE", "FR"]}))
+    assert regions.region.tolist() == ["FR", "DE", "FR"]
+    assert_rows_equal_assess("clemm2024-cpu", regions, ["region"])
+
+
+def test_chunks_and_streaming_to_csv_hold_the_same_rows(tmp_path):
+    axes = {"grid": np.linspace(0.1, 0.7, 7), "lifetime": [3, 4, 5], "region": None}
+    axes.pop("region")
+    whole = sweep("dgx-h100", **axes)
+    parts = list(iter_sweep("dgx-h100", chunk_size=4, **axes))
+    assert [len(p) for p in parts] == [4, 4, 4, 4, 4, 1]
+    pd.testing.assert_frame_equal(pd.concat(parts), whole)
+    path = sweep("dgx-h100", out=tmp_path / "s.csv", chunk_size=5, **axes)
+    back = pd.read_csv(path)
+    assert list(back.columns) == list(whole.columns)
+    np.testing.assert_allclose(back.to_numpy(float), whole.to_numpy(float), rtol=1e-15,
+                               equal_nan=True)
+    assert [p.name for p in tmp_path.iterdir()] == ["s.csv"]   # no temporary file left
+
+
+def test_columns_keeps_axes_and_chosen_results():
+    frame = sweep("clemm2024-cpu", grid=[0.1, 0.2], columns=["total_kgco2e_per_year"])
+    assert list(frame.columns) == ["grid", "total_kgco2e_per_year"]
+    with pytest.raises(ParameterError, match="unknown column"):
+        sweep("clemm2024-cpu", grid=[0.1], columns=["nope"])
+
+
+def test_method_axis_equals_assess_per_method():
+    frame = sweep("clemm2024-gpu", method=list(METHODS), lifetime=[3, 6])
+    assert frame.method.tolist() == [m for m in METHODS for _ in (3, 6)]
+    assert_rows_equal_assess("clemm2024-gpu", frame, ["method", "lifetime"])
+
+
+def test_sweep_errors_are_typed():
+    with pytest.raises(ParameterError, match="unknown parameter"):
+        sweep("clemm2024-cpu", nonsense=[1, 2])
+    with pytest.raises(ParameterError, match="grid or region"):
+        sweep("clemm2024-cpu", grid=[0.1], region=["DE"])
+    with pytest.raises(ParameterError, match="pue"):
+        sweep("clemm2024-cpu", pue=[0.9])
+    with pytest.raises(ParameterError, match="expected a quantity in kgCO2e/kWh"):
+        sweep("clemm2024-cpu", grid=["5 W"])
+    with pytest.raises(lca.UnknownRegionError):
+        sweep("clemm2024-cpu", region=["XX-nowhere"])
+    with pytest.raises(ParameterError, match="no values"):
+        sweep("clemm2024-cpu", grid=[])
