@@ -21,3 +21,8 @@ __all__ = [
     "LcaError", "BomError", "UnitError", "UnknownBomError", "UnknownRegionError",
     "UnknownMethodError", "UnknownDeviceError", "ParameterError", "DataError",
 ]
+
+from .errors import OverwriteError  # noqa: E402
+from .excel import build_workbook, write_workbook  # noqa: E402
+
+__all__ += ["OverwriteError", "build_workbook", "write_workbook"]
