@@ -73,3 +73,41 @@ def export_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped 
     extra = {k: v for k, v in extra.items() if any(x is not None for x in v.values())}
     path = write_workbook(results, output, force=force, **extra)
     typer.echo(f"wrote {path}")
+
+
+@app.command("report")
+@user_errors
+def report_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped names."),
+               output: Path = OUTPUT_PDF, force: bool = FORCE,
+               png: bool = typer.Option(True, "--png/--no-png",
+                                        help="Also write a PNG per page beside the PDF."),
+               lifetime: Optional[float] = LIFETIME, grid: Optional[float] = GRID,
+               region: Optional[str] = REGION, pue: Optional[float] = PUE,
+               method: Optional[str] = METHOD,
+               analyses: bool = typer.Option(
+                   True, "--analyses/--no-analyses",
+                   help="Add the methods' spread, Monte Carlo and sensitivity pages (when "
+                        "lca.compare_methods, lca.monte_carlo, lca.sensitivity are available)."),
+               samples: int = typer.Option(10_000, "--samples", min=1,
+                                           help="Monte Carlo samples per server."),
+               seed: int = SEED) -> None:
+    """Write a PDF report (summary, embodied by component, lifetime, grid intensity,
+    comparison, and the analyses when available) and a PNG per page."""
+    from .report import build_report
+
+    _check_suffix(output, ".pdf")
+    over = overrides_from(lifetime, grid, region, pue, method)
+    results = [assess(b, **over) for b in boms]
+    extra: dict[str, Any] = {}
+    if analyses:
+        for key, name, kwargs in (("methods", "compare_methods", {}),
+                                  ("monte_carlo", "monte_carlo", {"n": samples, "seed": seed}),
+                                  ("sensitivity", "sensitivity", {})):
+            per = {a.name: optional_api(name, a.bom, {} if key == "methods" else over, **kwargs)
+                   for a in results}
+            if any(v is not None for v in per.values()):
+                extra[key] = {k: v for k, v in per.items() if v is not None}
+    report = build_report(results, output, png=png, force=force, **extra)
+    typer.echo(f"wrote {report.pdf} ({len(report.titles)} pages)")
+    for path in report.pngs:
+        typer.echo(f"wrote {path}")
