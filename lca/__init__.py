@@ -29,3 +29,8 @@ __all__ = [
     "kernel", "train", "infer", "accelerator_embodied", "workload_whatif", "reported_savings",
     "whatif", "sweep", "iter_sweep", "monte_carlo", "sensitivity",
 ]
+
+from .errors import OverwriteError  # noqa: E402
+from .excel import build_workbook, write_workbook  # noqa: E402
+
+__all__ += ["OverwriteError", "build_workbook", "write_workbook"]

@@ -219,6 +219,15 @@ class Assessment:
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent)
 
+    def to_excel(self, path: "str | Path", *, force: bool = False, **results: Any) -> Path:
+        """Write this assessment as a workbook (Summary, Components, Operational, a Model
+        sheet with live formulas, Assumptions); see ``lca.excel.write_workbook`` for the
+        optional ``sweep``, ``monte_carlo``, ``methods`` and ``sensitivity`` results. An
+        existing file is replaced only with ``force`` or when lca wrote it."""
+        from .excel import write_workbook
+
+        return write_workbook(self, path, force=force, **results)
+
     def to_frame(self) -> pd.DataFrame:
         """Tidy table: one row per result (quantity, component, value, unit)."""
         rows = []

@@ -2,4 +2,112 @@
 
 from __future__ import annotations
 
-from .cli import app  # noqa: F401  (commands register on the shared app)
+import inspect
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+import lca
+
+from .assessment import assess
+from .cli import GRID, LIFETIME, METHOD, PUE, REGION, app, overrides_from, user_errors
+
+OUTPUT_XLSX = typer.Option(..., "--output", "-o", help="Workbook to write (.xlsx).")
+OUTPUT_PDF = typer.Option(..., "--output", "-o", help="PDF to write (e.g. reports/NAME.pdf).")
+FORCE = typer.Option(False, "--force", help="Overwrite an existing file lca did not write.")
+SAMPLES = typer.Option(None, "--monte-carlo", min=1,
+                       help="Add a Monte Carlo analysis with this many samples "
+                            "(when lca.monte_carlo is available).")
+SEED = typer.Option(0, "--seed", help="Random seed of the Monte Carlo analysis.")
+
+
+def optional_api(name: str, bom: Any, overrides: dict[str, Any], **kwargs: Any) -> Any:
+    """Call ``lca.<name>(bom, **kwargs)`` when that function exists (it comes with the
+    methods and what-if capabilities); None otherwise. Overrides (lifetime, grid, ...)
+    are passed on where the function accepts them."""
+    fn = getattr(lca, name, None)
+    if fn is None:
+        return None
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        params = {}
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    extra = {k: v for k, v in {**overrides, **kwargs}.items()
+             if v is not None and (takes_any or k in params)}
+    return fn(bom, **extra)
+
+
+def _check_suffix(path: Path, suffix: str) -> None:
+    if path.suffix.lower() != suffix:
+        raise lca.LcaError(f"{path}: expected a file name ending in {suffix}")
+
+
+@app.command("export")
+@user_errors
+def export_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped names."),
+               output: Path = OUTPUT_XLSX, force: bool = FORCE,
+               lifetime: Optional[float] = LIFETIME, grid: Optional[float] = GRID,
+               region: Optional[str] = REGION, pue: Optional[float] = PUE,
+               method: Optional[str] = METHOD,
+               methods: bool = typer.Option(False, "--methods",
+                                            help="Add the embodied methods compared "
+                                                 "(when lca.compare_methods is available)."),
+               monte_carlo: Optional[int] = SAMPLES, seed: int = SEED) -> None:
+    """Write a workbook: Summary, Components, Operational, Model (live formulas),
+    Assumptions, and optionally Methods and Monte Carlo sheets."""
+    from .excel import write_workbook
+
+    _check_suffix(output, ".xlsx")
+    over = overrides_from(lifetime, grid, region, pue, method)
+    results = [assess(b, **over) for b in boms]
+    extra: dict[str, Any] = {}
+    if methods:
+        extra["methods"] = {a.name: optional_api("compare_methods", a.bom, {})
+                            for a in results}
+    if monte_carlo:
+        extra["monte_carlo"] = {a.name: optional_api("monte_carlo", a.bom, over,
+                                                     n=monte_carlo, seed=seed)
+                                for a in results}
+    extra = {k: v for k, v in extra.items() if any(x is not None for x in v.values())}
+    path = write_workbook(results, output, force=force, **extra)
+    typer.echo(f"wrote {path}")
+
+
+@app.command("report")
+@user_errors
+def report_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped names."),
+               output: Path = OUTPUT_PDF, force: bool = FORCE,
+               png: bool = typer.Option(True, "--png/--no-png",
+                                        help="Also write a PNG per page beside the PDF."),
+               lifetime: Optional[float] = LIFETIME, grid: Optional[float] = GRID,
+               region: Optional[str] = REGION, pue: Optional[float] = PUE,
+               method: Optional[str] = METHOD,
+               analyses: bool = typer.Option(
+                   True, "--analyses/--no-analyses",
+                   help="Add the methods' spread, Monte Carlo and sensitivity pages (when "
+                        "lca.compare_methods, lca.monte_carlo, lca.sensitivity are available)."),
+               samples: int = typer.Option(10_000, "--samples", min=1,
+                                           help="Monte Carlo samples per server."),
+               seed: int = SEED) -> None:
+    """Write a PDF report (summary, embodied by component, lifetime, grid intensity,
+    comparison, and the analyses when available) and a PNG per page."""
+    from .report import build_report
+
+    _check_suffix(output, ".pdf")
+    over = overrides_from(lifetime, grid, region, pue, method)
+    results = [assess(b, **over) for b in boms]
+    extra: dict[str, Any] = {}
+    if analyses:
+        for key, name, kwargs in (("methods", "compare_methods", {}),
+                                  ("monte_carlo", "monte_carlo", {"n": samples, "seed": seed}),
+                                  ("sensitivity", "sensitivity", {})):
+            per = {a.name: optional_api(name, a.bom, {} if key == "methods" else over, **kwargs)
+                   for a in results}
+            if any(v is not None for v in per.values()):
+                extra[key] = {k: v for k, v in per.items() if v is not None}
+    report = build_report(results, output, png=png, force=force, **extra)
+    typer.echo(f"wrote {report.pdf} ({len(report.titles)} pages)")
+    for path in report.pngs:
+        typer.echo(f"wrote {path}")

@@ -62,3 +62,7 @@ class DataError(LcaError):
 
 class CoverageError(LcaError):
     """A method cannot cover a component and the caller asked for strict coverage."""
+
+
+class OverwriteError(LcaError):
+    """An output file exists and was not written by lca (overwrite it with force)."""

@@ -1,0 +1,594 @@
+"""Generated reports: matplotlib figures, a multi-page PDF and a PNG per page.
+
+Pages, in order:
+
+1. **Summary**: a table of the key figures with units, the method, lifetime, grid and its
+   source, for every server.
+2. **Embodied by component**, one page per server: horizontal bars, sorted; components
+   the method cannot cover are listed, not drawn as zero.
+3. **Footprint over the lifetime**: per-year footprint, embodied (amortised) and
+   operational stacked, year by year.
+4. **Footprint against grid intensity**: total per year from 0 to beyond the highest grid
+   used, with the reference study's 0.4 and 0.05 kgCO2e/kWh marked (Clemm et al. 2024,
+   section IV.D; ``data/grid/named.yaml``).
+5. **Comparison** (several servers): per year and over the lifetime, side by side.
+6. When given: the **embodied methods' spread** (``lca.compare_methods``), the
+   **Monte Carlo distribution** (``lca.monte_carlo``) and the **sensitivity tornado**
+   (``lca.sensitivity``), up to four servers a page.
+
+Every page carries a source note (method and its reference, grid values and their
+sources, the 8,760 h year). Output is deterministic: fixed rcParams and fonts (DejaVu
+Sans, shipped with matplotlib), no timestamps (PDF without CreationDate, PNG without
+Software or date), so the same inputs give byte-identical PNGs. Pages are A4 landscape
+(297 x 210 mm) and PNGs 1169 x 827 pixels (100 dpi).
+
+The figures are built without pyplot (``matplotlib.figure.Figure``), so no global state
+or GUI backend is involved. Files are written atomically with lca's marker (PDF Creator
+``lca``, PNG text ``Source: lca``), see :mod:`lca.io`.
+
+Reference: C. Clemm, K. Wimalawarne, L. Stobbe, J. Druschke, "Towards Green AI: Current
+Status and Future Research", University of Tokyo / Fraunhofer IZM, 2024.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import textwrap
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import matplotlib.ticker
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+from PIL import Image, PngImagePlugin
+
+from . import data
+from .assessment import Assessment
+from .io import CREATOR, check_target, write_atomic
+from .model import evaluate
+
+#: Resolution of the PNGs [dots per inch].
+DPI = 100
+#: Page size in pixels at DPI: A4 landscape (297 x 210 mm, ISO 216) rounded to whole pixels.
+PAGE_PIXELS = (1169, 827)
+#: Page size [inches].
+PAGE_SIZE_IN = (PAGE_PIXELS[0] / DPI, PAGE_PIXELS[1] / DPI)
+#: Reference grid intensities marked on the grid page (keys of data/grid/named.yaml).
+REFERENCE_GRIDS = ("germany-2022-clemm2024", "renewable-clemm2024")
+#: Colours of the PNG palette.
+PNG_COLOURS = 256
+#: At most this many servers share one page of subplots.
+SERVERS_PER_PAGE = 4
+#: At most this many parameters in a sensitivity tornado.
+TORNADO_PARAMETERS = 12
+#: Points on the grid-intensity curve.
+GRID_POINTS = 81
+
+#: Fixed matplotlib settings for reproducible output.
+RC = {
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "figure.dpi": DPI,
+    "savefig.dpi": DPI,
+    "savefig.bbox": "standard",
+    "pdf.fonttype": 42,
+    "pdf.compression": 6,
+    "svg.hashsalt": "lca",
+    "path.simplify": True,
+    "axes.prop_cycle": matplotlib.cycler(color=[
+        "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+        "#7f7f7f"]),
+}
+EMBODIED_COLOUR = "#8c564b"
+THOUSANDS = matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:,.0f}")
+OPERATIONAL_COLOUR = "#1f77b4"
+
+
+@dataclass
+class Page:
+    """One page of the report: a slug (for the PNG name), a title and the figure."""
+
+    slug: str
+    title: str
+    figure: Figure
+
+
+@dataclass
+class Report:
+    """What :func:`build_report` wrote."""
+
+    pdf: Path
+    pngs: list[Path] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+def _num(value: float | None, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if value != 0 and abs(value) < 10 ** -digits * 5:
+        return f"{value:.3g}"
+    return f"{value:,.{digits}f}"
+
+
+def slug(text: str, limit: int = 32) -> str:
+    """File-name-safe form of ``text`` (cut at a word boundary)."""
+    s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    if len(s) > limit:
+        s = s[:limit + 1].rsplit("-", 1)[0] if "-" in s[:limit + 1] else s[:limit]
+    return s or "page"
+
+
+def _labels(assessments: Sequence[Assessment]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for a in assessments:
+        seen[a.name] = seen.get(a.name, 0) + 1
+        out.append(a.name if seen[a.name] == 1 else f"{a.name} ({seen[a.name]})")
+    return out
+
+
+def _new_page() -> Figure:
+    fig = Figure(figsize=PAGE_SIZE_IN, dpi=DPI)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _grid_shape(n: int) -> tuple[int, int]:
+    return {1: (1, 1), 2: (1, 2)}.get(n, (2, 2) if n <= 4 else (3, 3))
+
+
+def _chunks(seq: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    return [seq[i:i + size] for i in range(0, len(seq), size)] or [seq]
+
+
+def method_reference(method: str) -> str:
+    """The published source of an embodied method (from its factor file)."""
+    table = data.factor_table(method)
+    ref = table.get("reference") or table.get("title") or method
+    return " ".join(str(ref).split())
+
+
+def source_note(assessments: Sequence[Assessment], labels: Sequence[str]) -> str:
+    """The source note printed on every page."""
+    methods = sorted({a.method for a in assessments})
+    parts = [f"Embodied method {m}: {method_reference(m)}." for m in methods]
+    grids = []
+    for a, label in zip(assessments, labels):
+        src = a.meta.get("grid_source") or a.compiled.grid_source
+        grids.append(f"{label}: {float(a.params['grid']):.3g} kgCO2e/kWh ({src})")
+    parts.append("Grid: " + "; ".join(grids) + ".")
+    parts.append("A year is 8,760 h; embodied carbon amortised straight-line over the "
+                 "lifetime. Generated by lca.")
+    text = " ".join(parts)
+    lines = textwrap.wrap(text, 190)
+    if len(lines) > 4:
+        lines = lines[:4]
+        lines[-1] = lines[-1][:186] + " ..."
+    return "\n".join(lines)
+
+
+def _decorate(fig: Figure, title: str, note: str, page: int, pages: int) -> None:
+    fig.suptitle(textwrap.shorten(title, 80), fontsize=14, fontweight="bold", x=0.02, ha="left", y=0.975)
+    fig.text(0.02, 0.012, "Sources: " + note, fontsize=6.5, va="bottom", ha="left",
+             color="#333333")
+    fig.text(0.98, 0.955, f"page {page} of {pages}", fontsize=8, ha="right", color="#555555")
+
+
+# --- computations used by the pages (pure) --------------------------------------------
+
+def grid_curve(a: Assessment, grids: np.ndarray) -> np.ndarray:
+    """Total per year [kgCO2e/year] of ``a`` at each grid intensity [kgCO2e/kWh]
+    (one vectorized evaluation of the model)."""
+    grids = np.asarray(grids, dtype=float)
+    params = dict(a.params)
+    params["grid"] = grids
+    return np.asarray(evaluate(a.compiled, params, n=len(grids))["total_kgco2e_per_year"])
+
+
+def yearly_footprint(a: Assessment) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(year numbers, embodied [kgCO2e], operational [kgCO2e]) for each year of the
+    lifetime; a final partial year counts its fraction."""
+    life = float(a.params["lifetime"])
+    years = np.arange(1, math.ceil(life) + 1)
+    fraction = np.clip(life - (years - 1), 0.0, 1.0)
+    return (years, a.row["embodied_kgco2e_per_year"] * fraction,
+            a.row["operational_kgco2e_per_year"] * fraction)
+
+
+# --- pages -------------------------------------------------------------------------------
+
+SUMMARY_ROWS = [
+    ("Kind", None), ("Embodied method", None), ("Lifetime [years]", "lifetime"),
+    ("Embodied [kgCO2e]", "embodied_kgco2e"),
+    ("Embodied per year [kgCO2e/year]", "embodied_kgco2e_per_year"),
+    ("Energy [kWh/year]", "energy_kwh_per_year"), ("Mean power [W]", "mean_power_w"),
+    ("PUE [-]", "pue"), ("Grid intensity [kgCO2e/kWh]", "grid"),
+    ("Grid source", "grid_source"),
+    ("Operational per year [kgCO2e/year]", "operational_kgco2e_per_year"),
+    ("Total per year [kgCO2e/year]", "total_kgco2e_per_year"),
+    ("Lifetime total [kgCO2e]", "lifetime_kgco2e"), ("Use-phase share [%]", "use_phase_share"),
+    ("Per functional unit [gCO2e]", "fu"),
+]
+
+
+def _summary_cell(a: Assessment, key: str | None, row_label: str) -> str:
+    if row_label == "Kind":
+        return a.bom.kind
+    if row_label == "Embodied method":
+        return a.method
+    if key == "lifetime":
+        return _num(float(a.params["lifetime"]), 1)
+    if key == "pue":
+        return f"{a.pue:g}"
+    if key == "grid":
+        return f"{float(a.params['grid']):.3f}"
+    if key == "grid_source":
+        return textwrap.shorten(a.meta.get("grid_source") or a.compiled.grid_source, 30)
+    if key == "use_phase_share":
+        return _num(100 * a.row["use_phase_share"], 1)
+    if key == "fu":
+        fu = a.per_functional_unit
+        if fu is None:
+            return "-"
+        return f"{_num(fu['total_gco2e'].magnitude, 2)} per {fu['unit']}"
+    return _num(a.row[key], 1)
+
+
+def summary_page(assessments: Sequence[Assessment], labels: Sequence[str]) -> Figure:
+    fig = _new_page()
+    n = len(assessments)
+    height = 0.035 * (len(SUMMARY_ROWS) + 2)
+    ax = fig.add_axes((0.02, 0.89 - height, 0.96, height))
+    ax.axis("off")
+    first = 0.3
+    width = min(0.2, (1.0 - first) / n)
+    wrap = max(12, int(width * 120))
+    col_labels = ["Quantity"] + ["\n".join(textwrap.wrap(l, wrap)[:3]) for l in labels]
+    cells = [[lab] + [_summary_cell(a, key, lab) for a in assessments]
+             for lab, key in SUMMARY_ROWS]
+    table = ax.table(cellText=cells, colLabels=col_labels, cellLoc="right",
+                     colWidths=[first] + [width] * n, bbox=(0, 0, first + width * n, 1))
+    table.auto_set_font_size(False)
+    table.set_fontsize(9)
+    for (r, c), cell in table.get_celld().items():
+        if r == 0:
+            cell.set_height(cell.get_height() * 1.8)
+            cell.set_text_props(fontweight="bold", ha="center")
+            cell.set_facecolor("#e6e6e6")
+        elif c == 0:
+            cell.set_text_props(ha="left")
+            cell._loc = "left"
+    notes = []
+    for a, label in zip(assessments, labels):
+        if a.uncovered:
+            notes.append(f"{label}: not covered by {a.method}: {', '.join(a.uncovered)}.")
+        for n in a.notes:
+            notes.append(f"{label}: {n}.")
+    text = "\n".join(textwrap.shorten(n, 210) for n in notes[:8])
+    if len(notes) > 8:
+        text += f"\n... and {len(notes) - 8} more notes (see the workbook or lca assess)."
+    fig.text(0.02, 0.87 - height, text, fontsize=7.5, va="top", ha="left")
+    return fig
+
+
+def embodied_page(a: Assessment) -> Figure:
+    fig = _new_page()
+    ax = fig.add_axes((0.30, 0.2, 0.62, 0.68))
+    items = [(n, q.magnitude) for n, q in a.embodied_by_component.items()
+             if not math.isnan(q.magnitude)]
+    items.sort(key=lambda x: x[1])
+    names = [n for n, _ in items]
+    values = np.array([v for _, v in items])
+    ax.barh(range(len(items)), values, color=EMBODIED_COLOUR)
+    ax.set_yticks(range(len(items)), [textwrap.shorten(n, 38) for n in names])
+    ax.set_xlabel("Embodied carbon [kgCO2e]")
+    ax.xaxis.set_major_formatter(THOUSANDS)
+    total = a.row["embodied_kgco2e"]
+    top = values.max() if len(values) else 1.0
+    for i, v in enumerate(values):
+        ax.text(v + top * 0.01, i, f"{_num(v)} ({100 * v / total:.1f} %)" if total else _num(v),
+                va="center", fontsize=8)
+    ax.set_xlim(0, top * 1.25)
+    ax.set_title(f"{a.name}: embodied {_num(total)} kgCO2e ({a.method})", loc="left")
+    if a.uncovered:
+        fig.text(0.30, 0.135, textwrap.fill("Not covered by the method (not counted): "
+                                            + ", ".join(a.uncovered), 150),
+                 fontsize=8, va="top")
+    return fig
+
+
+def lifetime_page(assessments: Sequence[Assessment], labels: Sequence[str]) -> Figure:
+    fig = _new_page()
+    rows, cols = _grid_shape(len(assessments))
+    axes = fig.subplots(rows, cols, squeeze=False)
+    fig.subplots_adjust(left=0.08, right=0.97, top=0.84, bottom=0.2, hspace=0.6, wspace=0.25)
+    for ax in axes.ravel()[len(assessments):]:
+        ax.set_visible(False)
+    for ax, a, label in zip(axes.ravel(), assessments, labels):
+        years, emb, op = yearly_footprint(a)
+        ax.bar(years, emb, color=EMBODIED_COLOUR, label="embodied (amortised)")
+        ax.bar(years, op, bottom=emb, color=OPERATIONAL_COLOUR, label="operational")
+        ax.set_xticks(years)
+        ax.set_xlabel("Year of service")
+        ax.set_ylabel("Footprint [kgCO2e/year]")
+        ax.set_title(f"{textwrap.shorten(label, 60)}\nlifetime total "
+                     f"{_num(a.row['lifetime_kgco2e'])} kgCO2e", loc="left", fontsize=10)
+        ax.set_ylim(0, float(np.max(emb + op)) * 1.3)
+        ax.yaxis.set_major_formatter(THOUSANDS)
+        ax.legend(loc="upper right", fontsize=8, ncol=2)
+    return fig
+
+
+def grid_page(assessments: Sequence[Assessment], labels: Sequence[str]) -> Figure:
+    fig = _new_page()
+    ax = fig.add_axes((0.08, 0.2, 0.62, 0.66))
+    refs = [data.grid_intensity(k) for k in REFERENCE_GRIDS]
+    top = max([r.value for r in refs] + [float(a.params["grid"]) for a in assessments]) * 1.25
+    grids = np.linspace(0.0, top, GRID_POINTS)
+    curves = [grid_curve(a, grids) for a in assessments]
+    for a, label, curve in zip(assessments, labels, curves):
+        line, = ax.plot(grids, curve, label=textwrap.shorten(label, 40))
+        ax.plot([float(a.params["grid"])], [a.row["total_kgco2e_per_year"]], "o",
+                color=line.get_color())
+    # a log scale when the servers differ by more than ten times at the highest grid
+    lo = min(float(c[-1]) for c in curves)
+    hi = max(float(c[-1]) for c in curves)
+    if lo > 0 and hi / lo > 10:
+        ax.set_yscale("log")
+    else:
+        ax.yaxis.set_major_formatter(THOUSANDS)
+    for r in refs:
+        ax.axvline(r.value, color="#555555", linestyle="--", linewidth=1)
+        ax.text(r.value, 1.01, f"{r.value:g}", transform=ax.get_xaxis_transform(),
+                ha="center", va="bottom", fontsize=8)
+    ax.set_xlim(0, top)
+    ax.set_xlabel("Grid carbon intensity [kgCO2e/kWh]")
+    ax.set_ylabel("Total footprint per year [kgCO2e/year]")
+    ax.legend(loc="upper left", fontsize=8)
+    text = ["Dashed lines: the reference study's grid intensities", ""]
+    for r in refs:
+        text.append(textwrap.fill(f"{r.value:g} kgCO2e/kWh: {r.name}", 44))
+    text += ["", "Dots: each server at its own grid.", "",
+             "Total per year at these grids:"]
+    for a, label, curve in zip(assessments, labels, curves):
+        at = [float(np.interp(r.value, grids, curve)) for r in refs]
+        text.append(textwrap.shorten(label, 44))
+        text.append("   " + " / ".join(f"{_num(v)} at {r.value:g}" for v, r in zip(at, refs)))
+    fig.text(0.73, 0.86, "\n".join(text), fontsize=8, va="top", ha="left")
+    return fig
+
+
+def comparison_page(assessments: Sequence[Assessment], labels: Sequence[str]) -> Figure:
+    fig = _new_page()
+    axes = fig.subplots(1, 2, squeeze=False).ravel()
+    fig.subplots_adjust(left=0.08, right=0.97, top=0.86, bottom=0.3, wspace=0.3)
+    x = np.arange(len(assessments))
+    short = ["\n".join(textwrap.wrap(l, 18)[:4]) for l in labels]
+    emb = np.array([a.row["embodied_kgco2e_per_year"] for a in assessments])
+    op = np.array([a.row["operational_kgco2e_per_year"] for a in assessments])
+    life = np.array([float(a.params["lifetime"]) for a in assessments])
+    for ax, (e, o, unit, title) in zip(axes, (
+            (emb, op, "kgCO2e/year", "Per year"),
+            (emb * life, op * life, "kgCO2e", "Over the lifetime"))):
+        ax.bar(x, e, color=EMBODIED_COLOUR, label="embodied")
+        ax.bar(x, o, bottom=e, color=OPERATIONAL_COLOUR, label="operational")
+        for i in range(len(x)):
+            ax.text(x[i], e[i] + o[i], _num(e[i] + o[i], 0), ha="center", va="bottom",
+                    fontsize=8)
+        ax.set_xticks(x, short, fontsize=8)
+        ax.set_ylabel(f"Footprint [{unit}]")
+        ax.set_title(title, loc="left")
+        ax.set_ylim(0, float(np.max(e + o)) * 1.12)
+        ax.yaxis.set_major_formatter(THOUSANDS)
+        ax.legend(loc="upper left", fontsize=8)
+    return fig
+
+
+def _subplot_pages(items: Sequence[tuple[str, Any, Assessment]], draw,
+                   left: float = 0.1, wspace: float = 0.45) -> list[Figure]:
+    figs = []
+    for chunk in _chunks(list(items), SERVERS_PER_PAGE):
+        fig = _new_page()
+        rows, cols = _grid_shape(len(chunk))
+        axes = fig.subplots(rows, cols, squeeze=False)
+        fig.subplots_adjust(left=left, right=0.97, top=0.86, bottom=0.2, hspace=0.5,
+                            wspace=wspace)
+        for ax in axes.ravel()[len(chunk):]:
+            ax.set_visible(False)
+        for ax, (label, result, a) in zip(axes.ravel(), chunk):
+            draw(ax, label, result, a)
+        figs.append(fig)
+    return figs
+
+
+def draw_methods(ax: Any, label: str, frame: Any, a: Assessment | None) -> None:
+    """Embodied total by method with its low-high range (``lca.compare_methods``)."""
+    names = [str(i) for i in frame.index]
+    total = frame["total"].to_numpy(dtype=float)
+    lo = frame["low"].to_numpy(dtype=float) if "low" in frame else total
+    hi = frame["high"].to_numpy(dtype=float) if "high" in frame else total
+    y = np.arange(len(names))
+    err = np.vstack([np.clip(total - lo, 0, None), np.clip(hi - total, 0, None)])
+    ax.barh(y, total, xerr=err, color=EMBODIED_COLOUR, capsize=4, ecolor="#333333")
+    ax.set_yticks(y, names)
+    ax.set_xlabel("Embodied carbon [kgCO2e] (bars: low-high)")
+    ax.set_title(textwrap.shorten(label, 60), loc="left", fontsize=10)
+
+
+def draw_monte_carlo(ax: Any, label: str, result: Any, a: Assessment | None,
+                     column: str = "total_kgco2e_per_year") -> None:
+    """Distribution of the total per year (``lca.monte_carlo``) with p5, p50, p95."""
+    samples = np.asarray(result.samples[column], dtype=float)
+    ax.hist(samples, bins=50, color=OPERATIONAL_COLOUR, alpha=0.8)
+    summary = result.summary
+    for q, style in (("p5", ":"), ("p50", "-"), ("p95", ":")):
+        if column in summary.index and q in summary.columns:
+            v = float(summary.loc[column, q])
+            ax.axvline(v, color="#222222", linestyle=style, linewidth=1)
+            ax.text(v, 1.01, f"{q} {_num(v, 0)}", transform=ax.get_xaxis_transform(),
+                    ha="center", va="bottom", fontsize=7)
+    ax.set_xlabel("Total per year [kgCO2e/year]")
+    ax.set_ylabel("Samples [-]")
+    ax.set_title(textwrap.shorten(f"{label} (n = {len(samples):,})", 60), loc="left",
+                 fontsize=10, pad=14)
+
+
+def draw_tornado(ax: Any, label: str, frame: Any, a: Assessment | None) -> None:
+    """Sensitivity tornado: total per year at each parameter's low and high value."""
+    top = frame.head(TORNADO_PARAMETERS).iloc[::-1]
+    base = a.row["total_kgco2e_per_year"] if a is not None else float(
+        np.median(np.r_[top["total_at_low"], top["total_at_high"]]))
+    y = np.arange(len(top))
+    low = top["total_at_low"].to_numpy(dtype=float)
+    high = top["total_at_high"].to_numpy(dtype=float)
+    ax.barh(y, low - base, left=base, color="#2ca02c", label="parameter at low")
+    ax.barh(y, high - base, left=base, color="#d62728", label="parameter at high")
+    ax.axvline(base, color="#222222", linewidth=1)
+    ax.set_yticks(y, [textwrap.shorten(str(p), 34) for p in top["parameter"]], fontsize=7)
+    ax.set_xlabel("Total per year [kgCO2e/year]")
+    ax.set_title(textwrap.shorten(label, 60), loc="left", fontsize=10)
+    ax.legend(loc="lower right", fontsize=7)
+
+
+# --- the report -----------------------------------------------------------------------------
+
+def _as_list(assessments: Assessment | Sequence[Assessment]) -> list[Assessment]:
+    if isinstance(assessments, Assessment):
+        return [assessments]
+    out = list(assessments)
+    if not out:
+        raise ValueError("no assessments to report")
+    return out
+
+
+def _per_server(obj: Any, assessments: Sequence[Assessment], labels: Sequence[str]):
+    """[(label, result, assessment)] for an optional result given for one server or as
+    a mapping server label -> result."""
+    if obj is None:
+        return []
+    if isinstance(obj, Mapping):
+        by_label = dict(zip(labels, assessments))
+        return [(k, v, by_label.get(k)) for k, v in obj.items() if v is not None]
+    return [(labels[0], obj, assessments[0])]
+
+
+def build_pages(assessments: Assessment | Sequence[Assessment], *, methods: Any = None,
+                monte_carlo: Any = None, sensitivity: Any = None) -> list[Page]:
+    """The report's pages as matplotlib figures (no I/O); see the module docstring.
+
+    ``methods``, ``monte_carlo`` and ``sensitivity`` take the results of
+    ``lca.compare_methods``, ``lca.monte_carlo`` and ``lca.sensitivity`` for one server,
+    or a mapping server name -> result.
+    """
+    items = _as_list(assessments)
+    labels = _labels(items)
+    pages: list[tuple[str, str, Figure]] = []
+    with matplotlib.rc_context(RC):
+        pages.append(("summary", "Life-cycle carbon: summary", summary_page(items, labels)))
+        for a, label in zip(items, labels):
+            pages.append((f"embodied-{slug(label)}", f"Embodied carbon by component: {label}",
+                          embodied_page(a)))
+        pages.append(("lifetime", "Footprint per year over the lifetime: embodied and "
+                      "operational", lifetime_page(items, labels)))
+        pages.append(("grid", "Footprint against grid carbon intensity",
+                      grid_page(items, labels)))
+        if len(items) > 1:
+            pages.append(("comparison", "Comparison: " + " vs ".join(
+                textwrap.shorten(lab, 30) for lab in labels),
+                          comparison_page(items, labels)))
+        for key, obj, draw, title in (
+                ("methods", methods, draw_methods, "Embodied carbon by method (spread)"),
+                ("monte-carlo", monte_carlo, draw_monte_carlo,
+                 "Monte Carlo: distribution of the total per year"),
+                ("sensitivity", sensitivity, draw_tornado,
+                 "Sensitivity: total per year at each parameter's low and high value")):
+            entries = _per_server(obj, items, labels)
+            margins = {"left": 0.17, "wspace": 0.7} if key == "sensitivity" else {}
+            figs = _subplot_pages(entries, draw, **margins) if entries else []
+            for i, fig in enumerate(figs, start=1):
+                suffix = f" ({i} of {len(figs)})" if len(figs) > 1 else ""
+                pages.append((key if len(figs) == 1 else f"{key}-{i}", title + suffix, fig))
+        note = source_note(items, labels)
+        for i, (_, title, fig) in enumerate(pages, start=1):
+            _decorate(fig, title, note, i, len(pages))
+    return [Page(s, t, f) for s, t, f in pages]
+
+
+def png_image(fig: Figure) -> Image.Image:
+    """Render a page to a 256-colour palette image (no dithering: charts keep their flat
+    colours, and the file is about a third of a true-colour PNG)."""
+    with matplotlib.rc_context(RC):
+        fig.canvas.draw()
+        rgba = np.asarray(fig.canvas.buffer_rgba())
+    rgb = Image.fromarray(rgba).convert("RGB")
+    return rgb.quantize(PNG_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+
+
+def save_png(image: Image.Image, path: Path) -> None:
+    """Save a PNG with lca's marker (text chunk ``Source: lca``), no software or date."""
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Source", CREATOR)
+    image.save(path, format="PNG", pnginfo=info, optimize=True)
+
+
+def png_paths(pdf: Path, pages: Sequence[Page]) -> list[Path]:
+    """PNG names beside the PDF: ``NAME-01-summary.png``, ..."""
+    return [pdf.with_name(f"{pdf.stem}-{i:02d}-{p.slug}.png") for i, p in enumerate(pages, 1)]
+
+
+def build_report(assessments: Assessment | Sequence[Assessment], path: str | Path, *,
+                 methods: Any = None, monte_carlo: Any = None, sensitivity: Any = None,
+                 png: bool = True, force: bool = False, title: str | None = None) -> Report:
+    """Write the report: a multi-page PDF at ``path`` and (``png``) a PNG per page beside
+    it. Existing files are replaced only with ``force`` or when lca wrote them
+    (:class:`lca.errors.OverwriteError` otherwise, before anything is written).
+    """
+    from . import __version__
+
+    from .errors import LcaError
+
+    pdf = Path(path)
+    if pdf.suffix.lower() != ".pdf":
+        raise LcaError(f"{pdf}: expected a file name ending in .pdf")
+    items = _as_list(assessments)
+    labels = _labels(items)
+    pages = build_pages(items, methods=methods, monte_carlo=monte_carlo,
+                        sensitivity=sensitivity)
+    pngs = png_paths(pdf, pages) if png else []
+    for target in [pdf, *pngs]:
+        check_target(target, force)
+    title = title or "Life-cycle carbon report: " + ", ".join(labels)
+    metadata = {"Title": title,
+                "Subject": "Embodied and operational carbon footprint per year, over the "
+                           "lifetime and against grid intensity",
+                "Creator": f"{CREATOR} {__version__}", "CreationDate": None,
+                "Keywords": "life-cycle assessment, embodied carbon, operational carbon"}
+
+    def write_pdf(tmp: Path) -> None:
+        with matplotlib.rc_context(RC), PdfPages(tmp, metadata=metadata) as doc:
+            for p in pages:
+                doc.savefig(p.figure)
+
+    write_atomic(pdf, write_pdf, force=force)
+    written = []
+    for p, target in zip(pages, pngs):
+        image = png_image(p.figure)
+        written.append(write_atomic(target, lambda tmp, im=image: save_png(im, tmp),
+                                    force=force))
+    return Report(pdf=pdf, pngs=written, titles=[p.title for p in pages])
+
+
+__all__ = ["build_pages", "build_report", "Page", "Report", "grid_curve", "yearly_footprint",
+           "PAGE_SIZE_IN", "PAGE_PIXELS", "DPI"]

@@ -1,0 +1,301 @@
+"""Spreadsheet export: sheets, headers, numbers equal to assess, live formulas evaluated in
+Python (the `formulas` package) equal to assess for the shipped BOMs and edited inputs,
+formula-injection safety, atomic writes and overwrite protection."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+import lca
+from lca import data
+from lca.errors import OverwriteError
+from lca.excel import build_workbook, write_workbook
+
+formulas = pytest.importorskip("formulas")
+
+SHEETS = ["Summary", "Components", "Operational", "Model", "Assumptions"]
+MODEL_KEYS = ["embodied_kgco2e", "mean_power_w", "energy_kwh_per_year",
+              "operational_kgco2e_per_year", "embodied_kgco2e_per_year",
+              "total_kgco2e_per_year", "lifetime_kgco2e", "use_phase_share"]
+
+
+def header(ws) -> list[str]:
+    return [c.value for c in ws[1] if c.value is not None]
+
+
+def model_rows(path) -> dict[str, dict[str, int]]:
+    """Model sheet: block title -> {key in column D: row}."""
+    ws = openpyxl.load_workbook(path)["Model"]
+    blocks: dict[str, dict[str, int]] = {}
+    current = None
+    for row in range(3, ws.max_row + 1):
+        a, d = ws.cell(row, 1).value, ws.cell(row, 4).value
+        if a is not None and d is None:
+            current = a
+            blocks[current] = {}
+        elif d is not None:
+            blocks[current][d] = row
+    return blocks
+
+
+def evaluate_model(path) -> dict[str, dict[str, float]]:
+    """Evaluate the workbook's formulas in Python; block title -> {key: value}."""
+    model = formulas.ExcelModel().loads(str(path)).finish()
+    solution = model.calculate()
+    cells = {}
+    for ref, value in solution.items():
+        sheet, _, cell = ref.rpartition("!")
+        if sheet.upper().endswith("MODEL'") and ":" not in cell:
+            cells[cell.upper()] = np.asarray(getattr(value, "value", value)).ravel()[0]
+    return {title: {key: cells.get(f"B{row}") for key, row in keys.items()}
+            for title, keys in model_rows(path).items()}
+
+
+def expected(a) -> dict[str, float]:
+    out = {k: a.row[k] for k in MODEL_KEYS}
+    for k in ("total", "embodied", "operational"):
+        key = f"per_functional_unit.{k}_gco2e"
+        if key in a.row:
+            out[key] = a.row[key]
+    return out
+
+
+def test_sheets_and_headers(tmp_path):
+    path = write_workbook([lca.assess("clemm2024-cpu"), lca.assess("clemm2024-gpu")],
+                          tmp_path / "out.xlsx")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == SHEETS
+    assert wb.properties.creator == "lca"
+    assert header(wb["Summary"])[:10] == [
+        "Server", "Kind", "Method", "Lifetime [years]", "Embodied [kgCO2e]",
+        "Embodied per year [kgCO2e/year]", "Operational per year [kgCO2e/year]",
+        "Total per year [kgCO2e/year]", "Lifetime total [kgCO2e]", "Use-phase share [-]"]
+    assert "Per functional unit [gCO2e]" in header(wb["Summary"])
+    for name, must in (("Components", ["Component", "Factor", "Factor source", "Embodied [kgCO2e]"]),
+                       ("Operational", ["Profile", "Energy [kWh/year]", "PUE [-]",
+                                        "Grid [kgCO2e/kWh]", "Grid source",
+                                        "Operational [kgCO2e/year]"]),
+                       ("Assumptions", ["Parameter", "Value", "Unit", "Min", "Max", "Source",
+                                        "Licence"])):
+        assert set(must) <= set(header(wb[name])), name
+    for ws in wb.worksheets:
+        if ws.title != "Model":
+            assert ws.freeze_panes == "A2", ws.title
+        assert ws.column_dimensions["A"].width >= 8
+
+
+def test_summary_equals_assess_for_every_shipped_bom(tmp_path):
+    assessments = [lca.assess(n) for n in data.server_names()]
+    path = write_workbook(assessments, tmp_path / "all.xlsx")
+    ws = openpyxl.load_workbook(path)["Summary"]
+    cols = {h: i + 1 for i, h in enumerate(header(ws))}
+    for r, a in enumerate(assessments, start=2):
+        d = a.to_dict()
+        assert ws.cell(r, cols["Server"]).value == a.name
+        for col, key in (("Embodied [kgCO2e]", "embodied_kgco2e"),
+                         ("Operational per year [kgCO2e/year]", "operational_kgco2e_per_year"),
+                         ("Total per year [kgCO2e/year]", "total_kgco2e_per_year"),
+                         ("Lifetime total [kgCO2e]", "lifetime_kgco2e"),
+                         ("Use-phase share [-]", "use_phase_share"),
+                         ("Energy [kWh/year]", "energy_kwh_per_year")):
+            # numbers are stored as full-precision floats (only the display is formatted)
+            assert ws.cell(r, cols[col]).value == pytest.approx(d[key], rel=1e-12), (a.name, col)
+        fu = d.get("per_functional_unit")
+        if fu:
+            assert ws.cell(r, cols["Per functional unit [gCO2e]"]).value == pytest.approx(
+                fu["total_gco2e"], rel=1e-12)
+
+
+def test_reference_figures_in_workbook(tmp_path):
+    """Clemm et al. 2024, Table I / section IV.D: DRAM 1,105.92 kgCO2e, total per year
+    1,869.10 kgCO2e/a (hand-checked: 1,176.804 / 5 + 4,084.35 x 0.4), exact to 1e-9."""
+    path = lca.assess("clemm2024-cpu").to_excel(tmp_path / "cpu.xlsx")
+    wb = openpyxl.load_workbook(path)
+    comp = wb["Components"]
+    cols = {h: i + 1 for i, h in enumerate(header(comp))}
+    rows = {comp.cell(r, cols["Component"]).value: r for r in range(2, comp.max_row + 1)}
+    assert comp.cell(rows["dram"], cols["Embodied [kgCO2e]"]).value == pytest.approx(1105.92, abs=1e-9)
+    assert comp.cell(rows["dram"], cols["Factor value"]).value == pytest.approx(1.8)
+    assert comp.cell(rows["dram"], cols["Factor unit"]).value == "kgCO2e/cm^2"
+    summary = wb["Summary"]
+    scol = {h: i + 1 for i, h in enumerate(header(summary))}
+    assert summary.cell(2, scol["Total per year [kgCO2e/year]"]).value == pytest.approx(1869.1008, abs=1e-9)
+    assumptions = wb["Assumptions"]
+    acol = {h: i + 1 for i, h in enumerate(header(assumptions))}
+    arows = {assumptions.cell(r, acol["Parameter"]).value: r
+             for r in range(2, assumptions.max_row + 1)}
+    r = arows["factors.clemm2024.processor_die"]
+    assert assumptions.cell(r, acol["Value"]).value == pytest.approx(3.0)
+    assert assumptions.cell(r, acol["Min"]).value == pytest.approx(1.5)
+    assert assumptions.cell(r, acol["Max"]).value == pytest.approx(4.5)
+    assert "Table I" in assumptions.cell(r, acol["Source"]).value
+    assert assumptions.cell(arows["grid"], acol["Unit"]).value == "kgCO2e/kWh"
+    # every parameter the assessment used is listed
+    assert set(lca.parameters("clemm2024-cpu")) <= set(arows)
+
+
+def test_model_formulas_equal_assess_for_shipped_boms(tmp_path):
+    assessments = [lca.assess(n) for n in data.server_names()]
+    path = write_workbook(assessments, tmp_path / "model.xlsx")
+    values = evaluate_model(path)
+    assert len(values) == len(assessments)
+    for a, (title, got) in zip(assessments, values.items()):
+        assert title.startswith(a.name)
+        for key, want in expected(a).items():
+            assert got[key] == pytest.approx(want, rel=1e-9), (a.name, key)
+        assert got["profile_share_sum"] == pytest.approx(1.0)
+
+
+def _edit(path, edits: dict[str, float]) -> None:
+    rows = next(iter(model_rows(path).values()))
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Model"]
+    for key, value in edits.items():
+        assert ws.cell(rows[key], 2).fill.fgColor.rgb.endswith("FFF2CC"), key  # marked input
+        ws.cell(rows[key], 2).value = value
+    wb.save(path)
+
+
+@pytest.mark.parametrize("bom, edits", [
+    ("clemm2024-cpu", {"lifetime": 3.0}),
+    ("clemm2024-cpu", {"grid": 0.05, "pue": 1.2}),
+    ("clemm2024-cpu", {"profile.0.share": 0.5, "profile.1.share": 0.5,
+                       "profile.0.power": 600.0}),
+    ("dgx-h100", {"lifetime": 4.0, "grid": 0.1, "profile.0.share": 0.6,
+                  "profile.1.share": 0.4}),
+])
+def test_model_formulas_follow_edited_inputs(tmp_path, bom, edits):
+    path = lca.assess(bom).to_excel(tmp_path / "edit.xlsx")
+    _edit(path, edits)
+    got = next(iter(evaluate_model(path).values()))
+    want = expected(lca.assess(bom, **edits))
+    for key, value in want.items():
+        assert got[key] == pytest.approx(value, rel=1e-9), key
+    # the study's 3-year case: 1,176.804 / 3 + 1,633.74 = 2,026.01 kgCO2e/a
+    if edits == {"lifetime": 3.0}:
+        assert got["total_kgco2e_per_year"] == pytest.approx(2026.008, abs=1e-6)
+
+
+INJECTION_BOM = """\
+name: "@evil"
+kind: cpu
+lifetime: 4 years
+usage:
+  grid: 0.5 kgCO2e/kWh
+  profile:
+    - {share: 1.0, power: 100 W, label: "+cmd"}
+components:
+  - {name: "=HYPERLINK(\\"http://x\\")", type: logic, role: processor, area: 1 cm^2}
+  - {name: "-2+3", type: item, carbon: 5 kgCO2e}
+"""
+
+
+def test_formula_injection_is_written_as_text(tmp_path, write_bom):
+    path = lca.assess(write_bom(INJECTION_BOM)).to_excel(tmp_path / "inj.xlsx")
+    wb = openpyxl.load_workbook(path)
+    found = 0
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, str) and ("HYPERLINK" in c.value or c.value in
+                                                 ("@evil", "-2+3")
+                                                 or c.value.startswith("+cmd")):
+                    assert c.data_type == "s", (ws.title, c.coordinate, c.value)
+                    found += 1
+    assert found >= 6
+    comp = wb["Components"]
+    assert comp["B2"].value == '=HYPERLINK("http://x")'
+    assert comp["B2"].data_type == "s" and comp["B2"].quotePrefix
+    # and formulas still evaluates the model (names do not break it)
+    got = next(iter(evaluate_model(path).values()))
+    assert got["embodied_kgco2e"] == pytest.approx(lca.assess(write_bom(INJECTION_BOM)).row[
+        "embodied_kgco2e"])
+
+
+def test_optional_result_sheets(tmp_path):
+    """Hand-made frames in the shapes of compare_methods, sweep, monte_carlo, sensitivity."""
+    a = lca.assess("clemm2024-cpu")
+    methods = pd.DataFrame({"cpu": [24.36, 30.0], "total": [1176.8, 1300.0],
+                            "low": [600.0, 900.0], "high": [1700.0, 1800.0]},
+                           index=pd.Index(["clemm2024", "act2022"], name="method"))
+    sweep = pd.DataFrame({"grid": [0.05, 0.4], "total_kgco2e_per_year": [439.58, 1869.10]})
+
+    class MC:
+        samples = pd.DataFrame({"total_kgco2e_per_year": [1800.0, 1900.0, 1850.0]})
+        summary = pd.DataFrame({"mean": [1850.0], "p5": [1805.0], "p50": [1850.0],
+                                "p95": [1895.0]}, index=["total_kgco2e_per_year"])
+
+    sens = pd.DataFrame({"parameter": ["grid", "lifetime"], "low": [0.2, 3.0],
+                         "high": [0.6, 7.0], "total_at_low": [1052.2, 2026.0],
+                         "total_at_high": [2686.0, 1801.9], "swing": [1633.8, 224.1]})
+    wb = build_workbook(a, methods=methods, sweep=sweep, monte_carlo=MC(), sensitivity=sens)
+    assert wb.sheetnames == SHEETS + ["Methods", "Sweep", "Monte Carlo",
+                                      "Monte Carlo samples", "Sensitivity"]
+    m = wb["Methods"]
+    assert header(m)[:3] == ["Server", "method", "cpu [kgCO2e]"]
+    assert m["B3"].value == "act2022" and m["D3"].value == pytest.approx(1300.0)
+    s = wb["Sweep"]
+    assert "total_kgco2e_per_year [kgCO2e/year]" in header(s)
+    assert "grid [kgCO2e/kWh]" in header(s)
+    mc = wb["Monte Carlo"]
+    assert header(mc) == ["Server", "result", "mean", "p5", "p50", "p95", "Unit"]
+    assert mc["G2"].value == "kgCO2e/year" and mc["E2"].value == pytest.approx(1850.0)
+    assert wb["Monte Carlo samples"].max_row == 4
+    assert "swing [kgCO2e/year]" in header(wb["Sensitivity"])
+
+
+def test_overwrite_rules(tmp_path):
+    target = tmp_path / "book.xlsx"
+    target.write_text("not a workbook of lca")
+    a = lca.assess("clemm2024-cpu")
+    with pytest.raises(OverwriteError):
+        a.to_excel(target)
+    assert target.read_text() == "not a workbook of lca"
+    a.to_excel(target, force=True)
+    assert openpyxl.load_workbook(target).properties.creator == "lca"
+    a.to_excel(target)  # written by lca before: overwritten without force
+    assert openpyxl.load_workbook(target)["Summary"]["A2"].value == a.name
+
+
+def test_interrupted_export_leaves_no_file(tmp_path, monkeypatch):
+    def boom(self, filename):
+        with open(filename, "wb") as fh:  # a half-written file ...
+            fh.write(b"PK\x03\x04 half")
+        raise KeyboardInterrupt  # ... then the process is interrupted
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", boom)
+    with pytest.raises(KeyboardInterrupt):
+        lca.assess("clemm2024-cpu").to_excel(tmp_path / "out.xlsx")
+    assert os.listdir(tmp_path) == []
+
+
+def test_cli_export(tmp_path):
+    from typer.testing import CliRunner
+
+    from lca.cli import app
+
+    runner = CliRunner()
+    out = tmp_path / "sub" / "out.xlsx"
+    r = runner.invoke(app, ["export", "clemm2024-cpu", "clemm2024-gpu", "-o", str(out),
+                            "--lifetime", "3"])
+    assert r.exit_code == 0, r.output
+    assert str(out) in r.stdout
+    ws = openpyxl.load_workbook(out)["Summary"]
+    assert ws.max_row == 3
+    assert ws["H2"].value == pytest.approx(lca.assess("clemm2024-cpu", lifetime=3)
+                                           .row["total_kgco2e_per_year"], rel=1e-12)
+    foreign = tmp_path / "foreign.xlsx"
+    foreign.write_bytes(b"someone else's file")
+    r = runner.invoke(app, ["export", "clemm2024-cpu", "-o", str(foreign)])
+    assert r.exit_code == 2
+    assert r.stderr.startswith("lca: error:") and "--force" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert foreign.read_bytes() == b"someone else's file"
+    r = runner.invoke(app, ["export", "clemm2024-cpu", "-o", str(foreign), "--force"])
+    assert r.exit_code == 0, r.output
+    assert openpyxl.load_workbook(foreign).properties.creator == "lca"

@@ -1,0 +1,197 @@
+"""Generated reports: page count, PDF text and metadata, PNG validity and size,
+byte-identical output for the same inputs, overwrite protection, interrupted writes."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+import lca
+from lca.cli import app
+from lca.errors import OverwriteError
+from lca.io import written_by_lca
+from lca.report import build_report
+
+pypdf = pytest.importorskip("pypdf")
+
+#: PNG size stated in the README: A4 landscape at 100 dpi.
+PNG_SIZE = (1169, 827)
+
+
+@pytest.fixture(scope="module")
+def study():
+    """The reference study's CPU server and GPU module (Clemm et al. 2024)."""
+    return [lca.assess("clemm2024-cpu"), lca.assess("clemm2024-gpu")]
+
+
+@pytest.fixture(scope="module")
+def study_report(study, tmp_path_factory):
+    return build_report(study, tmp_path_factory.mktemp("a") / "study.pdf")
+
+
+def pdf_text(path) -> list[str]:
+    return [p.extract_text() for p in pypdf.PdfReader(path).pages]
+
+
+def methods_frame(a):
+    e = a.row["embodied_kgco2e"]
+    return pd.DataFrame({"total": [e, 1.5 * e], "low": [0.5 * e, e], "high": [1.5 * e, 2 * e]},
+                        index=pd.Index(["clemm2024", "act2022"], name="method"))
+
+
+class MonteCarlo:
+    """The shape of lca.monte_carlo's result: .samples and .summary."""
+
+    def __init__(self, a):
+        t = a.row["total_kgco2e_per_year"] * np.linspace(0.8, 1.2, 101)
+        self.samples = pd.DataFrame({"total_kgco2e_per_year": t})
+        self.summary = pd.DataFrame(
+            {"mean": [t.mean()], "p5": [np.percentile(t, 5)], "p50": [np.percentile(t, 50)],
+             "p95": [np.percentile(t, 95)]}, index=["total_kgco2e_per_year"])
+
+
+def sensitivity_frame(a):
+    t = a.row["total_kgco2e_per_year"]
+    return pd.DataFrame({"parameter": ["grid", "lifetime"], "low": [0.2, 3.0], "high": [0.6, 7.0],
+                         "total_at_low": [0.56 * t, 1.08 * t], "total_at_high": [1.44 * t, 0.96 * t],
+                         "swing": [0.88 * t, 0.12 * t]})
+
+
+def test_study_report_pages_and_text(study_report):
+    r = study_report
+    # summary, embodied x 2, lifetime, grid, comparison
+    assert len(r.titles) == 6
+    reader = pypdf.PdfReader(r.pdf)
+    assert len(reader.pages) == 6
+    text = pdf_text(r.pdf)
+    assert "Life-cycle carbon: summary" in text[0]
+    # Clemm et al. 2024, Table I and section IV.D (lca's exact values, to 0.1 kg):
+    # embodied 1,176.8; operational 1,633.7; total per year 1,869.1 (study: 1,874 from
+    # "almost 1,200"); use phase 87.4 %; GPU module operational 2,058.6 (study: 2,059).
+    for figure in ("1,176.8", "1,633.7", "1,869.1", "87.4", "2,058.6", "4,084.3",
+                   "clemm2024", "kgCO2e/year"):
+        assert figure in text[0], figure
+    assert "Embodied carbon by component" in text[1] and "dram" in text[1]
+    assert "1,105.9" in text[1]  # DRAM, 614.4 cm^2 x 1.8 (Table I)
+    assert "Footprint per year over the lifetime" in text[3]
+    grid = text[4]
+    assert "Footprint against grid carbon intensity" in grid
+    assert "Grid carbon intensity [kgCO2e/kWh]" in grid
+    # at 0.05 kgCO2e/kWh: 1,176.804 / 5 + 204.2175 = 439.58 (hand-checked)
+    assert "439.6 at 0.05" in grid and "1,869.1 at 0.4" in grid
+    assert "Comparison" in text[5]
+    for page in text:
+        assert "Sources:" in page and "Clemm" in page
+    meta = reader.metadata
+    assert meta.title.startswith("Life-cycle carbon report: Xeon 8468")
+    assert "carbon" in meta.subject
+    assert meta.creator.startswith("lca")
+    assert "/CreationDate" not in meta
+
+
+def test_pngs_valid_and_sized(study_report):
+    r = study_report
+    assert len(r.pngs) == 6
+    assert r.pngs[0].name == "study-01-summary.png"
+    for path in r.pngs:
+        with Image.open(path) as im:
+            im.verify()
+        with Image.open(path) as im:
+            assert im.format == "PNG" and im.size == PNG_SIZE
+            assert im.info.get("Source") == "lca" and "Software" not in im.info
+        assert written_by_lca(path)
+
+
+def test_same_inputs_give_identical_files(tmp_path, study_report):
+    a = study_report
+    b = build_report([lca.assess("clemm2024-cpu"), lca.assess("clemm2024-gpu")],
+                     tmp_path / "b" / "study.pdf")
+    for pa, pb in zip(a.pngs, b.pngs):
+        assert pa.read_bytes() == pb.read_bytes(), pa.name
+    assert a.pdf.read_bytes() == b.pdf.read_bytes()
+
+
+def test_analysis_pages(tmp_path, study):
+    """Hand-made results in the shapes of compare_methods, monte_carlo and sensitivity."""
+    r = build_report(study, tmp_path / "full.pdf",
+                     methods={a.name: methods_frame(a) for a in study},
+                     monte_carlo={a.name: MonteCarlo(a) for a in study},
+                     sensitivity={a.name: sensitivity_frame(a) for a in study}, png=False)
+    assert r.pngs == []
+    text = pdf_text(r.pdf)
+    assert len(text) == 9
+    assert "Embodied carbon by method" in text[6] and "act2022" in text[6]
+    assert "Monte Carlo" in text[7] and "p50" in text[7] and "n = 101" in text[7]
+    assert "Sensitivity" in text[8] and "lifetime" in text[8]
+    assert "Total per year [kgCO2e/year]" in text[8]
+
+
+def test_single_server_has_no_comparison(tmp_path):
+    r = build_report(lca.assess("dgx-h100"), tmp_path / "dgx.pdf", png=False)
+    assert len(pypdf.PdfReader(r.pdf).pages) == 4
+    assert not any("Comparison" in t for t in r.titles)
+    text = pdf_text(r.pdf)
+    assert "not covered" in text[1].lower() or "Not covered" in text[1]
+    assert "per exaFLOP" in text[0]
+
+
+def test_overwrite_rules(tmp_path, study):
+    foreign = tmp_path / "r.pdf"
+    foreign.write_bytes(b"%PDF-1.4 someone else's report")
+    with pytest.raises(OverwriteError):
+        build_report(study, foreign)
+    assert foreign.read_bytes() == b"%PDF-1.4 someone else's report"
+    assert sorted(os.listdir(tmp_path)) == ["r.pdf"]  # no PNG written either
+    build_report(study, foreign, force=True)
+    assert written_by_lca(foreign)
+    build_report(study[:1], foreign)  # lca's own report: replaced without force
+    assert len(pypdf.PdfReader(foreign).pages) == 4
+    # a foreign PNG in the way blocks the report too
+    png = tmp_path / "r-01-summary.png"
+    Image.new("RGB", (4, 4)).save(png)
+    assert not written_by_lca(png)
+    with pytest.raises(OverwriteError):
+        build_report(study, foreign)
+
+
+def test_interrupted_report_leaves_no_file(tmp_path, study, monkeypatch):
+    from matplotlib.backends import backend_pdf
+
+    calls = {"n": 0}
+    original = backend_pdf.PdfPages.savefig
+
+    def savefig(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("killed midway")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(backend_pdf.PdfPages, "savefig", savefig)
+    with pytest.raises(RuntimeError):
+        build_report(study, tmp_path / "out" / "r.pdf")
+    assert os.listdir(tmp_path / "out") == []
+
+
+def test_cli_report(tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "reports" / "default.pdf"
+    r = runner.invoke(app, ["report", "clemm2024-cpu", "clemm2024-gpu", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert f"wrote {out} (6 pages)" in r.stdout
+    assert len(list(out.parent.glob("default-*.png"))) == 6
+    r = runner.invoke(app, ["report", "clemm2024-cpu", "-o", str(tmp_path / "x.txt")])
+    assert r.exit_code == 2 and r.stderr.startswith("lca: error:")
+    foreign = tmp_path / "foreign.pdf"
+    foreign.write_text("mine")
+    r = runner.invoke(app, ["report", "clemm2024-cpu", "-o", str(foreign), "--no-png"])
+    assert r.exit_code == 2 and "--force" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    r = runner.invoke(app, ["report", "clemm2024-cpu", "-o", str(foreign), "--no-png",
+                            "--force", "--grid", "0.05"])
+    assert r.exit_code == 0, r.output
+    assert "204.2" in pdf_text(foreign)[0]  # operational at 0.05 (study: 204 kgCO2e/a)
