@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import lca
@@ -208,3 +210,36 @@ def test_methods_invariant_to_units_and_linear_in_counts(write_bom):
     np.testing.assert_allclose(a[cols].to_numpy(float), b[cols].to_numpy(float), rtol=1e-12)
     np.testing.assert_allclose(two[cols].to_numpy(float), 2 * a[cols].to_numpy(float), rtol=1e-12)
     assert a.attrs["uncovered"] == b.attrs["uncovered"]
+
+
+PROP = """\
+name: prop
+kind: gpu
+lifetime: 4 years
+usage: {grid: 0.4 kgCO2e/kWh, profile: [{share: 1.0, power: 100 W}]}
+components:
+  - {name: cpu, type: logic, role: processor, area: %(cpu)r cm^2, node: %(node)s}
+  - {name: gpu, type: logic, role: accelerator, area: %(gpu)r mm^2, node: 4nm}
+  - {name: ram, type: memory, technology: ddr5, capacity: %(ram)r GB, modules: 4}
+  - {name: ssd, type: storage, technology: ssd, capacity: %(ssd)r GB}
+"""
+
+
+@settings(max_examples=25, deadline=None)
+@given(cpu=st.floats(0.5, 20), gpu=st.floats(50, 850), ram=st.floats(8, 4096),
+       ssd=st.floats(100, 30000), node=st.sampled_from(["3nm", "5nm", "7nm", "10nm", "14nm", "28nm"]),
+       grow=st.floats(1.01, 3))
+def test_ranges_ordered_and_monotone_in_size(cpu, gpu, ram, ssd, node, grow):
+    from ruamel.yaml import YAML
+
+    from lca.bom import bom_from_dict
+
+    def frame(scale):
+        text = PROP % {"cpu": cpu * scale, "gpu": gpu * scale, "ram": ram * scale,
+                       "ssd": ssd * scale, "node": node}
+        return compare_methods(bom_from_dict(YAML(typ="safe", pure=True).load(text)))
+
+    small, big = frame(1.0), frame(grow)
+    for df in (small, big):
+        assert np.all(df["low"] <= df["total"]) and np.all(df["total"] <= df["high"])
+    assert np.all(big["total"] > small["total"])
