@@ -341,7 +341,10 @@ def kernel(kind: str, device: str = "h100-sxm5", dtype: str = "bf16", *, grid=No
     emb_g = embodied_time_share_gco2e(emb.total_kgco2e, time, life, util)
     t_c = _a(flops) / (peak * _a(fc))
     t_m = _a(nbytes) / (dev.bandwidth_bytes_s * _a(fb))
+    args = dict(SHAPE_DEFAULTS.get(kind, {}))
+    args.update({k: v for k, v in shape.items() if v is not None})
     cols = {
+        **{k: _a(v) for k, v in args.items()},
         "flops": flops, "bytes": nbytes,
         "arithmetic_intensity_flop_per_byte": _ratio(flops, nbytes, np.inf),
         "bound": np.where(t_c >= t_m, "compute", "memory"),
