@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import lca
 from lca.accelerator import devices, kernels
-from lca.errors import ParameterError, UnknownDeviceError
+from lca.errors import ParameterError, UnknownDeviceError, UnknownMethodError
 
 REQUIRED = ["v100", "a100-80gb", "h100-sxm5", "h200", "b200", "tpu-v2", "tpu-v3", "tpu-v4",
             "tpu-v5e", "tpu-v5p", "tpu-v6e"]
@@ -149,6 +149,10 @@ def test_kernel_errors_are_typed():
         lca.kernel("fft", device=H100)
     with pytest.raises(UnknownDeviceError):
         lca.kernel("gemm", device="h900", m=1, n=1, k=1)
+    with pytest.raises(UnknownMethodError):
+        lca.kernel("gemm", device=H100, m=1, n=1, k=1, method="no-such-method")
+    with pytest.raises(ParameterError, match="utilization"):
+        lca.kernel("gemm", device=H100, m=1, n=1, k=1, utilization=0)
 
 
 # --- module embodied from die specs ------------------------------------------------------

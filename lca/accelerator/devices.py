@@ -19,7 +19,6 @@ from typing import Any
 from .. import data
 from ..bom import bom_from_dict, load_bom
 from ..errors import DataError, ParameterError
-from ..units import ureg
 
 #: Order in which a training run picks its default precision.
 TRAINING_DTYPES = ("bf16", "fp16", "fp32")
@@ -314,7 +313,3 @@ def accelerator_embodied(device_key: str, method: str = "clemm2024",
                           by_component_kgco2e=parts, host_share_kgco2e=host_share,
                           host_bom=host_name, chips_per_host=chips, uncovered=uncovered,
                           notes=tuple(notes))
-
-
-def quantity(value: float, unit: str):
-    return ureg.Quantity(value, unit)

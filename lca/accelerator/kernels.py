@@ -316,7 +316,16 @@ def kernel(kind: str, device: str = "h100-sxm5", dtype: str = "bf16", *, grid=No
     dev = devices.device(device)
     if kind == "copy" and dtype not in devices.defaults()["dtypes"]:
         dtype = "bf16"
-    peak = dev.peak(dtype) if kind != "copy" else max(dev.peak_flops.values())
+    notes_kind = []
+    if kind == "copy":
+        peak = max(dev.peak_flops.values())          # no arithmetic: the rate never binds
+    elif kind == "elementwise" and "fp32" in dev.peak_flops:
+        # elementwise arithmetic runs on the vector units, not the matrix units
+        dev.peak(dtype)                               # still checks the device has dtype
+        peak = dev.peak("fp32")
+        notes_kind.append("elementwise arithmetic at the device's fp32 (vector) rate")
+    else:
+        peak = dev.peak(dtype)
     flops, nbytes = flops_and_bytes(kind, dtype, **shape)
     fc = dev.compute_fraction() if compute_fraction is None else compute_fraction
     fb = dev.bandwidth_fraction() if bandwidth_fraction is None else bandwidth_fraction
@@ -357,7 +366,7 @@ def kernel(kind: str, device: str = "h100-sxm5", dtype: str = "bf16", *, grid=No
     }
     shape = np.broadcast(*[np.asarray(v) for v in cols.values()]).shape
     cols = {k: np.broadcast_to(np.asarray(v), shape).ravel().copy() for k, v in cols.items()}
-    notes = list(notes) + list(dev.notes) + list(emb.notes)
+    notes = list(notes) + notes_kind + list(dev.notes) + list(emb.notes)
     notes.append(f"achievable fractions of peak: compute {float(np.mean(fc)):g}, bandwidth "
                  f"{float(np.mean(fb)):g} (data/kernels.yaml, {dev.device_class})")
     notes.append(f"embodied: {emb.total_kgco2e:.1f} kgCO2e per device ({method}; module "
