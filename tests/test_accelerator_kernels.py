@@ -201,3 +201,37 @@ def test_module_bom_is_a_regular_bom():
     assert kinds == {"die": "logic", "hbm": "memory", "hbm base dies": "logic",
                      "interposer": "logic", "board": "pcb"}
     assert bom.component("hbm").packages == 5
+
+
+@settings(max_examples=30, deadline=None)
+@given(kind=st.sampled_from(["attention", "conv2d", "elementwise", "copy", "bgemm"]),
+       size=st.integers(min_value=1, max_value=1 << 12),
+       grow=st.integers(min_value=1, max_value=1 << 12))
+def test_time_and_energy_grow_with_size_for_every_kernel(kind, size, grow):
+    s = np.array([size, size + grow])
+    shape = {"attention": dict(heads=8, seq=s, kv_seq=1024, head_dim=64),
+             "conv2d": dict(batch=s, in_channels=32, height=28, width=28, out_channels=32),
+             "elementwise": dict(elements=s * 1000), "copy": dict(bytes=s * 1e5),
+             "bgemm": dict(batch=s, m=256, n=256, k=256)}[kind]
+    r = lca.kernel(kind, device="a100-80gb", dtype="bf16", grid=0.4, **shape)
+    assert r.time_s[1] > r.time_s[0]
+    assert r.energy_j[1] > r.energy_j[0]
+
+
+def test_memory_bound_kernel_draws_between_idle_and_tdp():
+    """A large copy saturates bandwidth but not compute: idle + 0.5 x (TDP - idle) (the
+    documented memory dynamic fraction), less the launch overhead's idle share."""
+    r = lca.kernel("copy", device=H100, bytes=64e9, grid=0.4)
+    assert 109 < r.power_w[0] < 700
+    assert r.power_w[0] == pytest.approx(109 + 0.5 * (700 - 109), rel=1e-3)
+
+
+def test_sweep_equals_single_calls():
+    m = np.array([128, 1024, 8192])
+    sweep = lca.kernel("gemm", device="b200", dtype="fp8", m=m, n=4096, k=2048, grid=0.3)
+    for i, mi in enumerate(m):
+        one = lca.kernel("gemm", device="b200", dtype="fp8", m=int(mi), n=4096, k=2048, grid=0.3)
+        for key in ("time_s", "energy_j", "operational_gco2e", "embodied_gco2e"):
+            assert sweep.columns[key][i] == pytest.approx(one.columns[key][0], rel=1e-12)
+    frame = sweep.to_frame()
+    assert list(frame["m"]) == [128, 1024, 8192] and len(frame) == 3
