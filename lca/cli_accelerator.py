@@ -21,8 +21,8 @@ app.add_typer(workload_app, name="workload")
 
 DEVICE = typer.Option("h100-sxm5", "--device", help="Accelerator key (`lca list devices`).")
 DTYPE = typer.Option("bf16", "--dtype", help="Precision: fp32, tf32, bf16, fp16, fp8, int8.")
-LIFETIME = typer.Option(None, "--lifetime", help="Device lifetime [years] (default 6).", min=0.0)
-UTIL = typer.Option(None, "--utilization", help="Busy share of the lifetime [0-1] (default 0.85).")
+LIFETIME = typer.Option(None, "--lifetime", help="Device lifetime [years] (default: data/kernels.yaml allocation.lifetime).", min=0.0)
+UTIL = typer.Option(None, "--utilization", help="Busy share of the lifetime [0-1] (default: data/kernels.yaml allocation.utilization).")
 METHOD = typer.Option("clemm2024", "--method", help="Embodied method for the module and host.")
 NO_HOST = typer.Option(False, "--no-host", help="Leave the host server's share out of embodied.")
 FC = typer.Option(None, "--compute-fraction", help="Achievable fraction of peak compute [0-1].")
@@ -74,7 +74,8 @@ def _emit(result, fmt: Format, title: str, rows) -> None:
 
 def _kernel(kind: str, shape: dict, fmt: Format, **common) -> None:
     r = accelerator.kernel(kind, **common, **shape)
-    shape_text = ", ".join(f"{k}={v:g}" for k, v in shape.items() if v is not None)
+    names = accelerator.kernels.KINDS[kind]
+    shape_text = ", ".join(f"{k}={r.columns[k][0]:g}" for k in names if k in r.columns)
     _emit(r, fmt, f"{kind} ({shape_text}) on {r.device}, {r.dtype}, method {r.method}",
           KERNEL_ROWS)
 
@@ -112,15 +113,15 @@ def bgemm_cmd(batch: float = typer.Option(..., "--batch"), m: float = typer.Opti
 
 @kernel_app.command("conv2d")
 @user_errors
-def conv2d_cmd(batch: float = typer.Option(1, "--batch"),
+def conv2d_cmd(batch: Optional[float] = typer.Option(None, "--batch"),
                in_channels: float = typer.Option(..., "--in-channels"),
                height: float = typer.Option(..., "--height"),
                width: float = typer.Option(..., "--width"),
                out_channels: float = typer.Option(..., "--out-channels"),
-               kernel_h: float = typer.Option(3, "--kernel-h"),
-               kernel_w: float = typer.Option(3, "--kernel-w"),
-               stride: float = typer.Option(1, "--stride"),
-               padding: float = typer.Option(0, "--padding"),
+               kernel_h: Optional[float] = typer.Option(None, "--kernel-h"),
+               kernel_w: Optional[float] = typer.Option(None, "--kernel-w"),
+               stride: Optional[float] = typer.Option(None, "--stride"),
+               padding: Optional[float] = typer.Option(None, "--padding"),
                device: str = DEVICE, dtype: str = DTYPE, grid: Optional[float] = GRID,
                region: Optional[str] = REGION, pue: Optional[float] = PUE,
                lifetime: Optional[float] = LIFETIME, utilization: Optional[float] = UTIL,
@@ -138,7 +139,7 @@ def conv2d_cmd(batch: float = typer.Option(1, "--batch"),
 
 @kernel_app.command("attention")
 @user_errors
-def attention_cmd(batch: float = typer.Option(1, "--batch"),
+def attention_cmd(batch: Optional[float] = typer.Option(None, "--batch"),
                   heads: float = typer.Option(..., "--heads"),
                   seq: float = typer.Option(..., "--seq"),
                   kv_seq: Optional[float] = typer.Option(None, "--kv-seq", help="Default: --seq."),
@@ -161,9 +162,9 @@ def attention_cmd(batch: float = typer.Option(1, "--batch"),
 @kernel_app.command("elementwise")
 @user_errors
 def elementwise_cmd(elements: float = typer.Option(..., "--elements"),
-                    reads: float = typer.Option(2, "--reads"),
-                    writes: float = typer.Option(1, "--writes"),
-                    flops_per_element: float = typer.Option(1, "--flops-per-element"),
+                    reads: Optional[float] = typer.Option(None, "--reads"),
+                    writes: Optional[float] = typer.Option(None, "--writes"),
+                    flops_per_element: Optional[float] = typer.Option(None, "--flops-per-element"),
                     device: str = DEVICE, dtype: str = DTYPE, grid: Optional[float] = GRID,
                     region: Optional[str] = REGION, pue: Optional[float] = PUE,
                     lifetime: Optional[float] = LIFETIME, utilization: Optional[float] = UTIL,
@@ -316,7 +317,7 @@ def infer_cmd(device: str = typer.Option(..., "--device"),
               count: float = typer.Option(1, "--count", help="Number of chips serving."),
               batch: float = typer.Option(1, "--batch", help="Sequences decoded together."),
               tokens_per_second: Optional[float] = typer.Option(None, "--tokens-per-second", help="Measured throughput of all chips; default: modelled."),
-              tokens_per_request: Optional[float] = typer.Option(None, "--tokens-per-request", help="Default 1,000."),
+              tokens_per_request: Optional[float] = typer.Option(None, "--tokens-per-request", help="Tokens per request (default: data/kernels.yaml inference.tokens_per_request)."),
               power: Optional[str] = typer.Option(None, "--power", help="Power per chip, e.g. 500W; default: modelled."),
               dtype: str = DTYPE, pue: Optional[float] = PUE, grid: Optional[float] = GRID,
               region: Optional[str] = REGION, lifetime: Optional[float] = LIFETIME,

@@ -41,12 +41,11 @@ KINDS: dict[str, tuple[str, ...]] = {
     "elementwise": ("elements", "reads", "writes", "flops_per_element"),
     "copy": ("bytes",),
 }
-SHAPE_DEFAULTS: dict[str, dict[str, float]] = {
-    "conv2d": {"batch": 1, "stride": 1, "padding": 0, "kernel_h": 3, "kernel_w": 3},
-    "attention": {"batch": 1, "heads": 1, "causal": 0},
-    "elementwise": {"reads": 2, "writes": 1, "flops_per_element": 1},
-    "bgemm": {"batch": 1},
-}
+
+
+def shape_defaults(kind: str) -> dict[str, float]:
+    """Shape arguments a call may leave out (data/kernels.yaml shape_defaults)."""
+    return dict((devices.defaults().get("shape_defaults") or {}).get(kind) or {})
 
 
 def _a(x) -> np.ndarray:
@@ -260,8 +259,10 @@ def flops_and_bytes(kind: str, dtype: str, **shape) -> tuple[np.ndarray, np.ndar
     """FLOPs [FLOP] and bytes moved [B] of a kernel ``kind`` with ``shape`` arguments."""
     if kind not in KINDS:
         raise ParameterError(f"unknown kernel {kind!r}: expected one of {', '.join(KINDS)}")
-    args = dict(SHAPE_DEFAULTS.get(kind, {}))
+    args = shape_defaults(kind)
     args.update({k: v for k, v in shape.items() if v is not None})
+    if kind == "attention" and "kv_seq" not in args and "seq" in args:
+        args["kv_seq"] = args["seq"]            # self-attention
     unknown = set(args) - set(KINDS[kind])
     if unknown:
         raise ParameterError(f"{kind}: unknown shape argument(s) {', '.join(sorted(unknown))}; "
@@ -350,8 +351,10 @@ def kernel(kind: str, device: str = "h100-sxm5", dtype: str = "bf16", *, grid=No
     emb_g = embodied_time_share_gco2e(emb.total_kgco2e, time, life, util)
     t_c = _a(flops) / (peak * _a(fc))
     t_m = _a(nbytes) / (dev.bandwidth_bytes_s * _a(fb))
-    args = dict(SHAPE_DEFAULTS.get(kind, {}))
+    args = shape_defaults(kind)
     args.update({k: v for k, v in shape.items() if v is not None})
+    if kind == "attention" and "kv_seq" not in args:
+        args["kv_seq"] = args["seq"]
     cols = {
         **{k: _a(v) for k, v in args.items()},
         "flops": flops, "bytes": nbytes,
