@@ -255,14 +255,15 @@ class KernelResult:
         return out
 
 
-def flops_and_bytes(kind: str, dtype: str, **shape) -> tuple[np.ndarray, np.ndarray]:
-    """FLOPs [FLOP] and bytes moved [B] of a kernel ``kind`` with ``shape`` arguments."""
+def shape_arguments(kind: str, shape: dict[str, Any]) -> dict[str, Any]:
+    """The complete, checked shape arguments of a kernel ``kind``: those given, the
+    documented defaults for the rest (kv_seq defaults to seq: self-attention)."""
     if kind not in KINDS:
         raise ParameterError(f"unknown kernel {kind!r}: expected one of {', '.join(KINDS)}")
     args = shape_defaults(kind)
     args.update({k: v for k, v in shape.items() if v is not None})
     if kind == "attention" and "kv_seq" not in args and "seq" in args:
-        args["kv_seq"] = args["seq"]            # self-attention
+        args["kv_seq"] = args["seq"]
     unknown = set(args) - set(KINDS[kind])
     if unknown:
         raise ParameterError(f"{kind}: unknown shape argument(s) {', '.join(sorted(unknown))}; "
@@ -278,6 +279,12 @@ def flops_and_bytes(kind: str, dtype: str, **shape) -> tuple[np.ndarray, np.ndar
             raise ParameterError(f"{kind}: {k} must be greater than zero")
         elif k == "flops_per_element" and np.any(_a(v) < 0):
             raise ParameterError(f"{kind}: {k} must not be negative")
+    return args
+
+
+def flops_and_bytes(kind: str, dtype: str, **shape) -> tuple[np.ndarray, np.ndarray]:
+    """FLOPs [FLOP] and bytes moved [B] of a kernel ``kind`` with ``shape`` arguments."""
+    args = shape_arguments(kind, shape)
     ib, ob = dtype_sizes(dtype)
     if kind in ("gemm", "bgemm"):
         b = args.get("batch", 1)
@@ -315,8 +322,8 @@ def kernel(kind: str, device: str = "h100-sxm5", dtype: str = "bf16", *, grid=No
     Defaults come from ``data/kernels.yaml`` and are listed in the result's notes.
     """
     dev = devices.device(device)
-    if kind == "copy" and dtype not in devices.defaults()["dtypes"]:
-        dtype = "bf16"
+    if kind == "copy":
+        dtype = "bf16"        # a copy moves bytes; the element type does not matter
     notes_kind = []
     if kind == "copy":
         peak = max(dev.peak_flops.values())          # no arithmetic: the rate never binds
@@ -351,10 +358,7 @@ def kernel(kind: str, device: str = "h100-sxm5", dtype: str = "bf16", *, grid=No
     emb_g = embodied_time_share_gco2e(emb.total_kgco2e, time, life, util)
     t_c = _a(flops) / (peak * _a(fc))
     t_m = _a(nbytes) / (dev.bandwidth_bytes_s * _a(fb))
-    args = shape_defaults(kind)
-    args.update({k: v for k, v in shape.items() if v is not None})
-    if kind == "attention" and "kv_seq" not in args:
-        args["kv_seq"] = args["seq"]
+    args = shape_arguments(kind, shape)
     cols = {
         **{k: _a(v) for k, v in args.items()},
         "flops": flops, "bytes": nbytes,
@@ -375,7 +379,8 @@ def kernel(kind: str, device: str = "h100-sxm5", dtype: str = "bf16", *, grid=No
     notes.append(f"embodied: {emb.total_kgco2e:.1f} kgCO2e per device ({method}; module "
                  f"{emb.module_kgco2e:.1f} + host share {emb.host_share_kgco2e:.1f}) over "
                  f"{float(np.mean(life)):g} years at utilization {float(np.mean(util)):g}")
-    return KernelResult(kind=kind, device=device, dtype=dtype, columns=cols,
+    return KernelResult(kind=kind, device=device, dtype="n/a" if kind == "copy" else dtype,
+                        columns=cols,
                         grid_source=grid_source, method=method, notes=notes)
 
 
