@@ -181,14 +181,14 @@ def elementwise_cmd(elements: float = typer.Option(..., "--elements"),
 
 @kernel_app.command("copy")
 @user_errors
-def copy_cmd(size: str = typer.Option(..., "--bytes", help="Buffer size, e.g. 4GB or 4e9."),
+def copy_cmd(size: str = typer.Option(..., "--size", "--bytes", help="Buffer size, e.g. 4GB or 4e9 (bytes)."),
              device: str = DEVICE, grid: Optional[float] = GRID, region: Optional[str] = REGION,
              pue: Optional[float] = PUE, lifetime: Optional[float] = LIFETIME,
              utilization: Optional[float] = UTIL, method: str = METHOD,
              no_host: bool = NO_HOST, bandwidth_fraction: Optional[float] = FB,
              format: Format = FORMAT) -> None:
     """A device-to-device copy of a buffer (read once, written once)."""
-    _kernel("copy", dict(bytes=_bytes(size)), format, **_common(
+    _kernel("copy", dict(size=_bytes(size)), format, **_common(
         device, "bf16", grid, region, pue, lifetime, utilization, method, no_host, None,
         bandwidth_fraction))
 
@@ -203,7 +203,7 @@ def _bytes(text: str) -> float:
     try:
         return float(ureg.Quantity(text).to("byte").magnitude)
     except Exception:
-        raise ParameterError(f"--bytes: expected a size such as 4GB or 4e9, got {text!r}") from None
+        raise ParameterError(f"--size: expected a size such as 4GB or 4e9, got {text!r}") from None
 
 
 # --- workloads -------------------------------------------------------------------------------------

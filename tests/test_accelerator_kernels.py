@@ -89,7 +89,7 @@ def test_power_between_idle_and_tdp(device, kind, size):
     dtype = "bf16" if "bf16" in d.peak_flops else d.training_dtype()
     shape = {"gemm": dict(m=size, n=size, k=size), "bgemm": dict(batch=4, m=size, n=64, k=size),
              "attention": dict(batch=2, heads=8, seq=size, kv_seq=size, head_dim=128),
-             "elementwise": dict(elements=size * 1000), "copy": dict(bytes=size * 1e6),
+             "elementwise": dict(elements=size * 1000), "copy": dict(size=size * 1e6),
              "conv2d": dict(batch=8, in_channels=64, height=size % 200 + 3, width=56,
                             out_channels=128)}[kind]
     r = lca.kernel(kind, device=device, dtype=dtype, **shape)
@@ -105,8 +105,8 @@ def test_memory_bound_time_follows_bandwidth():
     """A 4 GB copy moves 8 GB: time = 8e9 / (bandwidth x 0.9) + 5 us; H200 (4.8 TB/s) over
     H100 (3.35 TB/s) takes 3.35/4.8 of the time (less the overhead)."""
     size = np.array([1e9, 2e9, 4e9])
-    h100 = lca.kernel("copy", device=H100, bytes=size)
-    h200 = lca.kernel("copy", device="h200", bytes=size)
+    h100 = lca.kernel("copy", device=H100, size=size)
+    h200 = lca.kernel("copy", device="h200", size=size)
     assert np.all(h100.bound == "memory")
     assert h100.time_s == pytest.approx(2 * size / (3.35e12 * FB) + OVERHEAD, rel=1e-12)
     ratio = (h200.time_s - OVERHEAD) / (h100.time_s - OVERHEAD)
@@ -211,7 +211,7 @@ def test_time_and_energy_grow_with_size_for_every_kernel(kind, size, grow):
     s = np.array([size, size + grow])
     shape = {"attention": dict(heads=8, seq=s, kv_seq=1024, head_dim=64),
              "conv2d": dict(batch=s, in_channels=32, height=28, width=28, out_channels=32),
-             "elementwise": dict(elements=s * 1000), "copy": dict(bytes=s * 1e5),
+             "elementwise": dict(elements=s * 1000), "copy": dict(size=s * 1e5),
              "bgemm": dict(batch=s, m=256, n=256, k=256)}[kind]
     r = lca.kernel(kind, device="a100-80gb", dtype="bf16", grid=0.4, **shape)
     assert r.time_s[1] > r.time_s[0]
@@ -221,7 +221,7 @@ def test_time_and_energy_grow_with_size_for_every_kernel(kind, size, grow):
 def test_memory_bound_kernel_draws_between_idle_and_tdp():
     """A large copy saturates bandwidth but not compute: idle + 0.5 x (TDP - idle) (the
     documented memory dynamic fraction), less the launch overhead's idle share."""
-    r = lca.kernel("copy", device=H100, bytes=64e9, grid=0.4)
+    r = lca.kernel("copy", device=H100, size=64e9, grid=0.4)
     assert 109 < r.power_w[0] < 700
     assert r.power_w[0] == pytest.approx(109 + 0.5 * (700 - 109), rel=1e-3)
 

@@ -165,6 +165,17 @@ def test_cli_kernel_gemm_json():
     assert d["power_w"] == pytest.approx(700)
 
 
+def test_cli_kernel_copy_json_is_valid_json():
+    """No NaN in the JSON: a copy has no energy per FLOP (null)."""
+    res = runner.invoke(app, ["kernel", "copy", "--size", "4GB", "--device", "h200",
+                              "--grid", "0.4", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.output, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
+    assert d["energy_pj_per_flop"] is None and d["flops"] == 0
+    assert d["size"] == 4e9 and d["bytes"] == 8e9
+    assert d["time_s"] == pytest.approx(8e9 / (4.8e12 * 0.9) + 5e-6)
+
+
 def test_cli_workload_train_gpt3_json():
     res = runner.invoke(app, ["workload", "train", "--params", "175e9", "--tokens", "300e9",
                               "--device", "v100", "--count", "10000", "--efficiency", "0.197",
@@ -198,7 +209,7 @@ def test_cli_workload_infer_and_levers():
 @pytest.mark.parametrize("args", [
     ["kernel", "gemm", "--m", "1", "--n", "1", "--k", "1", "--dtype", "fp8", "--device", "v100"],
     ["kernel", "gemm", "--m", "1", "--n", "1", "--k", "1", "--device", "h900"],
-    ["kernel", "copy", "--bytes", "lots"],
+    ["kernel", "copy", "--size", "lots"],
     ["workload", "train", "--device", "v100", "--count", "10"],
     ["workload", "train", "--device", "v100", "--days", "3", "--power", "330X"],
     ["workload", "train", "--device", "v100", "--days", "3", "--lever", "colour=red"],

@@ -39,7 +39,7 @@ KINDS: dict[str, tuple[str, ...]] = {
                "kernel_w", "stride", "padding"),
     "attention": ("batch", "heads", "seq", "kv_seq", "head_dim", "causal"),
     "elementwise": ("elements", "reads", "writes", "flops_per_element"),
-    "copy": ("bytes",),
+    "copy": ("size",),
 }
 
 
@@ -241,11 +241,12 @@ class KernelResult:
         """JSON-ready: scalars for a single kernel, lists for a sweep."""
         one = len(self) == 1
 
+        def clean(x: Any) -> Any:
+            x = x.item() if hasattr(x, "item") else x
+            return None if isinstance(x, float) and not np.isfinite(x) else x
+
         def val(v: np.ndarray) -> Any:
-            if one:
-                x = v[0]
-                return x.item() if hasattr(x, "item") else x
-            return [x.item() if hasattr(x, "item") else x for x in v]
+            return clean(v[0]) if one else [clean(x) for x in v]
 
         out: dict[str, Any] = {"kind": self.kind, "device": self.device, "dtype": self.dtype,
                                "method": self.method}
@@ -303,8 +304,8 @@ def flops_and_bytes(kind: str, dtype: str, **shape) -> tuple[np.ndarray, np.ndar
     if kind == "elementwise":
         return (_a(args["elements"]) * _a(args["flops_per_element"]),
                 elementwise_bytes(args["elements"], ib, args["reads"], args["writes"]))
-    # copy: `bytes` is the size of the buffer copied (read once, written once)
-    size = _a(args["bytes"])
+    # copy: `size` [B] is the buffer copied (read once, written once)
+    size = _a(args["size"])
     return np.zeros_like(size), 2.0 * size
 
 
@@ -318,7 +319,7 @@ def kernel(kind: str, device: str = "h100-sxm5", dtype: str = "bf16", *, grid=No
     ``kind``: gemm (m, n, k), bgemm (batch, m, n, k), conv2d (batch, in_channels, height,
     width, out_channels, kernel_h, kernel_w, stride, padding), attention (batch, heads, seq,
     kv_seq, head_dim, causal), elementwise (elements, reads, writes, flops_per_element),
-    copy (bytes). Shape values and every numeric keyword may be numpy arrays (a sweep).
+    copy (size [B]). Shape values and every numeric keyword may be numpy arrays (a sweep).
     Defaults come from ``data/kernels.yaml`` and are listed in the result's notes.
     """
     dev = devices.device(device)
