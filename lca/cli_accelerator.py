@@ -390,7 +390,7 @@ def accelerator_cmd(device: str = typer.Argument(..., help="Accelerator key (`lc
              f"{_fmt(dev.memory_gb, 0)} GB {dev.memory_type or ''} at "
              f"{_fmt(dev.bandwidth_bytes_s / 1e9, 0)} GB/s",
              "  dense peak: " + ", ".join(f"{k} {v / 1e12:g}" for k, v in dev.peak_flops.items())
-             + " TFLOP/s",
+             + " TFLOP/s (TOP/s for int8)",
              f"Embodied ({method}):"]
     for name, value in d["module_by_component_kgco2e"].items():
         lines.append(f"  {name:<30}{_fmt(value):>12} kgCO2e" if value is not None

@@ -29,6 +29,28 @@ def test_required_devices_have_what_the_kernel_model_needs(key):
     assert d.device_class in ("gpu", "tpu")
 
 
+@pytest.mark.parametrize("key", lca.data.accelerator_keys())
+def test_derived_peaks_equal_units_x_ops_per_clock_x_clock(key):
+    """Every peak derived from die specs (a `derivation` in the device file) equals units x
+    OP per clock x clock, to the printed rounding."""
+    spec = lca.data.device_spec(key)
+    for dtype, node in spec.get("peak", {}).items():
+        d = node.get("derivation")
+        if d is None:
+            continue
+        assert node.get("derived") is True
+        clock = lca.data.figure(d["clock"]).to("Hz").value
+        rate = devices.peak_from_units(d["units"], d["ops_per_clock"], clock)
+        assert rate == pytest.approx(lca.data.figure(node).to("OP/s").value, rel=1e-3)
+
+
+def test_v100_fp32_datasheet_rate_follows_from_the_same_die_specs():
+    """NVIDIA V100 whitepaper: 5,120 FP32 cores x 2 FLOP (FMA) x 1,530 MHz = 15.67 TFLOP/s,
+    the datasheet's 15.7."""
+    assert devices.peak_from_units(5120, 2, 1.53e9) == pytest.approx(
+        lca.accelerator.device("v100").peak("fp32"), rel=3e-3)
+
+
 def test_h100_figures_from_the_datasheet():
     d = lca.accelerator.device(H100)
     assert d.tdp_w == 700

@@ -81,6 +81,15 @@ class Device:
         return default_value(f"roofline.{self.device_class}.bandwidth_fraction")
 
 
+def peak_from_units(units, ops_per_clock, clock_hz):
+    """Peak rate [OP/s] of ``units`` execution units each doing ``ops_per_clock`` [OP] per
+    cycle at ``clock_hz`` [Hz]: how a missing datasheet rate is derived from die specs."""
+    import numpy as np
+
+    return np.asarray(units, dtype=float) * np.asarray(ops_per_clock, dtype=float) * np.asarray(
+        clock_hz, dtype=float)
+
+
 def _fig(spec: dict, path: str, key: str) -> data.Figure | None:
     node: Any = spec
     for part in path.split("."):
