@@ -233,7 +233,8 @@ INFER_ROWS = [("tokens_per_second", "Throughput (all chips)", "tokens/s", 1),
 
 LEVER = typer.Option(None, "--lever", help="What-if lever NAME=VALUE, repeatable: precision=fp8, "
                      "sparsity=0.5 (FLOPs kept), distillation=7e9 (params), carbon_aware=0.05 "
-                     "(kgCO2e/kWh). Prints baseline, each lever and all combined.")
+                     "(kgCO2e/kWh) or carbon_aware=FILE (hourly kgCO2e/kWh, one per line: the "
+                     "best window as long as the run). Prints baseline, each lever and all combined.")
 
 
 def _power(text: Optional[str]) -> Any:
@@ -255,12 +256,39 @@ def _levers(items: Optional[list[str]]) -> dict[str, Any]:
                                  f"{', '.join(levers_mod.LEVERS)}, got {item!r}")
         if name == "precision":
             out[name] = value.strip()
+        elif name == "carbon_aware" and not _is_number(value):
+            out[name] = _grid_series(value.strip())
         else:
             try:
                 out[name] = float(value)
             except ValueError:
                 raise ParameterError(f"--lever {name}: expected a number, got {value!r}") from None
     return out
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _grid_series(path: str):
+    """An hourly grid series [kgCO2e/kWh]: one number per line, '#' comments allowed."""
+    import numpy as np
+
+    try:
+        values = np.loadtxt(path, comments="#", ndmin=1, dtype=float)
+    except FileNotFoundError:
+        raise ParameterError(f"{path}: file not found (--lever carbon_aware=FILE expects "
+                             "hourly kgCO2e/kWh, one per line)") from None
+    except ValueError as exc:
+        raise ParameterError(f"{path}: expected hourly grid intensities [kgCO2e/kWh], one "
+                             f"number per line ({exc})") from None
+    if values.ndim != 1 or values.size == 0:
+        raise ParameterError(f"{path}: expected one column of hourly grid intensities")
+    return values
 
 
 def _whatif(kind: str, kwargs: dict, levers: dict, fmt: Format) -> None:

@@ -206,6 +206,27 @@ def test_cli_workload_infer_and_levers():
     assert res.exit_code == 0 and "pruning-resnet50" in res.output
 
 
+def test_cli_carbon_aware_lever_with_an_hourly_series(tmp_path):
+    """A 2-hour run (H100 bf16 at efficiency 0.5: 3.5622e18 FLOP = 2 h on one chip) and the
+    series 0.5, 0.4, 0.1, 0.1, 0.3: the best 2-hour window has mean 0.1, a quarter of the
+    baseline's 0.4, so operational carbon falls by 75 %."""
+    series = tmp_path / "grid.txt"
+    series.write_text("# kgCO2e/kWh, hourly\n0.5\n0.4\n0.1\n0.1\n0.3\n", encoding="utf-8")
+    flops = 989.5e12 * 0.5 * 7200
+    res = runner.invoke(app, ["workload", "train", "--flops", str(flops), "--device", "h100-sxm5",
+                              "--efficiency", "0.5", "--power", "700W", "--grid", "0.4",
+                              "--lever", f"carbon_aware={series}", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = {r["scenario"]: r for r in json.loads(res.output)}
+    assert rows["baseline"]["days"] == pytest.approx(2 / 24)
+    assert rows["carbon_aware"]["grid_kgco2e_per_kwh"] == pytest.approx(0.1)
+    assert rows["carbon_aware"]["operational_tco2e"] == pytest.approx(
+        rows["baseline"]["operational_tco2e"] / 4)
+    res = runner.invoke(app, ["workload", "train", "--flops", "1e20", "--device", "v100",
+                              "--efficiency", "0.5", "--lever", f"carbon_aware={tmp_path}/none.txt"])
+    assert res.exit_code == 2 and "not found" in res.output
+
+
 @pytest.mark.parametrize("args", [
     ["kernel", "gemm", "--m", "1", "--n", "1", "--k", "1", "--dtype", "fp8", "--device", "v100"],
     ["kernel", "gemm", "--m", "1", "--n", "1", "--k", "1", "--device", "h900"],
