@@ -19,7 +19,8 @@ workload_app = typer.Typer(no_args_is_help=True, help="Training runs and inferen
 app.add_typer(kernel_app, name="kernel")
 app.add_typer(workload_app, name="workload")
 
-DEVICE = typer.Option("h100-sxm5", "--device", help="Accelerator key (`lca list devices`).")
+DEVICE = typer.Option(None, "--device", help="Accelerator key (`lca list devices`; default: "
+                      "data/kernels.yaml defaults.device, h100-sxm5).")
 DTYPE = typer.Option("bf16", "--dtype", help="Precision: fp32, tf32, bf16, fp16, fp8, int8.")
 LIFETIME = typer.Option(None, "--lifetime", help="Device lifetime [years] (default: data/kernels.yaml allocation.lifetime).", min=0.0)
 UTIL = typer.Option(None, "--utilization", help="Busy share of the lifetime [0-1] (default: data/kernels.yaml allocation.utilization).")
@@ -83,7 +84,7 @@ def _kernel(kind: str, shape: dict, fmt: Format, **common) -> None:
 @kernel_app.command("gemm")
 @user_errors
 def gemm_cmd(m: float = typer.Option(..., "--m"), n: float = typer.Option(..., "--n"),
-             k: float = typer.Option(..., "--k"), device: str = DEVICE, dtype: str = DTYPE,
+             k: float = typer.Option(..., "--k"), device: Optional[str] = DEVICE, dtype: str = DTYPE,
              grid: Optional[float] = GRID, region: Optional[str] = REGION,
              pue: Optional[float] = PUE, lifetime: Optional[float] = LIFETIME,
              utilization: Optional[float] = UTIL, method: str = METHOD, no_host: bool = NO_HOST,
@@ -99,7 +100,7 @@ def gemm_cmd(m: float = typer.Option(..., "--m"), n: float = typer.Option(..., "
 @user_errors
 def bgemm_cmd(batch: float = typer.Option(..., "--batch"), m: float = typer.Option(..., "--m"),
               n: float = typer.Option(..., "--n"), k: float = typer.Option(..., "--k"),
-              device: str = DEVICE, dtype: str = DTYPE, grid: Optional[float] = GRID,
+              device: Optional[str] = DEVICE, dtype: str = DTYPE, grid: Optional[float] = GRID,
               region: Optional[str] = REGION, pue: Optional[float] = PUE,
               lifetime: Optional[float] = LIFETIME, utilization: Optional[float] = UTIL,
               method: str = METHOD, no_host: bool = NO_HOST,
@@ -122,7 +123,7 @@ def conv2d_cmd(batch: Optional[float] = typer.Option(None, "--batch"),
                kernel_w: Optional[float] = typer.Option(None, "--kernel-w"),
                stride: Optional[float] = typer.Option(None, "--stride"),
                padding: Optional[float] = typer.Option(None, "--padding"),
-               device: str = DEVICE, dtype: str = DTYPE, grid: Optional[float] = GRID,
+               device: Optional[str] = DEVICE, dtype: str = DTYPE, grid: Optional[float] = GRID,
                region: Optional[str] = REGION, pue: Optional[float] = PUE,
                lifetime: Optional[float] = LIFETIME, utilization: Optional[float] = UTIL,
                method: str = METHOD, no_host: bool = NO_HOST,
@@ -145,7 +146,7 @@ def attention_cmd(batch: Optional[float] = typer.Option(None, "--batch"),
                   kv_seq: Optional[float] = typer.Option(None, "--kv-seq", help="Default: --seq."),
                   head_dim: float = typer.Option(..., "--head-dim"),
                   causal: bool = typer.Option(False, "--causal"),
-                  device: str = DEVICE, dtype: str = DTYPE, grid: Optional[float] = GRID,
+                  device: Optional[str] = DEVICE, dtype: str = DTYPE, grid: Optional[float] = GRID,
                   region: Optional[str] = REGION, pue: Optional[float] = PUE,
                   lifetime: Optional[float] = LIFETIME, utilization: Optional[float] = UTIL,
                   method: str = METHOD, no_host: bool = NO_HOST,
@@ -165,7 +166,7 @@ def elementwise_cmd(elements: float = typer.Option(..., "--elements"),
                     reads: Optional[float] = typer.Option(None, "--reads"),
                     writes: Optional[float] = typer.Option(None, "--writes"),
                     flops_per_element: Optional[float] = typer.Option(None, "--flops-per-element"),
-                    device: str = DEVICE, dtype: str = DTYPE, grid: Optional[float] = GRID,
+                    device: Optional[str] = DEVICE, dtype: str = DTYPE, grid: Optional[float] = GRID,
                     region: Optional[str] = REGION, pue: Optional[float] = PUE,
                     lifetime: Optional[float] = LIFETIME, utilization: Optional[float] = UTIL,
                     method: str = METHOD, no_host: bool = NO_HOST,
@@ -182,7 +183,7 @@ def elementwise_cmd(elements: float = typer.Option(..., "--elements"),
 @kernel_app.command("copy")
 @user_errors
 def copy_cmd(size: str = typer.Option(..., "--size", "--bytes", help="Buffer size, e.g. 4GB or 4e9 (bytes)."),
-             device: str = DEVICE, grid: Optional[float] = GRID, region: Optional[str] = REGION,
+             device: Optional[str] = DEVICE, grid: Optional[float] = GRID, region: Optional[str] = REGION,
              pue: Optional[float] = PUE, lifetime: Optional[float] = LIFETIME,
              utilization: Optional[float] = UTIL, method: str = METHOD,
              no_host: bool = NO_HOST, bandwidth_fraction: Optional[float] = FB,

@@ -173,7 +173,7 @@ def _hbm(spec: dict, key: str) -> tuple[int, int, float, list[str]] | None:
 
 
 @functools.lru_cache(maxsize=None)
-def module_bom(key: str, lifetime_years: float | None = None):
+def module_bom(key: str):
     """A ``lca.bom.Bom`` of one accelerator module built from its die specs: die(s) as
     logic (role accelerator), HBM as memory (dies x die area, packages = stacks) with one
     base die per stack, the interposer as logic (role other) and the board as a pcb.
@@ -223,7 +223,7 @@ def module_bom(key: str, lifetime_years: float | None = None):
     comps.append({"name": "board", "type": "pcb", "area": f"{board.value} {board.unit}",
                   "layers": layers})
     tdp = _fig(spec, "tdp", key)
-    life = lifetime_years if lifetime_years is not None else default_value("allocation.lifetime", "year")
+    life = default_value("allocation.lifetime", "year")   # the BOM needs one; embodied ignores it
     raw = {"name": f"{spec.get('name', key)} module", "kind": "tpu" if spec.get("class") == "tpu" else "gpu",
            "lifetime": f"{life} years",
            "usage": {"grid": "0 kgCO2e/kWh",

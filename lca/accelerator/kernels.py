@@ -309,7 +309,7 @@ def flops_and_bytes(kind: str, dtype: str, **shape) -> tuple[np.ndarray, np.ndar
     return np.zeros_like(size), 2.0 * size
 
 
-def kernel(kind: str, device: str = "h100-sxm5", dtype: str = "bf16", *, grid=None,
+def kernel(kind: str, device: str | None = None, dtype: str = "bf16", *, grid=None,
            region: str | None = None, pue=None, lifetime=None, utilization=None,
            method: str = "clemm2024", host: bool | str = True, compute_fraction=None,
            bandwidth_fraction=None, launch_overhead=None, compute_dynamic_fraction=None,
@@ -322,6 +322,7 @@ def kernel(kind: str, device: str = "h100-sxm5", dtype: str = "bf16", *, grid=No
     copy (size [B]). Shape values and every numeric keyword may be numpy arrays (a sweep).
     Defaults come from ``data/kernels.yaml`` and are listed in the result's notes.
     """
+    device = device or str(devices.defaults()["defaults"]["device"])
     dev = devices.device(device)
     if kind == "copy":
         dtype = "bf16"        # a copy moves bytes; the element type does not matter
