@@ -28,6 +28,8 @@ METHOD = typer.Option("clemm2024", "--method", help="Embodied method for the mod
 NO_HOST = typer.Option(False, "--no-host", help="Leave the host server's share out of embodied.")
 FC = typer.Option(None, "--compute-fraction", help="Achievable fraction of peak compute [0-1].")
 FB = typer.Option(None, "--bandwidth-fraction", help="Achievable fraction of peak bandwidth [0-1].")
+EMBODIED = typer.Option(None, "--embodied", help="Embodied carbon per device [kgCO2e] (module + "
+                        "host share), replacing the die-spec model, e.g. a vendor's footprint.")
 
 
 def _common(device, dtype, grid, region, pue, lifetime, utilization, method, no_host, fc, fb):
@@ -323,13 +325,14 @@ def train_cmd(device: str = typer.Option(..., "--device"),
               pue: Optional[float] = PUE, grid: Optional[float] = GRID,
               region: Optional[str] = REGION, lifetime: Optional[float] = LIFETIME,
               utilization: Optional[float] = UTIL, method: str = METHOD,
-              no_host: bool = NO_HOST, lever: Optional[list[str]] = LEVER,
+              no_host: bool = NO_HOST, embodied: Optional[float] = EMBODIED,
+              lever: Optional[list[str]] = LEVER,
               format: Format = FORMAT) -> None:
     """A training run: days, MWh, operational and embodied tCO2e, gCO2e per exaFLOP."""
     kwargs = dict(device=device, count=count, params=params, tokens=tokens, flops=flops,
                   efficiency=efficiency, tflops=tflops, days=days, power=_power(power),
                   dtype=dtype, pue=pue, grid=grid, region=region, lifetime=lifetime,
-                  utilization=utilization, method=method, host=not no_host)
+                  utilization=utilization, method=method, host=not no_host, embodied=embodied)
     chosen = _levers(lever)
     if chosen:
         _whatif("train", kwargs, chosen, format)
@@ -351,13 +354,15 @@ def infer_cmd(device: str = typer.Option(..., "--device"),
               dtype: str = DTYPE, pue: Optional[float] = PUE, grid: Optional[float] = GRID,
               region: Optional[str] = REGION, lifetime: Optional[float] = LIFETIME,
               utilization: Optional[float] = UTIL, method: str = METHOD,
-              no_host: bool = NO_HOST, lever: Optional[list[str]] = LEVER,
+              no_host: bool = NO_HOST, embodied: Optional[float] = EMBODIED,
+              lever: Optional[list[str]] = LEVER,
               format: Format = FORMAT) -> None:
     """An inference service: gCO2e per token, per 1,000 requests and per exaFLOP."""
     kwargs = dict(device=device, params=params, count=count, batch=batch,
                   tokens_per_second=tokens_per_second, tokens_per_request=tokens_per_request,
                   power=_power(power), dtype=dtype, pue=pue, grid=grid, region=region,
-                  lifetime=lifetime, utilization=utilization, method=method, host=not no_host)
+                  lifetime=lifetime, utilization=utilization, method=method, host=not no_host,
+                  embodied=embodied)
     chosen = _levers(lever)
     if chosen:
         _whatif("infer", kwargs, chosen, format)

@@ -322,3 +322,29 @@ def accelerator_embodied(device_key: str, method: str = "clemm2024",
                           by_component_kgco2e=parts, host_share_kgco2e=host_share,
                           host_bom=host_name, chips_per_host=chips, uncovered=uncovered,
                           notes=tuple(notes))
+
+
+def embodied_per_device(device_key: str, method: str = "clemm2024", host: bool | str = True,
+                        embodied=None) -> tuple[Any, list[str], str]:
+    """Embodied carbon charged per device [kgCO2e] (module + host share), its notes and a
+    one-line description. ``embodied`` overrides the die-spec model with a figure of your
+    own (a number [kgCO2e] or a quantity such as '462.5 kgCO2e'; arrays allowed), e.g. a
+    vendor's product carbon footprint."""
+    import numpy as np
+
+    if embodied is not None:
+        if isinstance(embodied, str):
+            from ..units import ureg
+
+            try:
+                embodied = float(ureg.Quantity(embodied).to("kgCO2e").magnitude)
+            except Exception as exc:
+                raise ParameterError(f"embodied: expected kgCO2e such as '450 kgCO2e', got "
+                                     f"{embodied!r}") from exc
+        if np.any(~(np.asarray(embodied, dtype=float) >= 0)):
+            raise ParameterError("embodied: expected kgCO2e of zero or more")
+        return embodied, [], "given per device"
+    e = accelerator_embodied(device_key, method, host)
+    return (e.total_kgco2e, list(e.notes),
+            f"{e.total_kgco2e:.1f} kgCO2e per device ({method}; module {e.module_kgco2e:.1f} + "
+            f"host share {e.host_share_kgco2e:.1f})")

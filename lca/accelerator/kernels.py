@@ -313,7 +313,7 @@ def kernel(kind: str, device: str | None = None, dtype: str = "bf16", *, grid=No
            region: str | None = None, pue=None, lifetime=None, utilization=None,
            method: str = "clemm2024", host: bool | str = True, compute_fraction=None,
            bandwidth_fraction=None, launch_overhead=None, compute_dynamic_fraction=None,
-           memory_dynamic_fraction=None, **shape) -> KernelResult:
+           memory_dynamic_fraction=None, embodied=None, **shape) -> KernelResult:
     """Time, power, energy, operational and embodied carbon of a kernel on ``device``.
 
     ``kind``: gemm (m, n, k), bgemm (batch, m, n, k), conv2d (batch, in_channels, height,
@@ -321,6 +321,7 @@ def kernel(kind: str, device: str | None = None, dtype: str = "bf16", *, grid=No
     kv_seq, head_dim, causal), elementwise (elements, reads, writes, flops_per_element),
     copy (size [B]). Shape values and every numeric keyword may be numpy arrays (a sweep).
     Defaults come from ``data/kernels.yaml`` and are listed in the result's notes.
+    ``embodied`` [kgCO2e per device] replaces the die-spec module + host share.
     """
     device = device or str(devices.defaults()["defaults"]["device"])
     dev = devices.device(device)
@@ -356,8 +357,8 @@ def kernel(kind: str, device: str | None = None, dtype: str = "bf16", *, grid=No
     power = power_between_idle_and_tdp(u_c, u_m, dev.idle_w, dev.tdp_w, a_c, a_m)
     energy = power * time
     op = operational_gco2e(energy, p, g)
-    emb = accelerator_embodied_kg(device, method, host)
-    emb_g = embodied_time_share_gco2e(emb.total_kgco2e, time, life, util)
+    emb_kg, emb_notes, emb_text = devices.embodied_per_device(device, method, host, embodied)
+    emb_g = embodied_time_share_gco2e(emb_kg, time, life, util)
     t_c = _a(flops) / (peak * _a(fc))
     t_m = _a(nbytes) / (dev.bandwidth_bytes_s * _a(fb))
     args = shape_arguments(kind, shape)
@@ -375,12 +376,11 @@ def kernel(kind: str, device: str | None = None, dtype: str = "bf16", *, grid=No
     }
     shape = np.broadcast(*[np.asarray(v) for v in cols.values()]).shape
     cols = {k: np.broadcast_to(np.asarray(v), shape).ravel().copy() for k, v in cols.items()}
-    notes = list(notes) + notes_kind + list(dev.notes) + list(emb.notes)
+    notes = list(notes) + notes_kind + list(dev.notes) + emb_notes
     notes.append(f"achievable fractions of peak: compute {float(np.mean(fc)):g}, bandwidth "
                  f"{float(np.mean(fb)):g} (data/kernels.yaml, {dev.device_class})")
-    notes.append(f"embodied: {emb.total_kgco2e:.1f} kgCO2e per device ({method}; module "
-                 f"{emb.module_kgco2e:.1f} + host share {emb.host_share_kgco2e:.1f}) over "
-                 f"{float(np.mean(life)):g} years at utilization {float(np.mean(util)):g}")
+    notes.append(f"embodied: {emb_text}, over {float(np.mean(life)):g} years at utilization "
+                 f"{float(np.mean(util)):g}")
     return KernelResult(kind=kind, device=device, dtype="n/a" if kind == "copy" else dtype,
                         columns=cols,
                         grid_source=grid_source, method=method, notes=notes)
@@ -391,9 +391,6 @@ def _ratio(num, den, empty):
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), empty)
 
-
-def accelerator_embodied_kg(device: str, method: str, host: bool | str):
-    return devices.accelerator_embodied(device, method, host)
 
 
 __all__ = ["kernel", "KernelResult", "flops_and_bytes", "gemm_flops", "gemm_bytes",
