@@ -7,6 +7,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import lca
@@ -241,3 +243,39 @@ def test_cli_user_errors_are_one_line_exit_2(args):
     assert res.exit_code == 2
     assert "Traceback" not in res.output
     assert "lca: error:" in res.output
+
+
+# --- invariants (hypothesis) ------------------------------------------------------------------
+
+pos = st.floats(min_value=1e-3, max_value=1e3, allow_nan=False)
+
+
+@settings(max_examples=40, deadline=None)
+@given(count=st.integers(min_value=1, max_value=100_000), days=pos, k=st.integers(2, 10),
+       grid=st.floats(min_value=0.0, max_value=1.5), pue=st.floats(min_value=1.0, max_value=3.0),
+       device=st.sampled_from(["v100", "a100-80gb", "h100-sxm5", "tpu-v3", "tpu-v6e"]))
+def test_training_linear_in_count_and_duration_and_grid(count, days, k, grid, pue, device):
+    base = lca.train(device=device, count=count, days=days, grid=grid, pue=pue)
+    more = lca.train(device=device, count=count * k, days=days, grid=grid, pue=pue)
+    longer = lca.train(device=device, count=count, days=days * k, grid=grid, pue=pue)
+    for r in (more, longer):
+        assert float(r.energy_mwh[0]) == pytest.approx(k * float(base.energy_mwh[0]), rel=1e-9)
+        assert float(r.embodied_tco2e[0]) == pytest.approx(k * float(base.embodied_tco2e[0]),
+                                                           rel=1e-9)
+    dirtier = lca.train(device=device, count=count, days=days, grid=grid + 0.1, pue=pue)
+    assert float(dirtier.operational_tco2e[0]) > float(base.operational_tco2e[0])
+    assert float(dirtier.embodied_tco2e[0]) == float(base.embodied_tco2e[0])
+    assert float(base.total_tco2e[0]) == pytest.approx(
+        float(base.operational_tco2e[0]) + float(base.embodied_tco2e[0]))
+
+
+@settings(max_examples=30, deadline=None)
+@given(params=st.floats(min_value=1e8, max_value=1e12), batch=st.integers(1, 4096),
+       count=st.integers(1, 64), pue=st.floats(min_value=1.0, max_value=2.0))
+def test_inference_parts_sum_and_power_bounds(params, batch, count, pue):
+    r = lca.infer(device="h100-sxm5", params=params, batch=batch, count=count, pue=pue, grid=0.3)
+    d = r.to_dict()
+    assert 109 <= d["power_w_per_chip"] <= 700 + 1e-9
+    assert d["gco2e_per_token"] == pytest.approx(d["operational_gco2e_per_token"]
+                                                 + d["embodied_gco2e_per_token"])
+    assert d["gco2e_per_eflop"] == pytest.approx(d["gco2e_per_token"] / (2 * params / 1e18))
