@@ -14,21 +14,21 @@ import pytest
 
 import lca
 from lca import data
-from lca.units import ureg
 
 RUN = data.load_yaml("workloads/luccioni2023.yaml")["run"]
 
 
-def q(text: str, unit: str) -> float:
-    return float(ureg.Quantity(text).to(unit).magnitude)
+def q(node: dict, unit: str) -> float:
+    """A figure of the data file in ``unit``."""
+    return data.figure(node).to(unit).value
 
 
 def bloom(**extra):
-    hours = q(RUN["gpu_hours"], "h") / RUN["gpus"]
-    return lca.train(device=RUN["device"], count=RUN["gpus"], days=hours / 24,
-                     power=q(RUN["power_per_gpu"], "W"), pue=RUN["pue"],
+    hours = q(RUN["gpu_hours"], "h") / q(RUN["gpus"], "")
+    return lca.train(device=RUN["device"], count=q(RUN["gpus"], ""), days=hours / 24,
+                     power=q(RUN["power_per_gpu"], "W"), pue=q(RUN["pue"], ""),
                      grid=q(RUN["grid"], "kgCO2e/kWh"), lifetime=q(RUN["lifetime"], "year"),
-                     utilization=RUN["utilization"], **extra)
+                     utilization=q(RUN["utilization"], ""), **extra)
 
 
 def test_bloom_dynamic_emissions_within_1pct():
@@ -40,7 +40,7 @@ def test_bloom_dynamic_emissions_within_1pct():
 
 def test_bloom_embodied_share_with_the_studys_figures_within_1pct():
     per_gpu = (q(RUN["embodied_per_gpu"], "kgCO2e")
-               + q(RUN["embodied_per_server"], "kgCO2e") / RUN["gpus_per_server"])
+               + q(RUN["embodied_per_server"], "kgCO2e") / q(RUN["gpus_per_server"], ""))
     r = bloom(embodied=per_gpu)
     assert float(r.embodied_tco2e[0]) == pytest.approx(q(RUN["embodied_emissions"], "tCO2e"),
                                                        rel=0.01)
