@@ -75,8 +75,9 @@ def _emit(result, fmt: Format, title: str, rows) -> None:
         typer.echo(_table(title, result.to_dict(), rows))
 
 
-def _kernel(kind: str, shape: dict, fmt: Format, **common) -> None:
-    r = accelerator.kernel(kind, **common, **shape)
+def _kernel(kind: str, shape: dict, fmt: Format, embodied: Optional[float] = None,
+            **common) -> None:
+    r = accelerator.kernel(kind, **common, embodied=embodied, **shape)
     names = accelerator.kernels.KINDS[kind]
     shape_text = ", ".join(f"{k}={r.columns[k][0]:g}" for k in names if k in r.columns)
     _emit(r, fmt, f"{kind} ({shape_text}) on {r.device}, {r.dtype}, method {r.method}",
@@ -91,9 +92,9 @@ def gemm_cmd(m: float = typer.Option(..., "--m"), n: float = typer.Option(..., "
              pue: Optional[float] = PUE, lifetime: Optional[float] = LIFETIME,
              utilization: Optional[float] = UTIL, method: str = METHOD, no_host: bool = NO_HOST,
              compute_fraction: Optional[float] = FC, bandwidth_fraction: Optional[float] = FB,
-             format: Format = FORMAT) -> None:
+             embodied: Optional[float] = EMBODIED, format: Format = FORMAT) -> None:
     """C = A B with A m x k and B k x n: 2 m n k FLOP."""
-    _kernel("gemm", dict(m=m, n=n, k=k), format, **_common(
+    _kernel("gemm", dict(m=m, n=n, k=k), format, embodied=embodied, **_common(
         device, dtype, grid, region, pue, lifetime, utilization, method, no_host,
         compute_fraction, bandwidth_fraction))
 
@@ -107,9 +108,9 @@ def bgemm_cmd(batch: float = typer.Option(..., "--batch"), m: float = typer.Opti
               lifetime: Optional[float] = LIFETIME, utilization: Optional[float] = UTIL,
               method: str = METHOD, no_host: bool = NO_HOST,
               compute_fraction: Optional[float] = FC, bandwidth_fraction: Optional[float] = FB,
-              format: Format = FORMAT) -> None:
+              embodied: Optional[float] = EMBODIED, format: Format = FORMAT) -> None:
     """A batch of GEMMs of the same shape."""
-    _kernel("bgemm", dict(batch=batch, m=m, n=n, k=k), format, **_common(
+    _kernel("bgemm", dict(batch=batch, m=m, n=n, k=k), format, embodied=embodied, **_common(
         device, dtype, grid, region, pue, lifetime, utilization, method, no_host,
         compute_fraction, bandwidth_fraction))
 
@@ -130,12 +131,12 @@ def conv2d_cmd(batch: Optional[float] = typer.Option(None, "--batch"),
                lifetime: Optional[float] = LIFETIME, utilization: Optional[float] = UTIL,
                method: str = METHOD, no_host: bool = NO_HOST,
                compute_fraction: Optional[float] = FC, bandwidth_fraction: Optional[float] = FB,
-               format: Format = FORMAT) -> None:
+               embodied: Optional[float] = EMBODIED, format: Format = FORMAT) -> None:
     """Direct 2-D convolution: 2 N K P Q C R S FLOP."""
     shape = dict(batch=batch, in_channels=in_channels, height=height, width=width,
                  out_channels=out_channels, kernel_h=kernel_h, kernel_w=kernel_w,
                  stride=stride, padding=padding)
-    _kernel("conv2d", shape, format, **_common(
+    _kernel("conv2d", shape, format, embodied=embodied, **_common(
         device, dtype, grid, region, pue, lifetime, utilization, method, no_host,
         compute_fraction, bandwidth_fraction))
 
@@ -153,11 +154,11 @@ def attention_cmd(batch: Optional[float] = typer.Option(None, "--batch"),
                   lifetime: Optional[float] = LIFETIME, utilization: Optional[float] = UTIL,
                   method: str = METHOD, no_host: bool = NO_HOST,
                   compute_fraction: Optional[float] = FC,
-                  bandwidth_fraction: Optional[float] = FB, format: Format = FORMAT) -> None:
+                  bandwidth_fraction: Optional[float] = FB, embodied: Optional[float] = EMBODIED, format: Format = FORMAT) -> None:
     """Fused scaled dot-product attention: 4 b h s_q s_kv d FLOP (half when causal)."""
     shape = dict(batch=batch, heads=heads, seq=seq, kv_seq=kv_seq if kv_seq else seq,
                  head_dim=head_dim, causal=1 if causal else 0)
-    _kernel("attention", shape, format, **_common(
+    _kernel("attention", shape, format, embodied=embodied, **_common(
         device, dtype, grid, region, pue, lifetime, utilization, method, no_host,
         compute_fraction, bandwidth_fraction))
 
@@ -173,11 +174,11 @@ def elementwise_cmd(elements: float = typer.Option(..., "--elements"),
                     lifetime: Optional[float] = LIFETIME, utilization: Optional[float] = UTIL,
                     method: str = METHOD, no_host: bool = NO_HOST,
                     compute_fraction: Optional[float] = FC,
-                    bandwidth_fraction: Optional[float] = FB, format: Format = FORMAT) -> None:
+                    bandwidth_fraction: Optional[float] = FB, embodied: Optional[float] = EMBODIED, format: Format = FORMAT) -> None:
     """A memory-bound elementwise kernel (e.g. an add: 2 reads, 1 write, 1 FLOP each)."""
     shape = dict(elements=elements, reads=reads, writes=writes,
                  flops_per_element=flops_per_element)
-    _kernel("elementwise", shape, format, **_common(
+    _kernel("elementwise", shape, format, embodied=embodied, **_common(
         device, dtype, grid, region, pue, lifetime, utilization, method, no_host,
         compute_fraction, bandwidth_fraction))
 
@@ -189,9 +190,9 @@ def copy_cmd(size: str = typer.Option(..., "--size", "--bytes", help="Buffer siz
              pue: Optional[float] = PUE, lifetime: Optional[float] = LIFETIME,
              utilization: Optional[float] = UTIL, method: str = METHOD,
              no_host: bool = NO_HOST, bandwidth_fraction: Optional[float] = FB,
-             format: Format = FORMAT) -> None:
+             embodied: Optional[float] = EMBODIED, format: Format = FORMAT) -> None:
     """A device-to-device copy of a buffer (read once, written once)."""
-    _kernel("copy", dict(size=_bytes(size)), format, **_common(
+    _kernel("copy", dict(size=_bytes(size)), format, embodied=embodied, **_common(
         device, "bf16", grid, region, pue, lifetime, utilization, method, no_host, None,
         bandwidth_fraction))
 

@@ -343,7 +343,7 @@ def embodied_per_device(device_key: str, method: str = "clemm2024", host: bool |
                                      f"{embodied!r}") from exc
         if np.any(~(np.asarray(embodied, dtype=float) >= 0)):
             raise ParameterError("embodied: expected kgCO2e of zero or more")
-        return embodied, [], "given per device"
+        return embodied, [], f"{float(np.mean(embodied)):.1f} kgCO2e per device, given"
     e = accelerator_embodied(device_key, method, host)
     return (e.total_kgco2e, list(e.notes),
             f"{e.total_kgco2e:.1f} kgCO2e per device ({method}; module {e.module_kgco2e:.1f} + "
