@@ -397,8 +397,7 @@ def levers_cmd(format: Format = FORMAT) -> None:
 def accelerator_cmd(device: str = typer.Argument(..., help="Accelerator key (`lca list devices`)."),
                     method: str = METHOD, no_host: bool = NO_HOST,
                     format: Format = FORMAT) -> None:
-    """An accelerator's kernel-model figures and the embodied carbon of its module (from die
-    specs) and of its share of the host server."""
+    """Device figures and the embodied carbon of its module (from die specs) and host share."""
     dev = accelerator.device(device)
     e = accelerator.accelerator_embodied(device, method, not no_host)
     d = e.to_dict()
