@@ -19,14 +19,17 @@ workload_app = typer.Typer(no_args_is_help=True, help="Training runs and inferen
 app.add_typer(kernel_app, name="kernel")
 app.add_typer(workload_app, name="workload")
 
-DEVICE = typer.Option("h100-sxm5", "--device", help="Accelerator key (`lca list devices`).")
+DEVICE = typer.Option(None, "--device", help="Accelerator key (`lca list devices`; default: "
+                      "data/kernels.yaml defaults.device, h100-sxm5).")
 DTYPE = typer.Option("bf16", "--dtype", help="Precision: fp32, tf32, bf16, fp16, fp8, int8.")
-LIFETIME = typer.Option(None, "--lifetime", help="Device lifetime [years] (default 6).", min=0.0)
-UTIL = typer.Option(None, "--utilization", help="Busy share of the lifetime [0-1] (default 0.85).")
+LIFETIME = typer.Option(None, "--lifetime", help="Device lifetime [years] (default: data/kernels.yaml allocation.lifetime).", min=0.0)
+UTIL = typer.Option(None, "--utilization", help="Busy share of the lifetime [0-1] (default: data/kernels.yaml allocation.utilization).")
 METHOD = typer.Option("clemm2024", "--method", help="Embodied method for the module and host.")
 NO_HOST = typer.Option(False, "--no-host", help="Leave the host server's share out of embodied.")
 FC = typer.Option(None, "--compute-fraction", help="Achievable fraction of peak compute [0-1].")
 FB = typer.Option(None, "--bandwidth-fraction", help="Achievable fraction of peak bandwidth [0-1].")
+EMBODIED = typer.Option(None, "--embodied", help="Embodied carbon per device [kgCO2e] (module + "
+                        "host share), replacing the die-spec model, e.g. a vendor's footprint.")
 
 
 def _common(device, dtype, grid, region, pue, lifetime, utilization, method, no_host, fc, fb):
@@ -72,9 +75,11 @@ def _emit(result, fmt: Format, title: str, rows) -> None:
         typer.echo(_table(title, result.to_dict(), rows))
 
 
-def _kernel(kind: str, shape: dict, fmt: Format, **common) -> None:
-    r = accelerator.kernel(kind, **common, **shape)
-    shape_text = ", ".join(f"{k}={v:g}" for k, v in shape.items() if v is not None)
+def _kernel(kind: str, shape: dict, fmt: Format, embodied: Optional[float] = None,
+            **common) -> None:
+    r = accelerator.kernel(kind, **common, embodied=embodied, **shape)
+    names = accelerator.kernels.KINDS[kind]
+    shape_text = ", ".join(f"{k}={r.columns[k][0]:g}" for k in names if k in r.columns)
     _emit(r, fmt, f"{kind} ({shape_text}) on {r.device}, {r.dtype}, method {r.method}",
           KERNEL_ROWS)
 
@@ -82,14 +87,14 @@ def _kernel(kind: str, shape: dict, fmt: Format, **common) -> None:
 @kernel_app.command("gemm")
 @user_errors
 def gemm_cmd(m: float = typer.Option(..., "--m"), n: float = typer.Option(..., "--n"),
-             k: float = typer.Option(..., "--k"), device: str = DEVICE, dtype: str = DTYPE,
+             k: float = typer.Option(..., "--k"), device: Optional[str] = DEVICE, dtype: str = DTYPE,
              grid: Optional[float] = GRID, region: Optional[str] = REGION,
              pue: Optional[float] = PUE, lifetime: Optional[float] = LIFETIME,
              utilization: Optional[float] = UTIL, method: str = METHOD, no_host: bool = NO_HOST,
              compute_fraction: Optional[float] = FC, bandwidth_fraction: Optional[float] = FB,
-             format: Format = FORMAT) -> None:
+             embodied: Optional[float] = EMBODIED, format: Format = FORMAT) -> None:
     """C = A B with A m x k and B k x n: 2 m n k FLOP."""
-    _kernel("gemm", dict(m=m, n=n, k=k), format, **_common(
+    _kernel("gemm", dict(m=m, n=n, k=k), format, embodied=embodied, **_common(
         device, dtype, grid, region, pue, lifetime, utilization, method, no_host,
         compute_fraction, bandwidth_fraction))
 
@@ -98,62 +103,62 @@ def gemm_cmd(m: float = typer.Option(..., "--m"), n: float = typer.Option(..., "
 @user_errors
 def bgemm_cmd(batch: float = typer.Option(..., "--batch"), m: float = typer.Option(..., "--m"),
               n: float = typer.Option(..., "--n"), k: float = typer.Option(..., "--k"),
-              device: str = DEVICE, dtype: str = DTYPE, grid: Optional[float] = GRID,
+              device: Optional[str] = DEVICE, dtype: str = DTYPE, grid: Optional[float] = GRID,
               region: Optional[str] = REGION, pue: Optional[float] = PUE,
               lifetime: Optional[float] = LIFETIME, utilization: Optional[float] = UTIL,
               method: str = METHOD, no_host: bool = NO_HOST,
               compute_fraction: Optional[float] = FC, bandwidth_fraction: Optional[float] = FB,
-              format: Format = FORMAT) -> None:
+              embodied: Optional[float] = EMBODIED, format: Format = FORMAT) -> None:
     """A batch of GEMMs of the same shape."""
-    _kernel("bgemm", dict(batch=batch, m=m, n=n, k=k), format, **_common(
+    _kernel("bgemm", dict(batch=batch, m=m, n=n, k=k), format, embodied=embodied, **_common(
         device, dtype, grid, region, pue, lifetime, utilization, method, no_host,
         compute_fraction, bandwidth_fraction))
 
 
 @kernel_app.command("conv2d")
 @user_errors
-def conv2d_cmd(batch: float = typer.Option(1, "--batch"),
+def conv2d_cmd(batch: Optional[float] = typer.Option(None, "--batch"),
                in_channels: float = typer.Option(..., "--in-channels"),
                height: float = typer.Option(..., "--height"),
                width: float = typer.Option(..., "--width"),
                out_channels: float = typer.Option(..., "--out-channels"),
-               kernel_h: float = typer.Option(3, "--kernel-h"),
-               kernel_w: float = typer.Option(3, "--kernel-w"),
-               stride: float = typer.Option(1, "--stride"),
-               padding: float = typer.Option(0, "--padding"),
-               device: str = DEVICE, dtype: str = DTYPE, grid: Optional[float] = GRID,
+               kernel_h: Optional[float] = typer.Option(None, "--kernel-h"),
+               kernel_w: Optional[float] = typer.Option(None, "--kernel-w"),
+               stride: Optional[float] = typer.Option(None, "--stride"),
+               padding: Optional[float] = typer.Option(None, "--padding"),
+               device: Optional[str] = DEVICE, dtype: str = DTYPE, grid: Optional[float] = GRID,
                region: Optional[str] = REGION, pue: Optional[float] = PUE,
                lifetime: Optional[float] = LIFETIME, utilization: Optional[float] = UTIL,
                method: str = METHOD, no_host: bool = NO_HOST,
                compute_fraction: Optional[float] = FC, bandwidth_fraction: Optional[float] = FB,
-               format: Format = FORMAT) -> None:
+               embodied: Optional[float] = EMBODIED, format: Format = FORMAT) -> None:
     """Direct 2-D convolution: 2 N K P Q C R S FLOP."""
     shape = dict(batch=batch, in_channels=in_channels, height=height, width=width,
                  out_channels=out_channels, kernel_h=kernel_h, kernel_w=kernel_w,
                  stride=stride, padding=padding)
-    _kernel("conv2d", shape, format, **_common(
+    _kernel("conv2d", shape, format, embodied=embodied, **_common(
         device, dtype, grid, region, pue, lifetime, utilization, method, no_host,
         compute_fraction, bandwidth_fraction))
 
 
 @kernel_app.command("attention")
 @user_errors
-def attention_cmd(batch: float = typer.Option(1, "--batch"),
+def attention_cmd(batch: Optional[float] = typer.Option(None, "--batch"),
                   heads: float = typer.Option(..., "--heads"),
                   seq: float = typer.Option(..., "--seq"),
                   kv_seq: Optional[float] = typer.Option(None, "--kv-seq", help="Default: --seq."),
                   head_dim: float = typer.Option(..., "--head-dim"),
                   causal: bool = typer.Option(False, "--causal"),
-                  device: str = DEVICE, dtype: str = DTYPE, grid: Optional[float] = GRID,
+                  device: Optional[str] = DEVICE, dtype: str = DTYPE, grid: Optional[float] = GRID,
                   region: Optional[str] = REGION, pue: Optional[float] = PUE,
                   lifetime: Optional[float] = LIFETIME, utilization: Optional[float] = UTIL,
                   method: str = METHOD, no_host: bool = NO_HOST,
                   compute_fraction: Optional[float] = FC,
-                  bandwidth_fraction: Optional[float] = FB, format: Format = FORMAT) -> None:
+                  bandwidth_fraction: Optional[float] = FB, embodied: Optional[float] = EMBODIED, format: Format = FORMAT) -> None:
     """Fused scaled dot-product attention: 4 b h s_q s_kv d FLOP (half when causal)."""
     shape = dict(batch=batch, heads=heads, seq=seq, kv_seq=kv_seq if kv_seq else seq,
                  head_dim=head_dim, causal=1 if causal else 0)
-    _kernel("attention", shape, format, **_common(
+    _kernel("attention", shape, format, embodied=embodied, **_common(
         device, dtype, grid, region, pue, lifetime, utilization, method, no_host,
         compute_fraction, bandwidth_fraction))
 
@@ -161,33 +166,33 @@ def attention_cmd(batch: float = typer.Option(1, "--batch"),
 @kernel_app.command("elementwise")
 @user_errors
 def elementwise_cmd(elements: float = typer.Option(..., "--elements"),
-                    reads: float = typer.Option(2, "--reads"),
-                    writes: float = typer.Option(1, "--writes"),
-                    flops_per_element: float = typer.Option(1, "--flops-per-element"),
-                    device: str = DEVICE, dtype: str = DTYPE, grid: Optional[float] = GRID,
+                    reads: Optional[float] = typer.Option(None, "--reads"),
+                    writes: Optional[float] = typer.Option(None, "--writes"),
+                    flops_per_element: Optional[float] = typer.Option(None, "--flops-per-element"),
+                    device: Optional[str] = DEVICE, dtype: str = DTYPE, grid: Optional[float] = GRID,
                     region: Optional[str] = REGION, pue: Optional[float] = PUE,
                     lifetime: Optional[float] = LIFETIME, utilization: Optional[float] = UTIL,
                     method: str = METHOD, no_host: bool = NO_HOST,
                     compute_fraction: Optional[float] = FC,
-                    bandwidth_fraction: Optional[float] = FB, format: Format = FORMAT) -> None:
+                    bandwidth_fraction: Optional[float] = FB, embodied: Optional[float] = EMBODIED, format: Format = FORMAT) -> None:
     """A memory-bound elementwise kernel (e.g. an add: 2 reads, 1 write, 1 FLOP each)."""
     shape = dict(elements=elements, reads=reads, writes=writes,
                  flops_per_element=flops_per_element)
-    _kernel("elementwise", shape, format, **_common(
+    _kernel("elementwise", shape, format, embodied=embodied, **_common(
         device, dtype, grid, region, pue, lifetime, utilization, method, no_host,
         compute_fraction, bandwidth_fraction))
 
 
 @kernel_app.command("copy")
 @user_errors
-def copy_cmd(size: str = typer.Option(..., "--bytes", help="Buffer size, e.g. 4GB or 4e9."),
-             device: str = DEVICE, grid: Optional[float] = GRID, region: Optional[str] = REGION,
+def copy_cmd(size: str = typer.Option(..., "--size", "--bytes", help="Buffer size, e.g. 4GB or 4e9 (bytes)."),
+             device: Optional[str] = DEVICE, grid: Optional[float] = GRID, region: Optional[str] = REGION,
              pue: Optional[float] = PUE, lifetime: Optional[float] = LIFETIME,
              utilization: Optional[float] = UTIL, method: str = METHOD,
              no_host: bool = NO_HOST, bandwidth_fraction: Optional[float] = FB,
-             format: Format = FORMAT) -> None:
+             embodied: Optional[float] = EMBODIED, format: Format = FORMAT) -> None:
     """A device-to-device copy of a buffer (read once, written once)."""
-    _kernel("copy", dict(bytes=_bytes(size)), format, **_common(
+    _kernel("copy", dict(size=_bytes(size)), format, embodied=embodied, **_common(
         device, "bf16", grid, region, pue, lifetime, utilization, method, no_host, None,
         bandwidth_fraction))
 
@@ -202,7 +207,7 @@ def _bytes(text: str) -> float:
     try:
         return float(ureg.Quantity(text).to("byte").magnitude)
     except Exception:
-        raise ParameterError(f"--bytes: expected a size such as 4GB or 4e9, got {text!r}") from None
+        raise ParameterError(f"--size: expected a size such as 4GB or 4e9, got {text!r}") from None
 
 
 # --- workloads -------------------------------------------------------------------------------------
@@ -232,7 +237,8 @@ INFER_ROWS = [("tokens_per_second", "Throughput (all chips)", "tokens/s", 1),
 
 LEVER = typer.Option(None, "--lever", help="What-if lever NAME=VALUE, repeatable: precision=fp8, "
                      "sparsity=0.5 (FLOPs kept), distillation=7e9 (params), carbon_aware=0.05 "
-                     "(kgCO2e/kWh). Prints baseline, each lever and all combined.")
+                     "(kgCO2e/kWh) or carbon_aware=FILE (hourly kgCO2e/kWh, one per line: the "
+                     "best window as long as the run). Prints baseline, each lever and all combined.")
 
 
 def _power(text: Optional[str]) -> Any:
@@ -254,12 +260,39 @@ def _levers(items: Optional[list[str]]) -> dict[str, Any]:
                                  f"{', '.join(levers_mod.LEVERS)}, got {item!r}")
         if name == "precision":
             out[name] = value.strip()
+        elif name == "carbon_aware" and not _is_number(value):
+            out[name] = _grid_series(value.strip())
         else:
             try:
                 out[name] = float(value)
             except ValueError:
                 raise ParameterError(f"--lever {name}: expected a number, got {value!r}") from None
     return out
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _grid_series(path: str):
+    """An hourly grid series [kgCO2e/kWh]: one number per line, '#' comments allowed."""
+    import numpy as np
+
+    try:
+        values = np.loadtxt(path, comments="#", ndmin=1, dtype=float)
+    except FileNotFoundError:
+        raise ParameterError(f"{path}: file not found (--lever carbon_aware=FILE expects "
+                             "hourly kgCO2e/kWh, one per line)") from None
+    except ValueError as exc:
+        raise ParameterError(f"{path}: expected hourly grid intensities [kgCO2e/kWh], one "
+                             f"number per line ({exc})") from None
+    if values.ndim != 1 or values.size == 0:
+        raise ParameterError(f"{path}: expected one column of hourly grid intensities")
+    return values
 
 
 def _whatif(kind: str, kwargs: dict, levers: dict, fmt: Format) -> None:
@@ -293,13 +326,14 @@ def train_cmd(device: str = typer.Option(..., "--device"),
               pue: Optional[float] = PUE, grid: Optional[float] = GRID,
               region: Optional[str] = REGION, lifetime: Optional[float] = LIFETIME,
               utilization: Optional[float] = UTIL, method: str = METHOD,
-              no_host: bool = NO_HOST, lever: Optional[list[str]] = LEVER,
+              no_host: bool = NO_HOST, embodied: Optional[float] = EMBODIED,
+              lever: Optional[list[str]] = LEVER,
               format: Format = FORMAT) -> None:
     """A training run: days, MWh, operational and embodied tCO2e, gCO2e per exaFLOP."""
     kwargs = dict(device=device, count=count, params=params, tokens=tokens, flops=flops,
                   efficiency=efficiency, tflops=tflops, days=days, power=_power(power),
                   dtype=dtype, pue=pue, grid=grid, region=region, lifetime=lifetime,
-                  utilization=utilization, method=method, host=not no_host)
+                  utilization=utilization, method=method, host=not no_host, embodied=embodied)
     chosen = _levers(lever)
     if chosen:
         _whatif("train", kwargs, chosen, format)
@@ -316,18 +350,20 @@ def infer_cmd(device: str = typer.Option(..., "--device"),
               count: float = typer.Option(1, "--count", help="Number of chips serving."),
               batch: float = typer.Option(1, "--batch", help="Sequences decoded together."),
               tokens_per_second: Optional[float] = typer.Option(None, "--tokens-per-second", help="Measured throughput of all chips; default: modelled."),
-              tokens_per_request: Optional[float] = typer.Option(None, "--tokens-per-request", help="Default 1,000."),
+              tokens_per_request: Optional[float] = typer.Option(None, "--tokens-per-request", help="Tokens per request (default: data/kernels.yaml inference.tokens_per_request)."),
               power: Optional[str] = typer.Option(None, "--power", help="Power per chip, e.g. 500W; default: modelled."),
               dtype: str = DTYPE, pue: Optional[float] = PUE, grid: Optional[float] = GRID,
               region: Optional[str] = REGION, lifetime: Optional[float] = LIFETIME,
               utilization: Optional[float] = UTIL, method: str = METHOD,
-              no_host: bool = NO_HOST, lever: Optional[list[str]] = LEVER,
+              no_host: bool = NO_HOST, embodied: Optional[float] = EMBODIED,
+              lever: Optional[list[str]] = LEVER,
               format: Format = FORMAT) -> None:
     """An inference service: gCO2e per token, per 1,000 requests and per exaFLOP."""
     kwargs = dict(device=device, params=params, count=count, batch=batch,
                   tokens_per_second=tokens_per_second, tokens_per_request=tokens_per_request,
                   power=_power(power), dtype=dtype, pue=pue, grid=grid, region=region,
-                  lifetime=lifetime, utilization=utilization, method=method, host=not no_host)
+                  lifetime=lifetime, utilization=utilization, method=method, host=not no_host,
+                  embodied=embodied)
     chosen = _levers(lever)
     if chosen:
         _whatif("infer", kwargs, chosen, format)
@@ -361,8 +397,7 @@ def levers_cmd(format: Format = FORMAT) -> None:
 def accelerator_cmd(device: str = typer.Argument(..., help="Accelerator key (`lca list devices`)."),
                     method: str = METHOD, no_host: bool = NO_HOST,
                     format: Format = FORMAT) -> None:
-    """An accelerator's kernel-model figures and the embodied carbon of its module (from die
-    specs) and of its share of the host server."""
+    """Device figures and the embodied carbon of its module (from die specs) and host share."""
     dev = accelerator.device(device)
     e = accelerator.accelerator_embodied(device, method, not no_host)
     d = e.to_dict()
@@ -389,7 +424,7 @@ def accelerator_cmd(device: str = typer.Argument(..., help="Accelerator key (`lc
              f"{_fmt(dev.memory_gb, 0)} GB {dev.memory_type or ''} at "
              f"{_fmt(dev.bandwidth_bytes_s / 1e9, 0)} GB/s",
              "  dense peak: " + ", ".join(f"{k} {v / 1e12:g}" for k, v in dev.peak_flops.items())
-             + " TFLOP/s",
+             + " TFLOP/s (TOP/s for int8)",
              f"Embodied ({method}):"]
     for name, value in d["module_by_component_kgco2e"].items():
         lines.append(f"  {name:<30}{_fmt(value):>12} kgCO2e" if value is not None

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import lca
 from lca.accelerator import devices, kernels
-from lca.errors import ParameterError, UnknownDeviceError
+from lca.errors import ParameterError, UnknownDeviceError, UnknownMethodError
 
 REQUIRED = ["v100", "a100-80gb", "h100-sxm5", "h200", "b200", "tpu-v2", "tpu-v3", "tpu-v4",
             "tpu-v5e", "tpu-v5p", "tpu-v6e"]
@@ -27,6 +27,28 @@ def test_required_devices_have_what_the_kernel_model_needs(key):
     assert d.bandwidth_bytes_s > 0 and d.peak_flops
     assert all(v > 0 for v in d.peak_flops.values())
     assert d.device_class in ("gpu", "tpu")
+
+
+@pytest.mark.parametrize("key", lca.data.accelerator_keys())
+def test_derived_peaks_equal_units_x_ops_per_clock_x_clock(key):
+    """Every peak derived from die specs (a `derivation` in the device file) equals units x
+    OP per clock x clock, to the printed rounding."""
+    spec = lca.data.device_spec(key)
+    for dtype, node in spec.get("peak", {}).items():
+        d = node.get("derivation")
+        if d is None:
+            continue
+        assert node.get("derived") is True
+        clock = lca.data.figure(d["clock"]).to("Hz").value
+        rate = devices.peak_from_units(d["units"], d["ops_per_clock"], clock)
+        assert rate == pytest.approx(lca.data.figure(node).to("OP/s").value, rel=1e-3)
+
+
+def test_v100_fp32_datasheet_rate_follows_from_the_same_die_specs():
+    """NVIDIA V100 whitepaper: 5,120 FP32 cores x 2 FLOP (FMA) x 1,530 MHz = 15.67 TFLOP/s,
+    the datasheet's 15.7."""
+    assert devices.peak_from_units(5120, 2, 1.53e9) == pytest.approx(
+        lca.accelerator.device("v100").peak("fp32"), rel=3e-3)
 
 
 def test_h100_figures_from_the_datasheet():
@@ -89,7 +111,7 @@ def test_power_between_idle_and_tdp(device, kind, size):
     dtype = "bf16" if "bf16" in d.peak_flops else d.training_dtype()
     shape = {"gemm": dict(m=size, n=size, k=size), "bgemm": dict(batch=4, m=size, n=64, k=size),
              "attention": dict(batch=2, heads=8, seq=size, kv_seq=size, head_dim=128),
-             "elementwise": dict(elements=size * 1000), "copy": dict(bytes=size * 1e6),
+             "elementwise": dict(elements=size * 1000), "copy": dict(size=size * 1e6),
              "conv2d": dict(batch=8, in_channels=64, height=size % 200 + 3, width=56,
                             out_channels=128)}[kind]
     r = lca.kernel(kind, device=device, dtype=dtype, **shape)
@@ -105,8 +127,8 @@ def test_memory_bound_time_follows_bandwidth():
     """A 4 GB copy moves 8 GB: time = 8e9 / (bandwidth x 0.9) + 5 us; H200 (4.8 TB/s) over
     H100 (3.35 TB/s) takes 3.35/4.8 of the time (less the overhead)."""
     size = np.array([1e9, 2e9, 4e9])
-    h100 = lca.kernel("copy", device=H100, bytes=size)
-    h200 = lca.kernel("copy", device="h200", bytes=size)
+    h100 = lca.kernel("copy", device=H100, size=size)
+    h200 = lca.kernel("copy", device="h200", size=size)
     assert np.all(h100.bound == "memory")
     assert h100.time_s == pytest.approx(2 * size / (3.35e12 * FB) + OVERHEAD, rel=1e-12)
     ratio = (h200.time_s - OVERHEAD) / (h100.time_s - OVERHEAD)
@@ -149,6 +171,10 @@ def test_kernel_errors_are_typed():
         lca.kernel("fft", device=H100)
     with pytest.raises(UnknownDeviceError):
         lca.kernel("gemm", device="h900", m=1, n=1, k=1)
+    with pytest.raises(UnknownMethodError):
+        lca.kernel("gemm", device=H100, m=1, n=1, k=1, method="no-such-method")
+    with pytest.raises(ParameterError, match="utilization"):
+        lca.kernel("gemm", device=H100, m=1, n=1, k=1, utilization=0)
 
 
 # --- module embodied from die specs ------------------------------------------------------
@@ -197,3 +223,37 @@ def test_module_bom_is_a_regular_bom():
     assert kinds == {"die": "logic", "hbm": "memory", "hbm base dies": "logic",
                      "interposer": "logic", "board": "pcb"}
     assert bom.component("hbm").packages == 5
+
+
+@settings(max_examples=30, deadline=None)
+@given(kind=st.sampled_from(["attention", "conv2d", "elementwise", "copy", "bgemm"]),
+       size=st.integers(min_value=1, max_value=1 << 12),
+       grow=st.integers(min_value=1, max_value=1 << 12))
+def test_time_and_energy_grow_with_size_for_every_kernel(kind, size, grow):
+    s = np.array([size, size + grow])
+    shape = {"attention": dict(heads=8, seq=s, kv_seq=1024, head_dim=64),
+             "conv2d": dict(batch=s, in_channels=32, height=28, width=28, out_channels=32),
+             "elementwise": dict(elements=s * 1000), "copy": dict(size=s * 1e5),
+             "bgemm": dict(batch=s, m=256, n=256, k=256)}[kind]
+    r = lca.kernel(kind, device="a100-80gb", dtype="bf16", grid=0.4, **shape)
+    assert r.time_s[1] > r.time_s[0]
+    assert r.energy_j[1] > r.energy_j[0]
+
+
+def test_memory_bound_kernel_draws_between_idle_and_tdp():
+    """A large copy saturates bandwidth but not compute: idle + 0.5 x (TDP - idle) (the
+    documented memory dynamic fraction), less the launch overhead's idle share."""
+    r = lca.kernel("copy", device=H100, size=64e9, grid=0.4)
+    assert 109 < r.power_w[0] < 700
+    assert r.power_w[0] == pytest.approx(109 + 0.5 * (700 - 109), rel=1e-3)
+
+
+def test_sweep_equals_single_calls():
+    m = np.array([128, 1024, 8192])
+    sweep = lca.kernel("gemm", device="b200", dtype="fp8", m=m, n=4096, k=2048, grid=0.3)
+    for i, mi in enumerate(m):
+        one = lca.kernel("gemm", device="b200", dtype="fp8", m=int(mi), n=4096, k=2048, grid=0.3)
+        for key in ("time_s", "energy_j", "operational_gco2e", "embodied_gco2e"):
+            assert sweep.columns[key][i] == pytest.approx(one.columns[key][0], rel=1e-12)
+    frame = sweep.to_frame()
+    assert list(frame["m"]) == [128, 1024, 8192] and len(frame) == 3

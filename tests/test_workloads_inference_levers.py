@@ -7,6 +7,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import lca
@@ -165,6 +167,17 @@ def test_cli_kernel_gemm_json():
     assert d["power_w"] == pytest.approx(700)
 
 
+def test_cli_kernel_copy_json_is_valid_json():
+    """No NaN in the JSON: a copy has no energy per FLOP (null)."""
+    res = runner.invoke(app, ["kernel", "copy", "--size", "4GB", "--device", "h200",
+                              "--grid", "0.4", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.output, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
+    assert d["energy_pj_per_flop"] is None and d["flops"] == 0
+    assert d["size"] == 4e9 and d["bytes"] == 8e9
+    assert d["time_s"] == pytest.approx(8e9 / (4.8e12 * 0.9) + 5e-6)
+
+
 def test_cli_workload_train_gpt3_json():
     res = runner.invoke(app, ["workload", "train", "--params", "175e9", "--tokens", "300e9",
                               "--device", "v100", "--count", "10000", "--efficiency", "0.197",
@@ -195,10 +208,31 @@ def test_cli_workload_infer_and_levers():
     assert res.exit_code == 0 and "pruning-resnet50" in res.output
 
 
+def test_cli_carbon_aware_lever_with_an_hourly_series(tmp_path):
+    """A 2-hour run (H100 bf16 at efficiency 0.5: 3.5622e18 FLOP = 2 h on one chip) and the
+    series 0.5, 0.4, 0.1, 0.1, 0.3: the best 2-hour window has mean 0.1, a quarter of the
+    baseline's 0.4, so operational carbon falls by 75 %."""
+    series = tmp_path / "grid.txt"
+    series.write_text("# kgCO2e/kWh, hourly\n0.5\n0.4\n0.1\n0.1\n0.3\n", encoding="utf-8")
+    flops = 989.5e12 * 0.5 * 7200
+    res = runner.invoke(app, ["workload", "train", "--flops", str(flops), "--device", "h100-sxm5",
+                              "--efficiency", "0.5", "--power", "700W", "--grid", "0.4",
+                              "--lever", f"carbon_aware={series}", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = {r["scenario"]: r for r in json.loads(res.output)}
+    assert rows["baseline"]["days"] == pytest.approx(2 / 24)
+    assert rows["carbon_aware"]["grid_kgco2e_per_kwh"] == pytest.approx(0.1)
+    assert rows["carbon_aware"]["operational_tco2e"] == pytest.approx(
+        rows["baseline"]["operational_tco2e"] / 4)
+    res = runner.invoke(app, ["workload", "train", "--flops", "1e20", "--device", "v100",
+                              "--efficiency", "0.5", "--lever", f"carbon_aware={tmp_path}/none.txt"])
+    assert res.exit_code == 2 and "not found" in res.output
+
+
 @pytest.mark.parametrize("args", [
     ["kernel", "gemm", "--m", "1", "--n", "1", "--k", "1", "--dtype", "fp8", "--device", "v100"],
     ["kernel", "gemm", "--m", "1", "--n", "1", "--k", "1", "--device", "h900"],
-    ["kernel", "copy", "--bytes", "lots"],
+    ["kernel", "copy", "--size", "lots"],
     ["workload", "train", "--device", "v100", "--count", "10"],
     ["workload", "train", "--device", "v100", "--days", "3", "--power", "330X"],
     ["workload", "train", "--device", "v100", "--days", "3", "--lever", "colour=red"],
@@ -209,3 +243,39 @@ def test_cli_user_errors_are_one_line_exit_2(args):
     assert res.exit_code == 2
     assert "Traceback" not in res.output
     assert "lca: error:" in res.output
+
+
+# --- invariants (hypothesis) ------------------------------------------------------------------
+
+pos = st.floats(min_value=1e-3, max_value=1e3, allow_nan=False)
+
+
+@settings(max_examples=40, deadline=None)
+@given(count=st.integers(min_value=1, max_value=100_000), days=pos, k=st.integers(2, 10),
+       grid=st.floats(min_value=0.0, max_value=1.5), pue=st.floats(min_value=1.0, max_value=3.0),
+       device=st.sampled_from(["v100", "a100-80gb", "h100-sxm5", "tpu-v3", "tpu-v6e"]))
+def test_training_linear_in_count_and_duration_and_grid(count, days, k, grid, pue, device):
+    base = lca.train(device=device, count=count, days=days, grid=grid, pue=pue)
+    more = lca.train(device=device, count=count * k, days=days, grid=grid, pue=pue)
+    longer = lca.train(device=device, count=count, days=days * k, grid=grid, pue=pue)
+    for r in (more, longer):
+        assert float(r.energy_mwh[0]) == pytest.approx(k * float(base.energy_mwh[0]), rel=1e-9)
+        assert float(r.embodied_tco2e[0]) == pytest.approx(k * float(base.embodied_tco2e[0]),
+                                                           rel=1e-9)
+    dirtier = lca.train(device=device, count=count, days=days, grid=grid + 0.1, pue=pue)
+    assert float(dirtier.operational_tco2e[0]) > float(base.operational_tco2e[0])
+    assert float(dirtier.embodied_tco2e[0]) == float(base.embodied_tco2e[0])
+    assert float(base.total_tco2e[0]) == pytest.approx(
+        float(base.operational_tco2e[0]) + float(base.embodied_tco2e[0]))
+
+
+@settings(max_examples=30, deadline=None)
+@given(params=st.floats(min_value=1e8, max_value=1e12), batch=st.integers(1, 4096),
+       count=st.integers(1, 64), pue=st.floats(min_value=1.0, max_value=2.0))
+def test_inference_parts_sum_and_power_bounds(params, batch, count, pue):
+    r = lca.infer(device="h100-sxm5", params=params, batch=batch, count=count, pue=pue, grid=0.3)
+    d = r.to_dict()
+    assert 109 <= d["power_w_per_chip"] <= 700 + 1e-9
+    assert d["gco2e_per_token"] == pytest.approx(d["operational_gco2e_per_token"]
+                                                 + d["embodied_gco2e_per_token"])
+    assert d["gco2e_per_eflop"] == pytest.approx(d["gco2e_per_token"] / (2 * params / 1e18))

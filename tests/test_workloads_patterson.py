@@ -13,19 +13,19 @@ import pytest
 
 import lca
 from lca import data
-from lca.units import ureg
 
 TABLE = data.load_yaml("workloads/patterson2021.yaml")
 RUNS = TABLE["runs"]
 
 
-def q(text: str, unit: str) -> float:
-    return float(ureg.Quantity(text).to(unit).magnitude)
+def q(node: dict, unit: str) -> float:
+    """A figure of the data file in ``unit``."""
+    return data.figure(node).to(unit).value
 
 
 def inputs(run: dict) -> dict:
-    return dict(device=run["device"], count=run["chips"], power=q(run["power_per_chip"], "W"),
-                pue=run["pue"], grid=q(run["grid"], "kgCO2e/kWh"))
+    return dict(device=run["device"], count=q(run["chips"], ""), power=q(run["power_per_chip"], "W"),
+                pue=q(run["pue"], ""), grid=q(run["grid"], "kgCO2e/kWh"))
 
 
 def rel(a: float, b: float) -> float:
@@ -77,7 +77,7 @@ def test_gpt3_from_6_params_tokens_within_3pct():
     """GPT-3: 6 x 175e9 x 300e9 = 3.15e23 FLOP (Table 4: 3.14e23) at the measured 24.6
     TFLOP/s per V100: days and MWh within 3 % of Table 4."""
     run = RUNS["gpt-3"]
-    r = lca.train(params=float(run["params"]), tokens=float(run["tokens"]),
+    r = lca.train(params=q(run["params"], ""), tokens=q(run["tokens"], ""),
                   tflops=q(run["measured_rate_per_chip"], "TFLOP/s"), **inputs(run))
     assert float(r.flops[0]) == pytest.approx(3.15e23, rel=1e-12)
     assert rel(float(r.flops[0]), q(run["flops"], "FLOP")) < 0.01
@@ -96,9 +96,9 @@ def test_llmcarbon_prediction_within_10pct(key):
     dev = lca.accelerator.device(run["device"])
     dtype = dev.training_dtype()
     assert dev.peak(dtype) == pytest.approx(q(run["peak_per_chip"], "FLOP/s"))
-    r = lca.train(device=run["device"], count=run["chips"], params=float(run["params"]),
-                  tokens=float(run["tokens"]), efficiency=run["efficiency"],
-                  power=q(run["power_per_chip"], "W"), pue=run["pue"],
+    r = lca.train(device=run["device"], count=q(run["chips"], ""), params=q(run["params"], ""),
+                  tokens=q(run["tokens"], ""), efficiency=q(run["efficiency"], ""),
+                  power=q(run["power_per_chip"], "W"), pue=q(run["pue"], ""),
                   grid=q(run["grid"], "kgCO2e/kWh"))
     assert rel(float(r.operational_tco2e[0]), q(run["published_emissions"], "tCO2e")) < 0.10
     expected = {"gpt-3": 553.3, "t5": 45.7}[key]
@@ -111,9 +111,9 @@ def test_training_is_vectorized_over_runs():
     import numpy as np
 
     arr = lambda f: np.array([f(RUNS[k]) for k in keys])  # noqa: E731
-    r = lca.train(device="tpu-v3", count=arr(lambda r: r["chips"]),
+    r = lca.train(device="tpu-v3", count=arr(lambda r: q(r["chips"], "")),
                   days=arr(lambda r: q(r["days"], "day")),
-                  power=arr(lambda r: q(r["power_per_chip"], "W")), pue=arr(lambda r: r["pue"]),
+                  power=arr(lambda r: q(r["power_per_chip"], "W")), pue=arr(lambda r: q(r["pue"], "")),
                   grid=arr(lambda r: q(r["grid"], "kgCO2e/kWh")))
     for i, k in enumerate(keys):
         one = lca.train(days=q(RUNS[k]["days"], "day"), **inputs(RUNS[k]))

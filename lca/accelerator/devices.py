@@ -19,7 +19,6 @@ from typing import Any
 from .. import data
 from ..bom import bom_from_dict, load_bom
 from ..errors import DataError, ParameterError
-from ..units import ureg
 
 #: Order in which a training run picks its default precision.
 TRAINING_DTYPES = ("bf16", "fp16", "fp32")
@@ -80,6 +79,15 @@ class Device:
 
     def bandwidth_fraction(self) -> float:
         return default_value(f"roofline.{self.device_class}.bandwidth_fraction")
+
+
+def peak_from_units(units, ops_per_clock, clock_hz):
+    """Peak rate [OP/s] of ``units`` execution units each doing ``ops_per_clock`` [OP] per
+    cycle at ``clock_hz`` [Hz]: how a missing datasheet rate is derived from die specs."""
+    import numpy as np
+
+    return np.asarray(units, dtype=float) * np.asarray(ops_per_clock, dtype=float) * np.asarray(
+        clock_hz, dtype=float)
 
 
 def _fig(spec: dict, path: str, key: str) -> data.Figure | None:
@@ -165,7 +173,7 @@ def _hbm(spec: dict, key: str) -> tuple[int, int, float, list[str]] | None:
 
 
 @functools.lru_cache(maxsize=None)
-def module_bom(key: str, lifetime_years: float | None = None):
+def module_bom(key: str):
     """A ``lca.bom.Bom`` of one accelerator module built from its die specs: die(s) as
     logic (role accelerator), HBM as memory (dies x die area, packages = stacks) with one
     base die per stack, the interposer as logic (role other) and the board as a pcb.
@@ -215,7 +223,7 @@ def module_bom(key: str, lifetime_years: float | None = None):
     comps.append({"name": "board", "type": "pcb", "area": f"{board.value} {board.unit}",
                   "layers": layers})
     tdp = _fig(spec, "tdp", key)
-    life = lifetime_years if lifetime_years is not None else default_value("allocation.lifetime", "year")
+    life = default_value("allocation.lifetime", "year")   # the BOM needs one; embodied ignores it
     raw = {"name": f"{spec.get('name', key)} module", "kind": "tpu" if spec.get("class") == "tpu" else "gpu",
            "lifetime": f"{life} years",
            "usage": {"grid": "0 kgCO2e/kWh",
@@ -316,5 +324,27 @@ def accelerator_embodied(device_key: str, method: str = "clemm2024",
                           notes=tuple(notes))
 
 
-def quantity(value: float, unit: str):
-    return ureg.Quantity(value, unit)
+def embodied_per_device(device_key: str, method: str = "clemm2024", host: bool | str = True,
+                        embodied=None) -> tuple[Any, list[str], str]:
+    """Embodied carbon charged per device [kgCO2e] (module + host share), its notes and a
+    one-line description. ``embodied`` overrides the die-spec model with a figure of your
+    own (a number [kgCO2e] or a quantity such as '462.5 kgCO2e'; arrays allowed), e.g. a
+    vendor's product carbon footprint."""
+    import numpy as np
+
+    if embodied is not None:
+        if isinstance(embodied, str):
+            from ..units import ureg
+
+            try:
+                embodied = float(ureg.Quantity(embodied).to("kgCO2e").magnitude)
+            except Exception as exc:
+                raise ParameterError(f"embodied: expected kgCO2e such as '450 kgCO2e', got "
+                                     f"{embodied!r}") from exc
+        if np.any(~(np.asarray(embodied, dtype=float) >= 0)):
+            raise ParameterError("embodied: expected kgCO2e of zero or more")
+        return embodied, [], f"{float(np.mean(embodied)):.1f} kgCO2e per device, given"
+    e = accelerator_embodied(device_key, method, host)
+    return (e.total_kgco2e, list(e.notes),
+            f"{e.total_kgco2e:.1f} kgCO2e per device ({method}; module {e.module_kgco2e:.1f} + "
+            f"host share {e.host_share_kgco2e:.1f})")

@@ -39,14 +39,13 @@ KINDS: dict[str, tuple[str, ...]] = {
                "kernel_w", "stride", "padding"),
     "attention": ("batch", "heads", "seq", "kv_seq", "head_dim", "causal"),
     "elementwise": ("elements", "reads", "writes", "flops_per_element"),
-    "copy": ("bytes",),
+    "copy": ("size",),
 }
-SHAPE_DEFAULTS: dict[str, dict[str, float]] = {
-    "conv2d": {"batch": 1, "stride": 1, "padding": 0, "kernel_h": 3, "kernel_w": 3},
-    "attention": {"batch": 1, "heads": 1, "causal": 0},
-    "elementwise": {"reads": 2, "writes": 1, "flops_per_element": 1},
-    "bgemm": {"batch": 1},
-}
+
+
+def shape_defaults(kind: str) -> dict[str, float]:
+    """Shape arguments a call may leave out (data/kernels.yaml shape_defaults)."""
+    return dict((devices.defaults().get("shape_defaults") or {}).get(kind) or {})
 
 
 def _a(x) -> np.ndarray:
@@ -242,11 +241,12 @@ class KernelResult:
         """JSON-ready: scalars for a single kernel, lists for a sweep."""
         one = len(self) == 1
 
+        def clean(x: Any) -> Any:
+            x = x.item() if hasattr(x, "item") else x
+            return None if isinstance(x, float) and not np.isfinite(x) else x
+
         def val(v: np.ndarray) -> Any:
-            if one:
-                x = v[0]
-                return x.item() if hasattr(x, "item") else x
-            return [x.item() if hasattr(x, "item") else x for x in v]
+            return clean(v[0]) if one else [clean(x) for x in v]
 
         out: dict[str, Any] = {"kind": self.kind, "device": self.device, "dtype": self.dtype,
                                "method": self.method}
@@ -256,12 +256,15 @@ class KernelResult:
         return out
 
 
-def flops_and_bytes(kind: str, dtype: str, **shape) -> tuple[np.ndarray, np.ndarray]:
-    """FLOPs [FLOP] and bytes moved [B] of a kernel ``kind`` with ``shape`` arguments."""
+def shape_arguments(kind: str, shape: dict[str, Any]) -> dict[str, Any]:
+    """The complete, checked shape arguments of a kernel ``kind``: those given, the
+    documented defaults for the rest (kv_seq defaults to seq: self-attention)."""
     if kind not in KINDS:
         raise ParameterError(f"unknown kernel {kind!r}: expected one of {', '.join(KINDS)}")
-    args = dict(SHAPE_DEFAULTS.get(kind, {}))
+    args = shape_defaults(kind)
     args.update({k: v for k, v in shape.items() if v is not None})
+    if kind == "attention" and "kv_seq" not in args and "seq" in args:
+        args["kv_seq"] = args["seq"]
     unknown = set(args) - set(KINDS[kind])
     if unknown:
         raise ParameterError(f"{kind}: unknown shape argument(s) {', '.join(sorted(unknown))}; "
@@ -277,6 +280,12 @@ def flops_and_bytes(kind: str, dtype: str, **shape) -> tuple[np.ndarray, np.ndar
             raise ParameterError(f"{kind}: {k} must be greater than zero")
         elif k == "flops_per_element" and np.any(_a(v) < 0):
             raise ParameterError(f"{kind}: {k} must not be negative")
+    return args
+
+
+def flops_and_bytes(kind: str, dtype: str, **shape) -> tuple[np.ndarray, np.ndarray]:
+    """FLOPs [FLOP] and bytes moved [B] of a kernel ``kind`` with ``shape`` arguments."""
+    args = shape_arguments(kind, shape)
     ib, ob = dtype_sizes(dtype)
     if kind in ("gemm", "bgemm"):
         b = args.get("batch", 1)
@@ -295,28 +304,39 @@ def flops_and_bytes(kind: str, dtype: str, **shape) -> tuple[np.ndarray, np.ndar
     if kind == "elementwise":
         return (_a(args["elements"]) * _a(args["flops_per_element"]),
                 elementwise_bytes(args["elements"], ib, args["reads"], args["writes"]))
-    # copy: `bytes` is the size of the buffer copied (read once, written once)
-    size = _a(args["bytes"])
+    # copy: `size` [B] is the buffer copied (read once, written once)
+    size = _a(args["size"])
     return np.zeros_like(size), 2.0 * size
 
 
-def kernel(kind: str, device: str = "h100-sxm5", dtype: str = "bf16", *, grid=None,
+def kernel(kind: str, device: str | None = None, dtype: str = "bf16", *, grid=None,
            region: str | None = None, pue=None, lifetime=None, utilization=None,
            method: str = "clemm2024", host: bool | str = True, compute_fraction=None,
            bandwidth_fraction=None, launch_overhead=None, compute_dynamic_fraction=None,
-           memory_dynamic_fraction=None, **shape) -> KernelResult:
+           memory_dynamic_fraction=None, embodied=None, **shape) -> KernelResult:
     """Time, power, energy, operational and embodied carbon of a kernel on ``device``.
 
     ``kind``: gemm (m, n, k), bgemm (batch, m, n, k), conv2d (batch, in_channels, height,
     width, out_channels, kernel_h, kernel_w, stride, padding), attention (batch, heads, seq,
     kv_seq, head_dim, causal), elementwise (elements, reads, writes, flops_per_element),
-    copy (bytes). Shape values and every numeric keyword may be numpy arrays (a sweep).
+    copy (size [B]). Shape values and every numeric keyword may be numpy arrays (a sweep).
     Defaults come from ``data/kernels.yaml`` and are listed in the result's notes.
+    ``embodied`` [kgCO2e per device] replaces the die-spec module + host share.
     """
+    device = device or str(devices.defaults()["defaults"]["device"])
     dev = devices.device(device)
-    if kind == "copy" and dtype not in devices.defaults()["dtypes"]:
-        dtype = "bf16"
-    peak = dev.peak(dtype) if kind != "copy" else max(dev.peak_flops.values())
+    if kind == "copy":
+        dtype = "bf16"        # a copy moves bytes; the element type does not matter
+    notes_kind = []
+    if kind == "copy":
+        peak = max(dev.peak_flops.values())          # no arithmetic: the rate never binds
+    elif kind == "elementwise" and "fp32" in dev.peak_flops:
+        # elementwise arithmetic runs on the vector units, not the matrix units
+        dev.peak(dtype)                               # still checks the device has dtype
+        peak = dev.peak("fp32")
+        notes_kind.append("elementwise arithmetic at the device's fp32 (vector) rate")
+    else:
+        peak = dev.peak(dtype)
     flops, nbytes = flops_and_bytes(kind, dtype, **shape)
     fc = dev.compute_fraction() if compute_fraction is None else compute_fraction
     fb = dev.bandwidth_fraction() if bandwidth_fraction is None else bandwidth_fraction
@@ -337,11 +357,13 @@ def kernel(kind: str, device: str = "h100-sxm5", dtype: str = "bf16", *, grid=No
     power = power_between_idle_and_tdp(u_c, u_m, dev.idle_w, dev.tdp_w, a_c, a_m)
     energy = power * time
     op = operational_gco2e(energy, p, g)
-    emb = accelerator_embodied_kg(device, method, host)
-    emb_g = embodied_time_share_gco2e(emb.total_kgco2e, time, life, util)
+    emb_kg, emb_notes, emb_text = devices.embodied_per_device(device, method, host, embodied)
+    emb_g = embodied_time_share_gco2e(emb_kg, time, life, util)
     t_c = _a(flops) / (peak * _a(fc))
     t_m = _a(nbytes) / (dev.bandwidth_bytes_s * _a(fb))
+    args = shape_arguments(kind, shape)
     cols = {
+        **{k: _a(v) for k, v in args.items()},
         "flops": flops, "bytes": nbytes,
         "arithmetic_intensity_flop_per_byte": _ratio(flops, nbytes, np.inf),
         "bound": np.where(t_c >= t_m, "compute", "memory"),
@@ -354,13 +376,13 @@ def kernel(kind: str, device: str = "h100-sxm5", dtype: str = "bf16", *, grid=No
     }
     shape = np.broadcast(*[np.asarray(v) for v in cols.values()]).shape
     cols = {k: np.broadcast_to(np.asarray(v), shape).ravel().copy() for k, v in cols.items()}
-    notes = list(notes) + list(dev.notes) + list(emb.notes)
+    notes = list(notes) + notes_kind + list(dev.notes) + emb_notes
     notes.append(f"achievable fractions of peak: compute {float(np.mean(fc)):g}, bandwidth "
                  f"{float(np.mean(fb)):g} (data/kernels.yaml, {dev.device_class})")
-    notes.append(f"embodied: {emb.total_kgco2e:.1f} kgCO2e per device ({method}; module "
-                 f"{emb.module_kgco2e:.1f} + host share {emb.host_share_kgco2e:.1f}) over "
-                 f"{float(np.mean(life)):g} years at utilization {float(np.mean(util)):g}")
-    return KernelResult(kind=kind, device=device, dtype=dtype, columns=cols,
+    notes.append(f"embodied: {emb_text}, over {float(np.mean(life)):g} years at utilization "
+                 f"{float(np.mean(util)):g}")
+    return KernelResult(kind=kind, device=device, dtype="n/a" if kind == "copy" else dtype,
+                        columns=cols,
                         grid_source=grid_source, method=method, notes=notes)
 
 
@@ -369,9 +391,6 @@ def _ratio(num, den, empty):
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), empty)
 
-
-def accelerator_embodied_kg(device: str, method: str, host: bool | str):
-    return devices.accelerator_embodied(device, method, host)
 
 
 __all__ = ["kernel", "KernelResult", "flops_and_bytes", "gemm_flops", "gemm_bytes",

@@ -145,7 +145,7 @@ def _power_value(power) -> Any:
 def train(*, device: str, count=1, flops=None, params=None, tokens=None, efficiency=None,
           tflops=None, days=None, power=None, dtype: str | None = None, pue=None, grid=None,
           region: str | None = None, lifetime=None, utilization=None,
-          method: str = "clemm2024", host: bool | str = True) -> WorkloadResult:
+          method: str = "clemm2024", host: bool | str = True, embodied=None) -> WorkloadResult:
     """Energy and carbon of a training run on ``count`` chips of ``device``.
 
     FLOPs: ``flops``, or 6 x ``params`` (active) x ``tokens``. Time: ``days``, or FLOPs /
@@ -153,7 +153,8 @@ def train(*, device: str, count=1, flops=None, params=None, tokens=None, efficie
     dense peak for ``dtype`` x ``efficiency``. Power per chip [W]: ``power`` (a number or
     '330 W'), ``"measured"`` (the device's published training average), or modelled when
     omitted. ``grid`` [kgCO2e/kWh] or ``region``; ``pue``; embodied allocation by
-    ``lifetime`` [years] and ``utilization``.
+    ``lifetime`` [years] and ``utilization``; ``embodied`` [kgCO2e per chip] replaces the
+    die-spec module + host share (e.g. a vendor's footprint).
     """
     dev = devices.device(device)
     dtype = dtype or dev.training_dtype()
@@ -203,8 +204,8 @@ def train(*, device: str, count=1, flops=None, params=None, tokens=None, efficie
     energy_j = run_energy(count, p_chip, time, p)
     energy_mwh = energy_j / 3.6e9
     op_t = energy_mwh * _a(g)                  # MWh x kgCO2e/kWh = tCO2e
-    emb = devices.accelerator_embodied(device, method, host)
-    emb_t = _a(count) * kernels.embodied_time_share_gco2e(emb.total_kgco2e, time, life, util) / 1e6
+    emb_kg, emb_notes, emb_text = devices.embodied_per_device(device, method, host, embodied)
+    emb_t = _a(count) * kernels.embodied_time_share_gco2e(emb_kg, time, life, util) / 1e6
     total_t = op_t + emb_t
     f = _a(flops) if flops is not None else np.nan
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -224,10 +225,9 @@ def train(*, device: str, count=1, flops=None, params=None, tokens=None, efficie
                                       if tokens is not None else np.nan),
         })
     notes.extend(dev.notes)
-    notes.extend(emb.notes)
-    notes.append(f"embodied: {emb.total_kgco2e:.1f} kgCO2e per chip ({method}; module "
-                 f"{emb.module_kgco2e:.1f} + host share {emb.host_share_kgco2e:.1f}) x time / "
-                 f"({float(np.mean(life)):g} years x utilization {float(np.mean(util)):g})")
+    notes.extend(emb_notes)
+    notes.append(f"embodied: {emb_text} x time / ({float(np.mean(life)):g} years x "
+                 f"utilization {float(np.mean(util)):g})")
     return WorkloadResult("training", device, dtype, cols, grid_source, method, notes)
 
 
@@ -247,7 +247,7 @@ def infer(*, device: str, params, count=1, batch=1, tokens_per_second=None,
           dtype: str = "bf16", tokens_per_request=None, power=None, pue=None, grid=None,
           region: str | None = None, lifetime=None, utilization=None,
           method: str = "clemm2024", host: bool | str = True, compute_fraction=None,
-          bandwidth_fraction=None) -> WorkloadResult:
+          bandwidth_fraction=None, embodied=None) -> WorkloadResult:
     """Carbon per token, per 1,000 requests and per exaFLOP of serving a model of
     ``params`` active parameters on ``count`` chips of ``device``.
 
@@ -296,9 +296,8 @@ def infer(*, device: str, params, count=1, batch=1, tokens_per_second=None,
     life, util = kernels.allocation(lifetime, utilization)
     energy_per_token = _a(count) * p_chip * _a(p) / tps                     # J, facility
     op_token = kernels.operational_gco2e(energy_per_token, 1.0, g)           # PUE already in
-    emb = devices.accelerator_embodied(device, method, host)
-    emb_token = _a(count) * kernels.embodied_time_share_gco2e(emb.total_kgco2e, 1.0 / tps,
-                                                               life, util)
+    emb_kg, emb_notes, emb_text = devices.embodied_per_device(device, method, host, embodied)
+    emb_token = _a(count) * kernels.embodied_time_share_gco2e(emb_kg, 1.0 / tps, life, util)
     fpt = inference_flops_per_token(params)
     cols = _columns({
         "tokens_per_second": tps, "count": count, "batch": batch,
@@ -316,7 +315,8 @@ def infer(*, device: str, params, count=1, batch=1, tokens_per_second=None,
         "gco2e_per_eflop": carbon_per_exaflop(op_token + emb_token, fpt),
     })
     notes.extend(dev.notes)
-    notes.extend(emb.notes)
+    notes.extend(emb_notes)
+    notes.append(f"embodied: {emb_text}")
     return WorkloadResult("inference", device, dtype, cols, grid_source, method, notes)
 
 
