@@ -14,8 +14,8 @@ from .errors import (BomError, DataError, LcaError, ParameterError, UnitError, U
                      UnknownDeviceError, UnknownMethodError, UnknownRegionError)
 from .units import ureg
 from .methods import EmbodiedRange, compare_methods, embodied_range
-from .accelerator import accelerator_embodied, infer, kernel, reported_savings, train
-from .accelerator import whatif as workload_whatif
+from .accelerator import (accelerator_embodied, apply_levers, infer, kernel, reported_savings,
+                          train)
 from . import whatif
 from .whatif import iter_sweep, monte_carlo, sensitivity, sweep
 
@@ -26,7 +26,7 @@ __all__ = [
     "LcaError", "BomError", "UnitError", "UnknownBomError", "UnknownRegionError",
     "UnknownMethodError", "UnknownDeviceError", "ParameterError", "DataError",
     "compare_methods", "embodied_range", "EmbodiedRange",
-    "kernel", "train", "infer", "accelerator_embodied", "workload_whatif", "reported_savings",
+    "kernel", "train", "infer", "accelerator_embodied", "apply_levers", "reported_savings",
     "whatif", "sweep", "iter_sweep", "monte_carlo", "sensitivity",
 ]
 

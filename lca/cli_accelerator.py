@@ -296,7 +296,7 @@ def _grid_series(path: str):
 
 
 def _whatif(kind: str, kwargs: dict, levers: dict, fmt: Format) -> None:
-    frame = levers_mod.whatif(kind, kwargs, **levers)
+    frame = levers_mod.apply_levers(kind, kwargs, **levers)
     key = "total_tco2e" if kind == "train" else "gco2e_per_token"
     if fmt == Format.json:
         typer.echo(frame.reset_index().to_json(orient="records", indent=2))

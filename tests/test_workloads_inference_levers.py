@@ -102,7 +102,7 @@ BASE = dict(device="h100-sxm5", count=64, params=7e9, tokens=1e12, efficiency=0.
 def test_precision_lever_uses_the_devices_rate():
     """bf16 -> fp8 on H100 at the same efficiency: 989.5 -> 1979 TFLOP/s halves time,
     energy and both carbon parts."""
-    frame = levers.whatif("train", BASE, precision="fp8")
+    frame = levers.apply_levers("train", BASE, precision="fp8")
     assert frame.loc["precision", "days"] == pytest.approx(frame.loc["baseline", "days"] / 2)
     assert frame.loc["precision", "total_tco2e"] == pytest.approx(
         frame.loc["baseline", "total_tco2e"] / 2)
@@ -110,7 +110,7 @@ def test_precision_lever_uses_the_devices_rate():
 
 
 def test_sparsity_distillation_and_carbon_aware_levers():
-    frame = levers.whatif("train", BASE, sparsity=0.6, distillation=3.5e9, carbon_aware=0.1)
+    frame = levers.apply_levers("train", BASE, sparsity=0.6, distillation=3.5e9, carbon_aware=0.1)
     base = frame.loc["baseline"]
     assert frame.loc["sparsity", "flops"] == pytest.approx(0.6 * base["flops"])
     assert frame.loc["distillation", "energy_mwh"] == pytest.approx(0.5 * base["energy_mwh"])
@@ -144,7 +144,7 @@ def test_reported_savings_are_the_studies_figures():
 
 def test_inference_levers():
     base = dict(device="h100-sxm5", params=7e9, batch=1, grid=0.4)
-    frame = levers.whatif("infer", base, distillation=3.5e9)
+    frame = levers.apply_levers("infer", base, distillation=3.5e9)
     assert frame.loc["distillation", "tokens_per_second"] == pytest.approx(
         2 * frame.loc["baseline", "tokens_per_second"])
 

@@ -14,9 +14,9 @@ power model), ``workloads`` (training, inference), ``levers`` (what-ifs).
 
 from .devices import Device, ModuleEmbodied, accelerator_embodied, device, module_bom
 from .kernels import KernelResult, kernel
-from .levers import reported_savings, whatif
+from .levers import apply_levers, reported_savings
 from .workloads import WorkloadResult, infer, train
 
 __all__ = ["Device", "ModuleEmbodied", "accelerator_embodied", "device", "module_bom",
-           "KernelResult", "kernel", "WorkloadResult", "train", "infer", "whatif",
+           "KernelResult", "kernel", "WorkloadResult", "train", "infer", "apply_levers",
            "reported_savings"]

@@ -1,7 +1,7 @@
 """Green-AI levers as what-ifs on a training run or an inference service.
 
 A workload is the keyword arguments of :func:`lca.train` or :func:`lca.infer`; each lever
-returns changed arguments, and :func:`whatif` computes the baseline, each lever alone and
+returns changed arguments, and :func:`apply_levers` computes the baseline, each lever alone and
 all of them together in one table. The physics is the model's: a precision change uses the
 device's rate for the new precision; sparsity or pruning keeps a fraction of the FLOPs;
 distillation is a smaller model; carbon-aware scheduling is a lower grid intensity, or the
@@ -120,7 +120,7 @@ LEVERS: dict[str, Callable[..., dict[str, Any]]] = {
 }
 
 
-def whatif(kind: str, workload: dict[str, Any], **levers: Any) -> pd.DataFrame:
+def apply_levers(kind: str, workload: dict[str, Any], **levers: Any) -> pd.DataFrame:
     """Baseline, each lever alone and all together: energy, carbon and saving per row.
 
     ``levers``: precision="fp8", sparsity=0.5 (fraction kept), distillation=7e9 (params),
@@ -168,4 +168,4 @@ def reported_savings() -> pd.DataFrame:
 
 
 __all__ = ["precision", "sparsity", "distillation", "carbon_aware", "best_window_mean",
-           "whatif", "reported_savings", "LEVERS"]
+           "apply_levers", "reported_savings", "LEVERS"]
