@@ -43,6 +43,9 @@ from .errors import LcaError, ParameterError
 from .model import ALIASES, Compiled, compile_bom, evaluate, resolve
 from .units import ureg
 
+#: Scenarios evaluated per call of the model inside a chunk (keeps temporaries in cache).
+SUB_BLOCK = 1 << 14
+
 #: Axis names that are not numeric parameters.
 REGION, METHOD = "region", "method"
 
@@ -275,6 +278,7 @@ class _Sweep:
                 self.float_names.append(name)
         self.out_names += self.results
         self.float_names += self.results
+        self.where = {name: i for i, name in enumerate(self.float_names)}
         if columns is not None:
             wanted = list(columns)
             unknown = [c for c in wanted if c not in self.out_names]
@@ -284,6 +288,7 @@ class _Sweep:
             keep = set(wanted) | set(self.design.names)
             self.out_names = [c for c in self.out_names if c in keep]
             self.float_names = [c for c in self.float_names if c in keep]
+            self.where = {name: i for i, name in enumerate(self.float_names)}
 
     @property
     def n(self) -> int:
@@ -300,12 +305,12 @@ class _Sweep:
             over["grid"] = self.design.grids[c]
         return over
 
-    def frame(self, start: int, stop: int) -> pd.DataFrame:
-        """The result rows [start, stop) as a DataFrame."""
+    def _fill(self, block: np.ndarray, start: int, stop: int) -> dict[str, np.ndarray]:
+        """Evaluate rows [start, stop) into ``block`` (columns x rows); returns the label
+        codes of those rows."""
         m = stop - start
         num, cod = self.design.block(start, stop)
-        block = np.empty((len(self.float_names), m))
-        where = {name: i for i, name in enumerate(self.float_names)}
+        where = self.where
         for name, v in num.items():
             if name in where:
                 block[where[name]] = v
@@ -327,14 +332,28 @@ class _Sweep:
                     block[where[name]] = values
                 else:
                     block[where[name], rows] = values
+        return cod
+
+    def frame(self, start: int, stop: int) -> pd.DataFrame:
+        """The result rows [start, stop) as a DataFrame.
+
+        The rows are evaluated in sub-blocks of ``SUB_BLOCK`` scenarios written into one
+        preallocated (columns x rows) array, so the model's temporaries stay small and
+        cache-resident; the array becomes the DataFrame without a copy."""
+        m = stop - start
+        block = np.empty((len(self.float_names), m))
+        codes = {name: np.empty(m, dtype=np.intp) for name in self.design.codes}
+        for a in range(start, stop, SUB_BLOCK):
+            b = min(stop, a + SUB_BLOCK)
+            cod = self._fill(block[:, a - start:b - start], a, b)
+            for name, c in cod.items():
+                codes[name][a - start:b - start] = c
         frame = pd.DataFrame(block.T, columns=self.float_names, copy=False)
-        for name in (REGION, METHOD):
-            if name in cod:
-                cat = pd.Categorical.from_codes(cod[name], categories=pd.Index(
-                    self.design.categories[name]).unique(), validate=False) \
-                    if len(set(self.design.categories[name])) == len(self.design.categories[name]) \
-                    else pd.Categorical(np.asarray(self.design.categories[name], dtype=object)[cod[name]])
-                frame.insert(self.out_names.index(name), name, cat)
+        for name, c in codes.items():
+            labels, inverse = np.unique(np.asarray(self.design.categories[name], dtype=object),
+                                        return_inverse=True)
+            cat = pd.Categorical.from_codes(inverse[c], categories=list(labels))
+            frame.insert(self.out_names.index(name), name, cat)
         if start:
             frame.index = pd.RangeIndex(start, stop)
         return frame
@@ -626,16 +645,24 @@ def monte_carlo(bom: "Bom | str | Path", n: int = 10_000, seed: Any = None, *,
             resolve(compiled, {key: 0.0})  # raises the unknown-parameter error
         dist[key] = _distribution(compiled, key, spec)
     rng = np.random.default_rng(seed)
-    drawn = {k: dist[k].sample(rng, n) for k in sorted(dist)}
-    cols = evaluate(compiled, resolve(compiled, {**given, **drawn}), n)
-    varied = [k for k in drawn if dist[k].kind != "point"]
-    block = np.empty((len(varied) + len(cols), n))
+    drawn: dict[str, Any] = {}
+    for k in sorted(dist):   # a point costs no random draw and no array
+        d = dist[k]
+        drawn[k] = d.sample(rng, n) if d.kind != "point" else float(d.args[0])
+    varied = [k for k, v in drawn.items() if isinstance(v, np.ndarray)]
+    results = list(evaluate(compiled, resolve(compiled, dict(given)), 1))
+    block = np.empty((len(varied) + len(results), n))
     for i, k in enumerate(varied):
         block[i] = drawn[k]
-    for i, v in enumerate(cols.values()):
-        block[len(varied) + i] = v
-    samples = pd.DataFrame(block.T, columns=[*varied, *cols], copy=False)
-    return MonteCarlo(samples=samples, summary=summarise(samples, list(cols)),
+    for a in range(0, n, SUB_BLOCK):   # in cache-sized sub-blocks, as lca.sweep
+        b = min(n, a + SUB_BLOCK)
+        over = {**given, **{k: (v[a:b] if isinstance(v, np.ndarray) else v)
+                            for k, v in drawn.items()}}
+        cols = evaluate(compiled, resolve(compiled, over), b - a)
+        for i, name in enumerate(results):
+            block[len(varied) + i, a:b] = cols[name]
+    samples = pd.DataFrame(block.T, columns=[*varied, *results], copy=False)
+    return MonteCarlo(samples=samples, summary=summarise(samples, results),
                       distributions=dist, n=n, seed=seed,
                       base={k: float(np.asarray(v)) for k, v in params.items()})
 
