@@ -98,7 +98,7 @@ def main() -> None:
     print(f"machine: {machine()}")
     boms = {name: lca.load_bom(name) for name in BOMS}
     counts = [10**4, 10**6] + ([] if args.quick else [10**7])
-    print(f"\n{'sweep':<16}{'scenarios':>12}{'columns':>9}{'seconds':>10}{'scenarios/s':>14}"
+    print(f"\n{'sweep':<24}{'scenarios':>12}{'columns':>9}{'seconds':>10}{'scenarios/s':>14}"
           f"{'peak MB':>10}{'bytes/scenario':>16}")
     for name, bom in boms.items():
         sweep(bom, **{k: v[:2] for k, v in axes_for(10**4).items()})   # warm-up
@@ -120,7 +120,7 @@ def main() -> None:
                 ncols = sweep(bom, **{k: v[:1] for k, v in axes.items()}).shape[1]
             mem = peak_mb(run)
             label = name + (" (chunks)" if chunked else "")
-            print(f"{label:<16}{n:>12,}{ncols:>9}{seconds:>10.3f}{n / seconds:>14,.0f}"
+            print(f"{label:<24}{n:>12,}{ncols:>9}{seconds:>10.3f}{n / seconds:>14,.0f}"
                   f"{mem:>10.1f}{mem * 1e6 / n:>16.0f}")
 
     print(f"\n{'Monte Carlo':<16}{'samples':>12}{'varied':>9}{'seconds':>10}{'samples/s':>14}{'peak MB':>10}")
