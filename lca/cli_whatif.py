@@ -168,7 +168,7 @@ def mc_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
     result = whatif.monte_carlo(bom, n, seed, dists=dists,
                                 **overrides_from(lifetime, grid, region, pue, method))
     if output is not None:
-        whatif._write_csv(iter([result.samples]), output)
+        result.to_csv(output)
         typer.echo(f"wrote {output}", err=True)
     summary = result.summary
     if format == Format.json:

@@ -606,6 +606,11 @@ class MonteCarlo:
     seed: Any
     base: dict[str, float] = field(default_factory=dict)
 
+    def to_csv(self, path: "str | Path") -> Path:
+        """Write the samples to a CSV file (atomically: a temporary file in the same
+        folder, then moved into place)."""
+        return _write_csv(iter([self.samples]), Path(path))
+
 
 def summarise(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     """mean, p5, p50, p95 of each column (NaN for a column that is all NaN, e.g. a
@@ -900,6 +905,15 @@ def optimal_lifetime(bom: "Bom | str | Path", efficiency_gain: float, **override
                    operational_per_year=ureg.Quantity(O, "kgCO2e/year"), efficiency_gain=g)
 
 
+def break_even_lifetime(bom: "Bom | str | Path", efficiency_gain: float, **overrides: Any):
+    """The break-even lifetime [year] of the refresh question: the age at which the
+    ageing server's operational rate, ``O (1-g)^-L`` against the newest server, has risen
+    to the mean footprint per year of a refresh cycle, ``F(L)``. It is the lifetime of
+    :func:`optimal_lifetime` (where the marginal cost of keeping a server one more year
+    equals the average cost: dF/dL = 0 is the same equation). Returns a Quantity."""
+    return optimal_lifetime(bom, efficiency_gain, **overrides).lifetime
+
+
 def interventions(bom: "Bom | str | Path", changes: Mapping[str, Mapping[str, Any]] |
                   Sequence[tuple[str, Mapping[str, Any]]], *, together: bool = True,
                   **overrides: Any) -> pd.DataFrame:
@@ -967,6 +981,7 @@ def interventions(bom: "Bom | str | Path", changes: Mapping[str, Mapping[str, An
 
 __all__ = ["sweep", "iter_sweep", "monte_carlo", "MonteCarlo", "Distribution",
            "figure_distribution", "factor_distributions", "summarise", "sensitivity",
-           "input_ranges", "sobol", "break_even_grid", "optimal_lifetime", "Refresh",
+           "input_ranges", "sobol", "break_even_grid", "optimal_lifetime", "break_even_lifetime",
+           "Refresh",
            "refresh_footprint", "refresh_optimal_lifetime", "lambert_w0", "interventions",
            "parameter_unit", "canonical", "defaults", "MissingDependencyError"]

@@ -172,3 +172,30 @@ def test_sweep_errors_are_typed():
         sweep("clemm2024-cpu", region=["XX-nowhere"])
     with pytest.raises(ParameterError, match="no values"):
         sweep("clemm2024-cpu", grid=[])
+
+
+CURVE_BOM = """\
+name: curve
+kind: cpu
+lifetime: 4 years
+usage:
+  grid: 0.5 kgCO2e/kWh
+  utilization: 0.5
+  idle_power: 100 W
+  max_power: 300 W
+components:
+  - {name: cpu, type: logic, role: processor, area: 1 cm^2}
+"""
+
+
+def test_power_curve_bom_utilization_axis(write_bom):
+    """Linear power curve: 100 W + (300 - 100) W x u; at u = 0.25, 150 W, i.e.
+    150 x 8,760 / 1,000 = 1,314 kWh/a (hand-checked)."""
+    path = write_bom(CURVE_BOM)
+    frame = sweep(path, utilization=[0.0, 0.25, 1.0], max_power=["0.3 kW", "400 W"])
+    assert_rows_equal_assess(path, frame, ["utilization", "max_power"])
+    assert frame.energy_kwh_per_year.iloc[2] == pytest.approx(1314.0, rel=1e-12)
+    t = lca.sensitivity(path)
+    assert {"utilization", "idle_power", "max_power", "grid"} <= set(t.parameter)
+    with pytest.raises(ParameterError, match="utilization"):
+        sweep(path, utilization=[1.5])
