@@ -21,6 +21,8 @@ import argparse
 import gc
 import os
 import platform
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -93,7 +95,11 @@ def main() -> None:
                     "(1e8) to a CSV file (axes and total_kgco2e_per_year)")
     ap.add_argument("--stream-file", type=Path, default=None,
                     help="where to stream (default: a temporary file, deleted afterwards)")
+    ap.add_argument("--stream-only", type=float, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.stream_only:
+        stream(int(args.stream_only), args.stream_file)
+        return
 
     print(f"machine: {machine()}")
     boms = {name: lca.load_bom(name) for name in BOMS}
@@ -137,22 +143,31 @@ def main() -> None:
         n = int(args.stream)
         if n not in SIZES:
             sys.exit(f"--stream: one of {', '.join(f'{k:.0e}' for k in SIZES)}")
-        path = args.stream_file or Path(tempfile.mkdtemp()) / "sweep.csv"
-        axes = axes_for(n)
-        print(f"\nstreaming {n:,} dgx-h100 scenarios to {path} (chunks of 1e6) ...", flush=True)
-        tracemalloc.start()
-        t = time.perf_counter()
-        sweep(boms["dgx-h100"], out=path, chunk_size=10**6, columns=["total_kgco2e_per_year"],
-              **axes)
-        seconds = time.perf_counter() - t
-        peak = tracemalloc.get_traced_memory()[1] / 1e6
-        tracemalloc.stop()
-        size = path.stat().st_size
-        print(f"streamed {n:,} rows in {seconds:.0f} s ({n / seconds:,.0f} rows/s), "
-              f"{size / 1e9:.2f} GB of CSV, peak traced memory {peak:.0f} MB")
-        if args.stream_file is None:
-            path.unlink()
-            path.parent.rmdir()
+        # a fresh process, so that its peak resident memory is the stream's alone
+        # (tracemalloc would slow pandas' CSV writer several times over)
+        cmd = [sys.executable, __file__, "--stream-only", str(n)]
+        if args.stream_file is not None:
+            cmd += ["--stream-file", str(args.stream_file)]
+        subprocess.run(cmd, check=True)
+
+
+def stream(n: int, target: Path | None) -> None:
+    path = target or Path(tempfile.mkdtemp()) / "sweep.csv"
+    bom = lca.load_bom("dgx-h100")
+    base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+    print(f"\nstreaming {n:,} dgx-h100 scenarios (5 axes and total_kgco2e_per_year) to "
+          f"{path} in chunks of 1e6 ...", flush=True)
+    t = time.perf_counter()
+    sweep(bom, out=path, chunk_size=10**6, columns=["total_kgco2e_per_year"], **axes_for(n))
+    seconds = time.perf_counter() - t
+    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+    size = path.stat().st_size
+    print(f"streamed {n:,} rows in {seconds:,.0f} s ({n / seconds:,.0f} rows/s), "
+          f"{size / 1e9:.2f} GB of CSV; peak resident memory {peak_rss:,.0f} MB "
+          f"({base_rss:,.0f} MB before the sweep)")
+    if target is None:
+        path.unlink()
+        path.parent.rmdir()
 
 
 if __name__ == "__main__":
