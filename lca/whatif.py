@@ -360,7 +360,7 @@ class _Sweep:
 
     def chunks(self, chunk_size: int | None, progress: bool = False) -> Iterator[pd.DataFrame]:
         size = self.n if not chunk_size else max(1, int(chunk_size))
-        bar = _progress(self.n, progress)
+        bar = _progress(self.n, progress and self.n > size)   # only when it takes chunks
         try:
             for start in range(0, self.n, size):
                 stop = min(self.n, start + size)
