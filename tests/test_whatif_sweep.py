@@ -25,6 +25,10 @@ def assert_rows_equal_assess(bom, frame, axis_names):
     for i, row in frame.iterrows():
         over = {}
         for name in axis_names:
+            # a factor of one method applies to that method's rows only (lca.sweep docs)
+            if name.startswith("factors.") and "method" in axis_names and \
+                    not name.startswith(f"factors.{row['method']}."):
+                continue
             over[name] = row[name]
         a = lca.assess(bom, **over)
         for key, value in a.row.items():
@@ -199,3 +203,39 @@ def test_power_curve_bom_utilization_axis(write_bom):
     assert {"utilization", "idle_power", "max_power", "grid"} <= set(t.parameter)
     with pytest.raises(ParameterError, match="utilization"):
         sweep(path, utilization=[1.5])
+
+
+def test_method_axis_applies_each_factor_to_its_own_method(monkeypatch):
+    """Two methods side by side (a tiny hand-solvable method registered for the test):
+    a factor axis of one method applies to that method's rows only."""
+    import types
+
+    from lca.data import Figure
+    from lca.model import ComponentTerm
+
+    fake = types.ModuleType("lca_test_fake_method")
+    fake.options = lambda bom: {}
+    fake.factor_parameters = lambda options: {
+        "factors.fake.k": Figure(2.0, "kgCO2e/cm^2", "test fixture", min=1.0, max=3.0)}
+
+    def term(spec, options):
+        if spec.type == "logic":
+            a, n = spec.key("area"), spec.key("count")
+            return ComponentTerm(lambda P: P[n] * P[a] * P["factors.fake.k"],
+                                 factor_keys=("factors.fake.k",))
+        return ComponentTerm(None, reason="fake covers logic only")
+
+    fake.term = term
+    monkeypatch.setitem(__import__("sys").modules, "lca_test_fake_method", fake)
+    monkeypatch.setitem(METHODS, "fake", "lca_test_fake_method")
+    axes = {"method": ["clemm2024", "fake"], "factors.clemm2024.processor_die": [3.0, 4.0],
+            "factors.fake.k": [2.0, 5.0]}
+    frame = sweep("clemm2024-cpu", **axes)
+    assert len(frame) == 8
+    assert_rows_equal_assess("clemm2024-cpu", frame, list(axes))
+    fake_rows = frame[frame.method == "fake"]
+    # cpu 8.12 cm^2 + other ICs 6 cm^2 = 14.12 cm^2 of logic at k; DRAM and board uncovered
+    assert fake_rows.embodied_kgco2e.tolist() == pytest.approx([28.24, 70.6, 28.24, 70.6])
+    assert fake_rows["embodied_by_component_kgco2e.dram"].isna().all()
+    mc = lca.monte_carlo("clemm2024-cpu", 2000, seed=1, method="fake")
+    assert list(mc.samples.columns[:1]) == ["factors.fake.k"]
