@@ -15,7 +15,7 @@ import typer
 
 from . import whatif
 from .cli import GRID, LIFETIME, METHOD, PUE, REGION, Format, _fmt, app, overrides_from, user_errors
-from .errors import LcaError, ParameterError
+from .errors import ParameterError
 from .units import ureg
 
 #: Result columns shown by the table format of `lca sweep` (all are in csv/json).
