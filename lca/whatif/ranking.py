@@ -119,10 +119,10 @@ def sensitivity(bom: "Bom | str | Path", *, ranges: Mapping[str, tuple[Any, Any]
 def sobol(bom: "Bom | str | Path", n: int = 1024, seed: int | None = None, *,
           output: str = "total_kgco2e_per_year", **overrides: Any) -> pd.DataFrame:
     """Variance-based (Sobol) indices of ``output`` over the inputs of
-    :func:`input_ranges`, each uniform over its range; Saltelli sampling with
-    ``n * (k + 2)`` evaluations (first-order and total indices only), one vectorized call. Needs SALib
-    (``pip install "lca[sensitivity]"``). Returns columns parameter, S1, S1_conf, ST,
-    ST_conf, sorted by ST."""
+    :func:`input_ranges`, each uniform over its range: Saltelli sampling with
+    ``n * (k + 2)`` evaluations for k inputs (first-order and total indices), one
+    vectorized call. Needs SALib (``pip install "lca[sensitivity]"``). Returns columns
+    parameter, S1, S1_conf, ST, ST_conf, sorted by ST."""
     try:
         from SALib.analyze import sobol as sobol_analyze
         from SALib.sample import sobol as sobol_sample
