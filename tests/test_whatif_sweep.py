@@ -239,3 +239,19 @@ def test_method_axis_applies_each_factor_to_its_own_method(monkeypatch):
     assert fake_rows["embodied_by_component_kgco2e.dram"].isna().all()
     mc = lca.monte_carlo("clemm2024-cpu", 2000, seed=1, method="fake")
     assert list(mc.samples.columns[:1]) == ["factors.fake.k"]
+
+
+def test_rows_across_sub_block_and_chunk_boundaries_equal_assess():
+    """The engine evaluates cache-sized sub-blocks (lca.whatif.common.SUB_BLOCK rows)
+    inside each chunk; rows on both sides of every boundary equal assess."""
+    from lca.whatif.common import SUB_BLOCK
+    axes = {"grid": np.linspace(0.0, 1.0, 101), "lifetime": np.linspace(2, 8, 200),
+            "factors.clemm2024.dram_die": [1.2, 1.8]}
+    whole = sweep("clemm2024-cpu", **axes)
+    assert len(whole) == 101 * 200 * 2 > 2 * SUB_BLOCK
+    chunked = pd.concat(iter_sweep("clemm2024-cpu", chunk_size=10_007, **axes))
+    pd.testing.assert_frame_equal(chunked, whole)
+    for i in (0, SUB_BLOCK - 1, SUB_BLOCK, 2 * SUB_BLOCK, 10_006, 10_007, len(whole) - 1):
+        row = whole.iloc[i]
+        a = lca.assess("clemm2024-cpu", **{k: row[k] for k in axes}).row
+        assert all(a[k] == row[k] for k in a), i
