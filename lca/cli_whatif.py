@@ -15,7 +15,7 @@ import typer
 
 from . import whatif
 from .cli import GRID, LIFETIME, METHOD, PUE, REGION, Format, _fmt, app, overrides_from, user_errors
-from .errors import LcaError, ParameterError
+from .errors import ParameterError
 from .units import ureg
 
 #: Result columns shown by the table format of `lca sweep` (all are in csv/json).
@@ -83,9 +83,16 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def _table(frame: pd.DataFrame, digits: dict[str, int] | None = None) -> str:
+def _num(value: float) -> str:
+    """1 decimal from 100 up, else 4 significant digits (shares, factors, grids)."""
+    if math.isnan(value):
+        return "-"
+    return _fmt(value, 1) if abs(value) >= 100 else f"{value:.4g}"
+
+
+def _table(frame: pd.DataFrame) -> str:
     shown = frame if len(frame) <= TABLE_ROWS else frame.head(TABLE_ROWS)
-    formatters = {c: (lambda v, d=(digits or {}).get(c, 3): _fmt(float(v), d))
+    formatters = {c: (lambda v: _num(float(v)))
                   for c in shown.columns if pd.api.types.is_float_dtype(shown[c])}
     text = shown.to_string(index=False, formatters=formatters)
     if len(frame) > len(shown):
@@ -168,7 +175,7 @@ def mc_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
     result = whatif.monte_carlo(bom, n, seed, dists=dists,
                                 **overrides_from(lifetime, grid, region, pue, method))
     if output is not None:
-        whatif._write_csv(iter([result.samples]), output)
+        result.to_csv(output)
         typer.echo(f"wrote {output}", err=True)
     summary = result.summary
     if format == Format.json:
@@ -184,8 +191,7 @@ def mc_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
     else:
         varied = [k for k, d in result.distributions.items() if d.kind != "point"]
         typer.echo(f"{n:,} samples, seed {seed}; varied: {', '.join(varied) or 'nothing'}")
-        typer.echo(_table(summary.rename_axis("output").reset_index(),
-                          {c: 4 if c.startswith("use_phase") else 1 for c in summary.columns}))
+        typer.echo(_table(summary.rename_axis("output").reset_index()))
 
 
 @app.command("sensitivity")
@@ -218,7 +224,7 @@ def sensitivity_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM
         cols = ["parameter", "low", "high", "total_at_low", "total_at_high", "swing", "unit"]
         typer.echo("Per-year total [kgCO2e/year] with each input at its low and high value "
                    "(all others at base):")
-        typer.echo(_table(frame[cols], {"low": 4, "high": 4}))
+        typer.echo(_table(frame[cols]))
         if indices is not None:
             typer.echo("\nSobol indices (inputs uniform over their ranges):")
             typer.echo(_table(indices))

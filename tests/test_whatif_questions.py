@@ -8,8 +8,8 @@ import pytest
 
 import lca
 from lca.errors import ParameterError
-from lca.whatif import (break_even_grid, interventions, lambert_w0, optimal_lifetime,
-                        refresh_footprint, sweep)
+from lca.whatif import (break_even_grid, break_even_lifetime, interventions, lambert_w0,
+                        optimal_lifetime, refresh_footprint, sweep)
 
 EMBODIED_CPU = 1176.804        # kgCO2e, Clemm et al. 2024 Table I rows
 ENERGY_CPU = 4084.35           # kWh/a
@@ -58,6 +58,16 @@ def test_optimal_lifetime_agrees_with_brute_force_sweep(bom, gain):
     brute = life[int(np.argmin(footprint))]
     assert r.lifetime.to("year").magnitude == pytest.approx(brute, rel=0.01)
     assert r.total_per_year.magnitude == pytest.approx(footprint.min(), rel=0.01)
+
+
+def test_optimal_lifetime_is_the_break_even_age():
+    """At L*, the ageing server's operational rate O (1-g)^-L* equals the mean footprint
+    F(L*) of a refresh cycle (marginal = average; derived from dF/dL = 0)."""
+    r = optimal_lifetime("clemm2024-cpu", efficiency_gain=0.1)
+    life = r.lifetime.magnitude
+    rate = r.operational_per_year.magnitude * (1 - 0.1) ** -life
+    assert rate == pytest.approx(r.total_per_year.magnitude, rel=1e-9)
+    assert break_even_lifetime("clemm2024-cpu", 0.1) == r.lifetime
 
 
 def test_refresh_model_limits():

@@ -25,6 +25,10 @@ def assert_rows_equal_assess(bom, frame, axis_names):
     for i, row in frame.iterrows():
         over = {}
         for name in axis_names:
+            # a factor of one method applies to that method's rows only (lca.sweep docs)
+            if name.startswith("factors.") and "method" in axis_names and \
+                    not name.startswith(f"factors.{row['method']}."):
+                continue
             over[name] = row[name]
         a = lca.assess(bom, **over)
         for key, value in a.row.items():
@@ -172,3 +176,82 @@ def test_sweep_errors_are_typed():
         sweep("clemm2024-cpu", region=["XX-nowhere"])
     with pytest.raises(ParameterError, match="no values"):
         sweep("clemm2024-cpu", grid=[])
+
+
+CURVE_BOM = """\
+name: curve
+kind: cpu
+lifetime: 4 years
+usage:
+  grid: 0.5 kgCO2e/kWh
+  utilization: 0.5
+  idle_power: 100 W
+  max_power: 300 W
+components:
+  - {name: cpu, type: logic, role: processor, area: 1 cm^2}
+"""
+
+
+def test_power_curve_bom_utilization_axis(write_bom):
+    """Linear power curve: 100 W + (300 - 100) W x u; at u = 0.25, 150 W, i.e.
+    150 x 8,760 / 1,000 = 1,314 kWh/a (hand-checked)."""
+    path = write_bom(CURVE_BOM)
+    frame = sweep(path, utilization=[0.0, 0.25, 1.0], max_power=["0.3 kW", "400 W"])
+    assert_rows_equal_assess(path, frame, ["utilization", "max_power"])
+    assert frame.energy_kwh_per_year.iloc[2] == pytest.approx(1314.0, rel=1e-12)
+    t = lca.sensitivity(path)
+    assert {"utilization", "idle_power", "max_power", "grid"} <= set(t.parameter)
+    with pytest.raises(ParameterError, match="utilization"):
+        sweep(path, utilization=[1.5])
+
+
+def test_method_axis_applies_each_factor_to_its_own_method(monkeypatch):
+    """Two methods side by side (a tiny hand-solvable method registered for the test):
+    a factor axis of one method applies to that method's rows only."""
+    import types
+
+    from lca.data import Figure
+    from lca.model import ComponentTerm
+
+    fake = types.ModuleType("lca_test_fake_method")
+    fake.options = lambda bom: {}
+    fake.factor_parameters = lambda options: {
+        "factors.fake.k": Figure(2.0, "kgCO2e/cm^2", "test fixture", min=1.0, max=3.0)}
+
+    def term(spec, options):
+        if spec.type == "logic":
+            a, n = spec.key("area"), spec.key("count")
+            return ComponentTerm(lambda P: P[n] * P[a] * P["factors.fake.k"],
+                                 factor_keys=("factors.fake.k",))
+        return ComponentTerm(None, reason="fake covers logic only")
+
+    fake.term = term
+    monkeypatch.setitem(__import__("sys").modules, "lca_test_fake_method", fake)
+    monkeypatch.setitem(METHODS, "fake", "lca_test_fake_method")
+    axes = {"method": ["clemm2024", "fake"], "factors.clemm2024.processor_die": [3.0, 4.0],
+            "factors.fake.k": [2.0, 5.0]}
+    frame = sweep("clemm2024-cpu", **axes)
+    assert len(frame) == 8
+    assert_rows_equal_assess("clemm2024-cpu", frame, list(axes))
+    fake_rows = frame[frame.method == "fake"]
+    # cpu 8.12 cm^2 + other ICs 6 cm^2 = 14.12 cm^2 of logic at k; DRAM and board uncovered
+    assert fake_rows.embodied_kgco2e.tolist() == pytest.approx([28.24, 70.6, 28.24, 70.6])
+    assert fake_rows["embodied_by_component_kgco2e.dram"].isna().all()
+    mc = lca.monte_carlo("clemm2024-cpu", 2000, seed=1, method="fake")
+    assert list(mc.samples.columns[:1]) == ["factors.fake.k"]
+
+
+def test_rows_across_sub_block_and_chunk_boundaries_equal_assess():
+    """The engine evaluates cache-sized sub-blocks (lca.whatif.common.SUB_BLOCK rows)
+    inside each chunk; rows on both sides of every boundary equal assess."""
+    from lca.whatif.common import SUB_BLOCK
+    axes = {"grid": np.linspace(0.0, 1.0, 101), "lifetime": np.linspace(2, 8, 200),
+            "factors.clemm2024.dram_die": [1.2, 1.8]}
+    whole = sweep("clemm2024-cpu", **axes)
+    assert len(whole) == 101 * 200 * 2 > 2 * SUB_BLOCK
+    chunked = pd.concat(iter_sweep("clemm2024-cpu", chunk_size=10_007, **axes))
+    pd.testing.assert_frame_equal(chunked, whole)
+    for i in (0, SUB_BLOCK - 1, SUB_BLOCK, 2 * SUB_BLOCK, 10_006, 10_007, len(whole) - 1):
+        row = whole.iloc[i]
+        a = lca.assess("clemm2024-cpu", **{k: row[k] for k in axes}).row
+        assert all(a[k] == row[k] for k in a), i

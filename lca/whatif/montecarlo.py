@@ -1,0 +1,208 @@
+"""Monte Carlo: distributions of factors and parameters, sampled and propagated through
+the vectorized model."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .. import data
+from ..bom import Bom
+from ..errors import ParameterError
+from ..model import ALIASES, Compiled, evaluate, resolve
+from .common import SUB_BLOCK, _prepared, canonical, defaults
+from .sweeps import _write_csv
+
+
+# --- distributions and Monte Carlo ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Distribution:
+    """A distribution of one parameter, in canonical units.
+
+    kind: ``triangular`` (low, mode, high), ``uniform`` (low, high), ``normal`` (mean, sd),
+    ``lognormal`` (median, gsd: geometric standard deviation > 1), ``point`` (value),
+    ``choice`` (values...: equally likely).
+    """
+
+    kind: str
+    args: tuple[float, ...]
+
+    _ARITY = {"triangular": 3, "uniform": 2, "normal": 2, "lognormal": 2, "point": 1}
+
+    def __post_init__(self) -> None:
+        need = self._ARITY.get(self.kind)
+        if need is None and self.kind != "choice":
+            raise ParameterError(f"unknown distribution {self.kind!r}: expected one of "
+                                 f"{', '.join([*self._ARITY, 'choice'])}")
+        if need is not None and len(self.args) != need:
+            raise ParameterError(f"{self.kind}: expected {need} numbers, got {len(self.args)}")
+        a = self.args
+        if self.kind == "triangular" and not (a[0] <= a[1] <= a[2]):
+            raise ParameterError(f"triangular: expected low <= mode <= high, got {a}")
+        if self.kind == "uniform" and not a[0] <= a[1]:
+            raise ParameterError(f"uniform: expected low <= high, got {a}")
+        if self.kind == "normal" and not a[1] >= 0:
+            raise ParameterError(f"normal: expected a standard deviation >= 0, got {a[1]}")
+        if self.kind == "lognormal" and not (a[0] > 0 and a[1] >= 1):
+            raise ParameterError(f"lognormal: expected median > 0 and gsd >= 1, got {a}")
+        if self.kind == "choice" and not a:
+            raise ParameterError("choice: expected at least one value")
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` draws [canonical unit of the parameter]."""
+        a = self.args
+        if self.kind == "point" or (self.kind in ("triangular", "uniform") and a[0] == a[-1]):
+            return np.full(n, float(a[0] if self.kind != "triangular" else a[1]))
+        if self.kind == "triangular":
+            return rng.triangular(a[0], a[1], a[2], n)
+        if self.kind == "uniform":
+            return rng.uniform(a[0], a[1], n)
+        if self.kind == "normal":
+            return rng.normal(a[0], a[1], n)
+        if self.kind == "lognormal":
+            return a[0] * np.exp(rng.normal(0.0, math.log(a[1]), n))
+        return rng.choice(np.asarray(a, dtype=float), n)
+
+    @property
+    def median(self) -> float:
+        """The median of the distribution (exact for every kind but choice)."""
+        a = self.args
+        if self.kind == "triangular":
+            lo, c, hi = a
+            if hi == lo:
+                return c
+            if c - lo >= (hi - lo) / 2:
+                return lo + math.sqrt((hi - lo) * (c - lo) / 2)
+            return hi - math.sqrt((hi - lo) * (hi - c) / 2)
+        if self.kind == "uniform":
+            return (a[0] + a[1]) / 2
+        if self.kind in ("normal", "lognormal", "point"):
+            return a[0]
+        return float(np.median(a))
+
+
+def figure_distribution(fig: data.Figure) -> Distribution:
+    """The distribution of a sourced figure: its own ``distribution`` over min / value /
+    max (triangular by default, see ``data/whatif.yaml``); a point when it has no range."""
+    lo, hi, v = fig.low, fig.high, fig.value
+    kind = fig.distribution or defaults()["default_distribution"]
+    if lo == hi:
+        return Distribution("point", (v,))
+    if kind == "triangular":
+        return Distribution("triangular", (lo, v, hi))
+    if kind == "uniform":
+        return Distribution("uniform", (lo, hi))
+    z = defaults()["interval_z"].value
+    if kind == "normal":
+        return Distribution("normal", (v, (hi - lo) / (2 * z)))
+    if kind == "lognormal":
+        return Distribution("lognormal", (v, math.sqrt(hi / lo) ** (1 / z)))
+    raise ParameterError(f"figure distribution {kind!r} is not supported")
+
+
+def _distribution(compiled: Compiled, name: str, spec: Any) -> Distribution:
+    """A user's distribution spec: a Distribution, or a tuple ``("uniform", low, high)``
+    whose numbers may carry units (``("uniform", "100 gCO2e/kWh", "500 gCO2e/kWh")``)."""
+    if isinstance(spec, Distribution):
+        return spec
+    if isinstance(spec, (list, tuple)) and spec and isinstance(spec[0], str):
+        kind, *args = spec
+        if kind == "lognormal" and len(args) == 2:   # the gsd is a ratio, not a quantity
+            return Distribution(kind, (canonical(compiled, name, args[0]), float(args[1])))
+        if kind == "normal" and len(args) == 2:     # sd in the parameter's unit, no offset
+            return Distribution(kind, (canonical(compiled, name, args[0]),
+                                       canonical(compiled, name, args[1])))
+        return Distribution(kind, tuple(canonical(compiled, name, a) for a in args))
+    raise ParameterError(f"{name}: expected a distribution such as (\"uniform\", 0.1, 0.5) or "
+                         f"lca.whatif.Distribution, got {spec!r}")
+
+
+def factor_distributions(compiled: Compiled) -> dict[str, Distribution]:
+    """The distribution of every factor parameter of the compiled method."""
+    from ..embodied import get_method
+    figs = get_method(compiled.method).factor_parameters(compiled.options)
+    return {k: figure_distribution(f) for k, f in figs.items()}
+
+
+@dataclass
+class MonteCarlo:
+    """Monte Carlo result: ``samples`` (one row per draw: the sampled parameters, then the
+    result columns) and ``summary`` (index: result column; columns mean, p5, p50, p95)."""
+
+    samples: pd.DataFrame
+    summary: pd.DataFrame
+    distributions: dict[str, Distribution]
+    n: int
+    seed: Any
+    base: dict[str, float] = field(default_factory=dict)
+
+    def to_csv(self, path: "str | Path") -> Path:
+        """Write the samples to a CSV file (atomically: a temporary file in the same
+        folder, then moved into place)."""
+        return _write_csv(iter([self.samples]), Path(path))
+
+
+def summarise(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """mean, p5, p50, p95 of each column (NaN for a column that is all NaN, e.g. a
+    component the method cannot cover)."""
+    rows = {}
+    for c in columns:
+        v = frame[c].to_numpy(dtype=float)
+        if np.all(np.isnan(v)):
+            rows[c] = (np.nan, np.nan, np.nan, np.nan)
+            continue
+        p5, p50, p95 = np.percentile(v, [5, 50, 95])
+        rows[c] = (float(v.mean()), float(p5), float(p50), float(p95))
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["mean", "p5", "p50", "p95"])
+
+
+def monte_carlo(bom: "Bom | str | Path", n: int = 10_000, seed: Any = None, *,
+                dists: Mapping[str, Any] | None = None, factors: bool = True,
+                **overrides: Any) -> MonteCarlo:
+    """Propagate the ranges of the inputs to the results by random sampling.
+
+    Every factor parameter of the method is drawn from its figure's distribution
+    (triangular on min / value / max unless the figure names another; a point where the
+    figure has no range); ``dists`` adds or replaces distributions of any parameter
+    (``{"grid": ("uniform", 0.1, 0.5), "lifetime": ("triangular", 3, 5, 7)}``; numbers
+    may carry units). ``overrides`` set the base case as in :func:`lca.assess`.
+    Reproducible: the same ``seed`` gives the same samples (numpy ``default_rng``; the
+    parameters are drawn in sorted name order).
+    """
+    n = int(n)
+    if n < 1:
+        raise ParameterError(f"n: expected at least one sample, got {n}")
+    compiled, given, _, params = _prepared(bom, overrides)
+    dist: dict[str, Distribution] = factor_distributions(compiled) if factors else {}
+    for name, spec in (dists or {}).items():
+        key = ALIASES.get(name, name)
+        if key not in compiled.params:
+            resolve(compiled, {key: 0.0})  # raises the unknown-parameter error
+        dist[key] = _distribution(compiled, key, spec)
+    rng = np.random.default_rng(seed)
+    drawn: dict[str, Any] = {}
+    for k in sorted(dist):   # a point costs no random draw and no array
+        d = dist[k]
+        drawn[k] = d.sample(rng, n) if d.kind != "point" else float(d.args[0])
+    varied = [k for k, v in drawn.items() if isinstance(v, np.ndarray)]
+    results = list(evaluate(compiled, resolve(compiled, dict(given)), 1))
+    block = np.empty((len(varied) + len(results), n))
+    for i, k in enumerate(varied):
+        block[i] = drawn[k]
+    for a in range(0, n, SUB_BLOCK):   # in cache-sized sub-blocks, as lca.sweep
+        b = min(n, a + SUB_BLOCK)
+        over = {**given, **{k: (v[a:b] if isinstance(v, np.ndarray) else v)
+                            for k, v in drawn.items()}}
+        cols = evaluate(compiled, resolve(compiled, over), b - a)
+        for i, name in enumerate(results):
+            block[len(varied) + i, a:b] = cols[name]
+    samples = pd.DataFrame(block.T, columns=[*varied, *results], copy=False)
+    return MonteCarlo(samples=samples, summary=summarise(samples, results),
+                      distributions=dist, n=n, seed=seed,
+                      base={k: float(np.asarray(v)) for k, v in params.items()})

@@ -1,0 +1,141 @@
+"""Sensitivity: one-at-a-time swings (tornado data) and Sobol indices (SALib)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from .. import data
+from ..bom import Bom
+from ..errors import ParameterError
+from ..model import ALIASES, evaluate, resolve
+from .common import MissingDependencyError, _prepared, canonical, defaults, parameter_unit
+
+
+# --- sensitivity -----------------------------------------------------------------------------
+
+def input_ranges(bom: "Bom | str | Path", **overrides: Any) -> pd.DataFrame:
+    """Every input with a range and where the range comes from: the method's factors
+    (their figures' min/max), grid (a named value's own range, else the band of
+    ``data/whatif.yaml``), lifetime, PUE, powers and time shares (bands of
+    ``data/whatif.yaml``). Columns: parameter, base, low, high, unit, source."""
+    from ..assessment import prepare
+    from ..embodied import get_method
+    compiled, params, meta = prepare(bom, overrides)
+    d = defaults()
+    rows: list[tuple] = []
+
+    def add(name, low, high, unit, source):
+        base = float(np.asarray(params[name]))
+        if low != high:
+            rows.append((name, base, float(low), float(high), unit, source))
+
+    region = meta.get("region")
+    g = data.grid_table().get(region) if region else None
+    grid = float(params["grid"])
+    if g is not None and g.min is not None and g.max is not None:
+        add("grid", g.min, g.max, "kgCO2e/kWh", f"range of {g.key} (data/grid/named.yaml)")
+    else:
+        b = d["grid_band"]
+        add("grid", grid * b.min, grid * b.max, "kgCO2e/kWh", f"{b.min:g}x-{b.max:g}x "
+            "(data/whatif.yaml grid_band)")
+    life, lf = float(params["lifetime"]), d["lifetime"]
+    add("lifetime", min(life, lf.min), max(life, lf.max), "year", "data/whatif.yaml lifetime")
+    pue, pf = float(params["pue"]), d["pue"]
+    add("pue", min(pue, pf.min), max(pue, pf.max), "", "data/whatif.yaml pue")
+    pb, sb = d["power_band"], d["share_band"]
+    if compiled.power_mode == "profile":
+        for i in range(compiled.n_states):
+            k = f"profile.{i}.power"
+            v = float(params[k])
+            add(k, v * pb.min, v * pb.max, "W", "data/whatif.yaml power_band")
+        for i in range(compiled.n_states - 1):
+            k = f"profile.{i}.share"
+            v = float(params[k])
+            add(k, max(0.0, v + sb.min), min(1.0, v + sb.max), "",
+                "data/whatif.yaml share_band (the last state takes the remainder)")
+    else:
+        for k in ("idle_power", "max_power"):
+            v = float(params[k])
+            add(k, v * pb.min, v * pb.max, "W", "data/whatif.yaml power_band")
+        v = float(params["utilization"])
+        add("utilization", max(0.0, v + sb.min), min(1.0, v + sb.max), "",
+            "data/whatif.yaml share_band")
+    figs = get_method(compiled.method).factor_parameters(compiled.options)
+    for k, f in figs.items():
+        add(k, f.low, f.high, f.unit, f.source)
+    return pd.DataFrame(rows, columns=["parameter", "base", "low", "high", "unit", "source"])
+
+
+def sensitivity(bom: "Bom | str | Path", *, ranges: Mapping[str, tuple[Any, Any]] | None = None,
+                output: str = "total_kgco2e_per_year", **overrides: Any) -> pd.DataFrame:
+    """One-at-a-time sensitivity (tornado data): each input with a range set to its low
+    and then its high value, all others at base, evaluated in one vectorized call.
+
+    ``ranges`` adds or replaces the range of any parameter (``{"components.dram.dies":
+    (512, 2048)}``; values may carry units). Returns a DataFrame with columns
+    ``parameter``, ``low``, ``high`` (input values, canonical units), ``total_at_low``,
+    ``total_at_high`` (``output``, by default ``total_kgco2e_per_year`` [kgCO2e/a]),
+    ``swing`` (their absolute difference), ``base``, ``unit`` and ``source``, sorted by
+    swing, largest first. Inputs whose swing is zero stay in the table, last.
+    """
+    table = input_ranges(bom, **overrides)
+    compiled, given, _, params = _prepared(bom, overrides)
+    for name, (lo, hi) in (ranges or {}).items():
+        key = ALIASES.get(name, name)
+        if key not in compiled.params:
+            resolve(compiled, {key: 0.0})
+        lo, hi = canonical(compiled, key, lo), canonical(compiled, key, hi)
+        table = table[table.parameter != key]
+        row = pd.DataFrame([(key, float(np.asarray(params[key])), lo, hi,
+                             parameter_unit(compiled, key) or "", "given")],
+                           columns=table.columns)
+        table = row if table.empty else pd.concat([table, row], ignore_index=True)
+    k = len(table)
+    if k == 0:
+        raise ParameterError("no input has a range")
+    over: dict[str, Any] = dict(given)
+    for i, (name, lo, hi) in enumerate(zip(table.parameter, table.low, table.high)):
+        arr = np.full(2 * k, float(np.asarray(params[name])))
+        arr[2 * i], arr[2 * i + 1] = lo, hi
+        over[name] = arr
+    cols = evaluate(compiled, resolve(compiled, over), 2 * k)
+    if output not in cols:
+        raise ParameterError(f"unknown output {output!r}; known: {', '.join(cols)}")
+    y = np.asarray(cols[output])
+    out = pd.DataFrame({"parameter": table.parameter.to_numpy(), "low": table.low.to_numpy(),
+                        "high": table.high.to_numpy(), "total_at_low": y[0::2],
+                        "total_at_high": y[1::2]})
+    out["swing"] = np.abs(out.total_at_high - out.total_at_low)
+    out["base"] = table.base.to_numpy()
+    out["unit"] = table.unit.to_numpy()
+    out["source"] = table.source.to_numpy()
+    return out.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def sobol(bom: "Bom | str | Path", n: int = 1024, seed: int | None = None, *,
+          output: str = "total_kgco2e_per_year", **overrides: Any) -> pd.DataFrame:
+    """Variance-based (Sobol) indices of ``output`` over the inputs of
+    :func:`input_ranges`, each uniform over its range: Saltelli sampling with
+    ``n * (k + 2)`` evaluations for k inputs (first-order and total indices), one
+    vectorized call. Needs SALib (``pip install "lca[sensitivity]"``). Returns columns
+    parameter, S1, S1_conf, ST, ST_conf, sorted by ST."""
+    try:
+        from SALib.analyze import sobol as sobol_analyze
+        from SALib.sample import sobol as sobol_sample
+    except ImportError:
+        raise MissingDependencyError("Sobol indices need SALib: pip install \"lca[sensitivity]\"") from None
+    table = input_ranges(bom, **overrides)
+    compiled, given, _, params = _prepared(bom, overrides)
+    problem = {"num_vars": len(table), "names": list(table.parameter),
+               "bounds": [[lo, hi] for lo, hi in zip(table.low, table.high)]}
+    x = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed)
+    over = {**given, **{name: x[:, i] for i, name in enumerate(table.parameter)}}
+    y = np.asarray(evaluate(compiled, resolve(compiled, over), len(x))[output])
+    res = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=seed)
+    out = pd.DataFrame({"parameter": table.parameter, "S1": res["S1"], "S1_conf": res["S1_conf"],
+                        "ST": res["ST"], "ST_conf": res["ST_conf"]})
+    return out.sort_values("ST", ascending=False).reset_index(drop=True)

@@ -1,0 +1,348 @@
+"""Sweeps: the cartesian product of axes (or a table of scenarios), evaluated in blocks
+through the one vectorized path of lca.model, as DataFrames or streamed to CSV."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .. import data
+from ..bom import Bom, load_bom
+from ..errors import ParameterError
+from ..model import ALIASES, Compiled, compile_bom, evaluate, resolve
+from .common import METHOD, REGION, SUB_BLOCK, _canonical_array
+
+
+# --- scenario designs ---------------------------------------------------------------------
+
+def _labels(values: Any) -> list[str]:
+    if isinstance(values, str) or not np.ndim(values):
+        return [str(values)]
+    return [str(v) for v in values]
+
+
+@dataclass
+class _Design:
+    """Scenarios as columns: numeric parameters (canonical floats) and labelled ones
+    (region, method) as integer codes into their categories."""
+
+    n: int
+    names: list[str]                       # column order, as the user named them
+    numeric: dict[str, np.ndarray]         # values per axis (cartesian) or per row (table)
+    codes: dict[str, np.ndarray]           # region/method codes
+    categories: dict[str, list[str]]       # region/method category labels
+    grids: np.ndarray | None = None        # grid value per region category
+    shape: tuple[int, ...] | None = None   # cartesian: axis lengths; table: None
+
+    def block(self, start: int, stop: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Numeric columns and label codes of rows [start, stop)."""
+        if self.shape is None:
+            return ({k: v[start:stop] for k, v in self.numeric.items()},
+                    {k: v[start:stop] for k, v in self.codes.items()})
+        m = stop - start
+        idx = None
+        num: dict[str, np.ndarray] = {}
+        cod: dict[str, np.ndarray] = {}
+        stride = self.n
+        for name, size in zip(self.names, self.shape):
+            stride //= size
+            if size == 1:
+                pos = np.zeros(m, dtype=np.intp)
+            else:
+                if idx is None:
+                    idx = np.arange(start, stop, dtype=np.intp)
+                pos = (idx // stride) % size if stride > 1 else idx % size
+            if name in self.codes:
+                cod[name] = pos
+            else:
+                num[name] = self.numeric[name][pos]
+        return num, cod
+
+
+def _cartesian(compiled: Compiled, axes: Mapping[str, Any]) -> _Design:
+    names, shape = list(axes), []
+    numeric: dict[str, np.ndarray] = {}
+    codes: dict[str, np.ndarray] = {}
+    cats: dict[str, list[str]] = {}
+    grids = None
+    if REGION in axes and ("grid" in axes or "usage.grid" in axes):
+        raise ParameterError("give grid or region, not both")
+    for name, values in axes.items():
+        if name in (REGION, METHOD):
+            labels = _labels(values)
+            cats[name] = labels
+            codes[name] = np.arange(len(labels))
+            if name == REGION:
+                regions = [data.grid_intensity(v) for v in labels]
+                cats[name] = [g.key for g in regions]
+                grids = np.array([g.value for g in regions], dtype=float)
+            shape.append(len(labels))
+        else:
+            arr = _canonical_array(compiled, name, values)
+            numeric[name] = arr
+            shape.append(len(arr))
+        if shape[-1] == 0:
+            raise ParameterError(f"{name}: the axis has no values")
+    n = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    return _Design(n=n, names=names, numeric=numeric, codes=codes, categories=cats,
+                   grids=grids, shape=tuple(shape))
+
+
+def _table(compiled: Compiled, scenarios: pd.DataFrame) -> _Design:
+    names = [str(c) for c in scenarios.columns]
+    if REGION in names and ("grid" in names or "usage.grid" in names):
+        raise ParameterError("give grid or region, not both")
+    numeric: dict[str, np.ndarray] = {}
+    codes: dict[str, np.ndarray] = {}
+    cats: dict[str, list[str]] = {}
+    grids = None
+    for name in names:
+        col = scenarios[name]
+        if name in (REGION, METHOD):
+            labels, inverse = np.unique(col.astype(str).to_numpy(), return_inverse=True)
+            cats[name] = [str(v) for v in labels]
+            codes[name] = inverse.astype(np.intp)
+            if name == REGION:
+                regions = [data.grid_intensity(v) for v in cats[name]]
+                cats[name] = [g.key for g in regions]
+                grids = np.array([g.value for g in regions], dtype=float)
+        else:
+            numeric[name] = _canonical_array(compiled, name, col.to_numpy())
+    return _Design(n=len(scenarios), names=names, numeric=numeric, codes=codes,
+                   categories=cats, grids=grids)
+
+
+# --- the sweep engine -----------------------------------------------------------------------
+
+class _Sweep:
+    """A BOM compiled once per method, and a scenario design to evaluate in blocks."""
+
+    def __init__(self, bom: Any, design_from, columns: Sequence[str] | None = None):
+        self.bom = load_bom(bom)
+        base = compile_bom(self.bom)
+        self.design: _Design = design_from(base)
+        methods = self.design.categories.get(METHOD)
+        self.models: list[Compiled] = ([compile_bom(self.bom, m) for m in methods]
+                                       if methods else [base])
+        # numeric names each model knows: factors of another method are skipped there
+        self.known = []
+        for model in self.models:
+            names = []
+            for name in self.design.numeric:
+                key = ALIASES.get(name, name)
+                if key not in model.params and key.startswith("factors.") and \
+                        not key.startswith(f"factors.{model.method}."):
+                    if not any(key in m.params for m in self.models):
+                        raise ParameterError(f"unknown parameter {name!r}: no method of the "
+                                             "sweep has this factor")
+                    continue
+                names.append(name)
+            self.known.append(names)
+        probe = evaluate(self.models[0], resolve(self.models[0], {}), 1)
+        self.results = list(probe)
+        self.float_names: list[str] = []
+        self.out_names: list[str] = []
+        for name in self.design.names:
+            self.out_names.append(name)
+            if name == REGION:
+                self.out_names.append("grid")
+                self.float_names.append("grid")
+            elif name != METHOD:
+                self.float_names.append(name)
+        self.out_names += self.results
+        self.float_names += self.results
+        self.where = {name: i for i, name in enumerate(self.float_names)}
+        if columns is not None:
+            wanted = list(columns)
+            unknown = [c for c in wanted if c not in self.out_names]
+            if unknown:
+                raise ParameterError(f"unknown column(s) {', '.join(map(repr, unknown))}; "
+                                     f"known: {', '.join(self.out_names)}")
+            keep = set(wanted) | set(self.design.names)
+            self.out_names = [c for c in self.out_names if c in keep]
+            self.float_names = [c for c in self.float_names if c in keep]
+            self.where = {name: i for i, name in enumerate(self.float_names)}
+
+    @property
+    def n(self) -> int:
+        return self.design.n
+
+    def _overrides(self, j: int, num: Mapping[str, np.ndarray], cod: Mapping[str, np.ndarray],
+                   rows: np.ndarray | None) -> dict[str, Any]:
+        over: dict[str, Any] = {}
+        for name in self.known[j]:
+            v = num[name]
+            over[name] = v if rows is None else v[rows]
+        if REGION in cod:
+            c = cod[REGION] if rows is None else cod[REGION][rows]
+            over["grid"] = self.design.grids[c]
+        return over
+
+    def _fill(self, block: np.ndarray, start: int, stop: int) -> dict[str, np.ndarray]:
+        """Evaluate rows [start, stop) into ``block`` (columns x rows); returns the label
+        codes of those rows."""
+        m = stop - start
+        num, cod = self.design.block(start, stop)
+        where = self.where
+        for name, v in num.items():
+            if name in where:
+                block[where[name]] = v
+        if REGION in cod and "grid" in where:
+            block[where["grid"]] = self.design.grids[cod[REGION]]
+        if METHOD in cod:
+            groups = [(j, np.flatnonzero(cod[METHOD] == j)) for j in range(len(self.models))]
+            groups = [(j, rows) for j, rows in groups if len(rows)]
+        else:
+            groups = [(0, None)]
+        for j, rows in groups:
+            model = self.models[j]
+            k = m if rows is None else len(rows)
+            cols = evaluate(model, resolve(model, self._overrides(j, num, cod, rows)), k)
+            for name, values in cols.items():
+                if name not in where:
+                    continue
+                if rows is None:
+                    block[where[name]] = values
+                else:
+                    block[where[name], rows] = values
+        return cod
+
+    def frame(self, start: int, stop: int) -> pd.DataFrame:
+        """The result rows [start, stop) as a DataFrame.
+
+        The rows are evaluated in sub-blocks of ``SUB_BLOCK`` scenarios written into one
+        preallocated (columns x rows) array, so the model's temporaries stay small and
+        cache-resident; the array becomes the DataFrame without a copy."""
+        m = stop - start
+        block = np.empty((len(self.float_names), m))
+        codes = {name: np.empty(m, dtype=np.intp) for name in self.design.codes}
+        for a in range(start, stop, SUB_BLOCK):
+            b = min(stop, a + SUB_BLOCK)
+            cod = self._fill(block[:, a - start:b - start], a, b)
+            for name, c in cod.items():
+                codes[name][a - start:b - start] = c
+        frame = pd.DataFrame(block.T, columns=self.float_names, copy=False)
+        for name, c in codes.items():
+            labels, inverse = np.unique(np.asarray(self.design.categories[name], dtype=object),
+                                        return_inverse=True)
+            cat = pd.Categorical.from_codes(inverse[c], categories=list(labels))
+            frame.insert(self.out_names.index(name), name, cat)
+        if start:
+            frame.index = pd.RangeIndex(start, stop)
+        return frame
+
+    def chunks(self, chunk_size: int | None, progress: bool = False) -> Iterator[pd.DataFrame]:
+        size = self.n if not chunk_size else max(1, int(chunk_size))
+        bar = _progress(self.n, progress and self.n > size)   # only when it takes chunks
+        try:
+            for start in range(0, self.n, size):
+                stop = min(self.n, start + size)
+                yield self.frame(start, stop)
+                if bar is not None:
+                    bar[0].update(bar[1], advance=stop - start)
+        finally:
+            if bar is not None:
+                bar[0].stop()
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled:
+        return None
+    from rich.console import Console
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                               TimeRemainingColumn)
+    console = Console(stderr=True)
+    if not console.is_terminal:   # no bar in pipes, files and tests
+        return None
+    p = Progress(TextColumn("scenarios"), BarColumn(), MofNCompleteColumn(),
+                 TimeRemainingColumn(), transient=True, console=console)
+    p.start()
+    return p, p.add_task("sweep", total=total)
+
+
+def _design_from(axes: Mapping[str, Any], scenarios: pd.DataFrame | None):
+    if scenarios is not None:
+        if axes:
+            raise ParameterError("give axes or scenarios=, not both")
+        if not isinstance(scenarios, pd.DataFrame):
+            scenarios = pd.DataFrame(scenarios)
+        return lambda compiled: _table(compiled, scenarios)
+    return lambda compiled: _cartesian(compiled, axes)
+
+
+def iter_sweep(bom: "Bom | str | Path", scenarios: pd.DataFrame | None = None, *,
+               chunk_size: int = 1_000_000, columns: Sequence[str] | None = None,
+               progress: bool = False, **axes: Any) -> Iterator[pd.DataFrame]:
+    """The rows of :func:`sweep` as DataFrames of at most ``chunk_size`` rows, computed
+    one chunk at a time (memory bounded by the chunk, not by the number of scenarios)."""
+    engine = _Sweep(bom, _design_from(axes, scenarios), columns)
+    yield from engine.chunks(chunk_size, progress)
+
+
+def sweep(bom: "Bom | str | Path", scenarios: pd.DataFrame | None = None, *,
+          chunk_size: int | None = None, out: "str | Path | None" = None,
+          columns: Sequence[str] | None = None, progress: bool = False,
+          **axes: Any) -> pd.DataFrame | Path:
+    """Assess every scenario of a cartesian product of axes (or of a table), vectorized.
+
+    Parameters
+    ----------
+    bom : Bom, path or shipped name (as for :func:`lca.assess`)
+    scenarios : DataFrame, optional
+        An explicit table: one row per scenario, one column per parameter (instead of axes).
+    **axes
+        Parameter name -> values (a list, array, range or one value). Names: ``grid``
+        [kgCO2e/kWh], ``region`` (country codes or named values; a ``grid`` column is
+        added), ``lifetime`` [years], ``pue`` [-], ``profile.<i>.share`` [-],
+        ``profile.<i>.power`` [W], ``utilization`` [-], ``method`` (embodied method,
+        structural: compiled once per method) and any parameter of
+        :func:`lca.parameters` (``components.dram.dies``, ``factors.clemm2024.dram_die``;
+        pass them as ``**{"components.dram.dies": [...]}``). Values are numbers in
+        canonical units, pint Quantities or strings with units (``"50 gCO2e/kWh"``). The
+        first axis varies slowest (as ``itertools.product``).
+    chunk_size : int, optional
+        Evaluate this many scenarios at a time (bounds the working memory).
+    out : path, optional
+        Stream the rows to this CSV file chunk by chunk (written to a temporary file in
+        the same folder and moved into place) and return the path instead of a DataFrame.
+    columns : list of str, optional
+        Keep only these result columns (the axis columns are always kept).
+    progress : bool
+        Show a rich progress bar (off by default).
+
+    Returns
+    -------
+    DataFrame with a column per axis, named as the axis, then the result columns named as
+    the JSON keys of ``lca assess`` (``total_kgco2e_per_year``,
+    ``embodied_by_component_kgco2e.<name>``, ...). Row i equals ``lca.assess(bom,
+    **scenario_i)`` exactly.
+    """
+    engine = _Sweep(bom, _design_from(axes, scenarios), columns)
+    if out is not None:
+        return _write_csv(engine.chunks(chunk_size or 1_000_000, progress), Path(out))
+    parts = list(engine.chunks(chunk_size, progress))
+    return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=False)
+
+
+def _write_csv(frames: Iterator[pd.DataFrame], path: Path) -> Path:
+    """Write frames to one CSV atomically (temporary file in the same folder, then
+    os.replace)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            header = True
+            for frame in frames:
+                frame.to_csv(fh, index=False, header=header, lineterminator="\n")
+                header = False
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
