@@ -16,31 +16,8 @@ from . import data
 from .bom import Bom, load_bom
 from .errors import ParameterError
 from .functional import KINDS
-from .model import Compiled, compile_bom, evaluate, resolve
+from .model import Compiled, compile_bom, evaluate, resolve, to_canonical
 from .units import ureg
-
-#: Named overrides and the canonical unit a bare number is taken in.
-OVERRIDE_UNITS = {"lifetime": "year", "grid": "kgCO2e/kWh", "pue": None,
-                  "utilization": None, "idle_power": "W", "max_power": "W"}
-
-
-def _to_canonical(name: str, value: Any) -> Any:
-    unit = OVERRIDE_UNITS.get(name)
-    if isinstance(value, str):
-        try:
-            q = ureg.Quantity(value)
-        except Exception:
-            raise ParameterError(f"{name}: cannot read {value!r} as a quantity") from None
-        value = q
-    if hasattr(value, "to") and hasattr(value, "magnitude"):
-        if unit is None:
-            return float(value.to("dimensionless").magnitude)
-        try:
-            return float(value.to(unit).magnitude)
-        except Exception:
-            raise ParameterError(f"{name}: expected a quantity in {unit}, got {value}") from None
-    return value
-
 
 def prepare(bom: "Bom | str | Path", overrides: Mapping[str, Any]) -> tuple[Compiled, dict[str, Any], dict[str, Any]]:
     """Load and compile ``bom`` and apply ``overrides`` (method, region, lifetime, grid, pue
@@ -61,7 +38,7 @@ def prepare(bom: "Bom | str | Path", overrides: Mapping[str, Any]) -> tuple[Comp
     elif "grid" in overrides:
         meta["grid_source"] = "given as an override"
         meta["region"] = None
-    converted = {k: _to_canonical(k, v) for k, v in overrides.items()}
+    converted = {k: to_canonical(compiled, k, v) for k, v in overrides.items()}
     params = resolve(compiled, converted)
     return compiled, params, meta
 

@@ -18,7 +18,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from . import allocation, data, functional, operational
-from .bom import Bom, Item, Logic, Memory, Pcb, Storage
+from .bom import Bom
 from .errors import ParameterError
 
 #: Numeric component fields that become parameters (canonical units, see lca.bom).
@@ -151,6 +151,74 @@ def compile_bom(bom: Bom, method: str | None = None) -> Compiled:
         params[key] = fig.value
     compiled.terms = {spec.name: impl.term(spec, compiled.options) for spec in specs}
     return compiled
+
+
+# --- units of parameters ----------------------------------------------------------------
+
+#: Named overrides (what users type) and their canonical units (None: dimensionless).
+OVERRIDE_UNITS: dict[str, str | None] = {
+    "lifetime": "year", "grid": "kgCO2e/kWh", "pue": None, "utilization": None,
+    "idle_power": "W", "max_power": "W"}
+
+#: Canonical units of numeric component fields (as stored by lca.bom).
+FIELD_UNITS: dict[str, str | None] = {
+    "area": "cm^2", "die_area": "cm^2", "capacity": "GB", "density": "GB/cm^2",
+    "carbon": "kgCO2e", "mass": "kg", "count": None, "dies": None, "packages": None,
+    "modules": None, "layers": None}
+
+#: Canonical units of a component's own ``factor:`` by its basis.
+FACTOR_BASIS_UNITS: dict[str, str] = {
+    "area": "kgCO2e/cm^2", "capacity": "kgCO2e/GB", "mass": "kgCO2e/kg", "unit": "kgCO2e"}
+
+#: Canonical units of functional-unit rates.
+RATE_UNITS: dict[str, str] = {
+    "sustained_flops": "FLOP/s", "requests_per_second": "1/s", "tokens_per_second": "1/s"}
+
+
+def parameter_unit(compiled: "Compiled", name: str) -> str | None:
+    """Canonical unit of a parameter of ``compiled`` (None: dimensionless)."""
+    key = ALIASES.get(name, name)
+    if key in OVERRIDE_UNITS:
+        return OVERRIDE_UNITS[key]
+    if key.startswith("profile."):
+        return "W" if key.endswith(".power") else None
+    if key.startswith("components."):
+        comp, fld = key[len("components."):].rsplit(".", 1)
+        if fld == "factor":
+            spec = next((c for c in compiled.components if c.name == comp), None)
+            return FACTOR_BASIS_UNITS.get(spec.factor_basis) if spec else None
+        return FIELD_UNITS.get(fld)
+    if key.startswith("factors."):
+        from .embodied import get_method
+        figs = get_method(compiled.method).factor_parameters(compiled.options)
+        return figs[key].unit if key in figs else None
+    if key.startswith("functional_unit."):
+        return RATE_UNITS.get(key.split(".", 1)[1])
+    return None
+
+
+def to_canonical(compiled: "Compiled", name: str, value: Any) -> Any:
+    """``value`` as a number in the canonical unit of parameter ``name``.
+
+    A plain number (or array) is taken as already canonical; a pint Quantity or a string
+    with a unit (``"50 gCO2e/kWh"``, ``"8 cm^2"``) is converted. Raises ParameterError
+    for a string that is not a quantity or a unit of the wrong dimension.
+    """
+    if not (isinstance(value, str) or hasattr(value, "magnitude")):
+        return value
+    from .units import ureg
+
+    q = value
+    if isinstance(value, str):
+        try:
+            q = ureg.Quantity(value)
+        except Exception:  # pint raises several types for unreadable text
+            raise ParameterError(f"{name}: cannot read {value!r} as a quantity") from None
+    unit = parameter_unit(compiled, name) or "dimensionless"
+    try:
+        return q.to(unit).magnitude
+    except Exception:
+        raise ParameterError(f"{name}: expected a quantity in {unit}, got {value}") from None
 
 
 def resolve(compiled: Compiled, overrides: Mapping[str, Any]) -> dict[str, Any]:

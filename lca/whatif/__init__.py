@@ -31,7 +31,8 @@ References
 
 from __future__ import annotations
 
-from .common import MissingDependencyError, canonical, defaults, parameter_unit
+from ..model import parameter_unit
+from .common import MissingDependencyError, canonical, defaults
 from .montecarlo import (Distribution, MonteCarlo, factor_distributions, figure_distribution,
                          monte_carlo, summarise)
 from .questions import (Refresh, break_even_grid, break_even_lifetime, interventions,

@@ -8,10 +8,8 @@ from typing import Any, Mapping
 import numpy as np
 
 from .. import data
-from ..assessment import OVERRIDE_UNITS, _to_canonical
 from ..errors import LcaError, ParameterError
-from ..model import ALIASES, Compiled
-from ..units import ureg
+from ..model import ALIASES, Compiled, to_canonical
 
 
 #: Scenarios evaluated per call of the model inside a chunk (keeps temporaries in cache).
@@ -19,15 +17,6 @@ SUB_BLOCK = 1 << 14
 
 #: Axis names that are not numeric parameters.
 REGION, METHOD = "region", "method"
-
-#: Canonical units of component fields (lca.bom) and of factor-override bases.
-_FIELD_UNITS = {"area": "cm^2", "die_area": "cm^2", "capacity": "GB", "density": "GB/cm^2",
-                "carbon": "kgCO2e", "mass": "kg", "count": None, "dies": None,
-                "packages": None, "modules": None, "layers": None}
-_BASIS_UNITS = {"area": "kgCO2e/cm^2", "capacity": "kgCO2e/GB", "mass": "kgCO2e/kg",
-                "unit": "kgCO2e"}
-_FU_UNITS = {"sustained_flops": "FLOP/s", "requests_per_second": "1/s",
-             "tokens_per_second": "1/s"}
 
 
 class MissingDependencyError(LcaError):
@@ -47,46 +36,10 @@ def defaults() -> dict[str, Any]:
 
 # --- values in canonical units ------------------------------------------------------------
 
-def parameter_unit(compiled: Compiled, name: str) -> str | None:
-    """Canonical unit of a parameter (None: dimensionless)."""
-    key = ALIASES.get(name, name)
-    if key in OVERRIDE_UNITS:
-        return OVERRIDE_UNITS[key]
-    if key.startswith("profile."):
-        return "W" if key.endswith(".power") else None
-    if key.startswith("components."):
-        comp, fld = key[len("components."):].rsplit(".", 1)
-        if fld == "factor":
-            spec = next((c for c in compiled.components if c.name == comp), None)
-            return _BASIS_UNITS.get(spec.factor_basis) if spec else None
-        return _FIELD_UNITS.get(fld)
-    if key.startswith("factors."):
-        from ..embodied import get_method
-        figs = get_method(compiled.method).factor_parameters(compiled.options)
-        return figs[key].unit if key in figs else None
-    if key.startswith("functional_unit."):
-        return _FU_UNITS.get(key.split(".", 1)[1])
-    return None
-
-
 def canonical(compiled: Compiled, name: str, value: Any) -> float:
     """``value`` (a number in canonical units, a pint Quantity or a string such as
-    ``"50 gCO2e/kWh"``) as a float in the parameter's canonical unit."""
-    key = ALIASES.get(name, name)
-    if key in OVERRIDE_UNITS:   # the same conversion as lca.assess
-        value = _to_canonical(key, value)
-    elif isinstance(value, str) or hasattr(value, "magnitude"):
-        q = value
-        if isinstance(value, str):
-            try:
-                q = ureg.Quantity(value)
-            except Exception:
-                raise ParameterError(f"{name}: cannot read {value!r} as a quantity") from None
-        unit = parameter_unit(compiled, key) or "dimensionless"
-        try:
-            value = float(q.to(unit).magnitude)
-        except Exception:
-            raise ParameterError(f"{name}: expected a quantity in {unit}, got {value}") from None
+    ``"50 gCO2e/kWh"``) as a float in the parameter's canonical unit, as lca.assess reads it."""
+    value = to_canonical(compiled, name, value)
     try:
         return float(value)
     except (TypeError, ValueError):
@@ -96,11 +49,7 @@ def canonical(compiled: Compiled, name: str, value: Any) -> float:
 def _canonical_array(compiled: Compiled, name: str, values: Any) -> np.ndarray:
     """An axis or column of values as a float array in canonical units."""
     if hasattr(values, "magnitude") and np.ndim(values.magnitude) > 0:  # a pint array
-        unit = parameter_unit(compiled, name) or "dimensionless"
-        try:
-            return np.asarray(values.to(unit).magnitude, dtype=float).ravel()
-        except Exception:
-            raise ParameterError(f"{name}: expected quantities in {unit}, got {values.units}") from None
+        return np.asarray(to_canonical(compiled, name, values), dtype=float).ravel()
     arr = np.asarray(values if np.ndim(values) else [values])
     if arr.dtype.kind in "fiub":
         return arr.astype(float).ravel()

@@ -12,7 +12,8 @@ from .. import data
 from ..bom import Bom
 from ..errors import ParameterError
 from ..model import ALIASES, evaluate, resolve
-from .common import MissingDependencyError, _prepared, canonical, defaults, parameter_unit
+from ..model import parameter_unit
+from .common import MissingDependencyError, _prepared, canonical, defaults
 
 
 # --- sensitivity -----------------------------------------------------------------------------
