@@ -255,7 +255,7 @@ COMPONENT_HEADERS = [
     "Server", "Component", "Type", "Count [-]", "Area [cm^2]", "Dies [-]", "Die area [cm^2]",
     "Capacity [GB]", "Layers [-]", "Mass [kg]", "Carbon given [kgCO2e]", "Method", "Basis",
     "Factor", "Factor value", "Factor unit", "Factor source", "Licence",
-    "Embodied [kgCO2e]", "Share of embodied [-]", "Note"]
+    "Embodied [kgCO2e]", "Share of embodied [-]", "Note", "Data source (BOM)", "BOM note"]
 _AMOUNT_FIELDS = ("count", "area", "dies", "die_area", "capacity", "layers", "mass", "carbon")
 
 
@@ -272,6 +272,20 @@ def _component_factor(a: Assessment, spec: Any, term: Any, figures: Mapping[str,
     if fig is None:
         return (names, a.params.get(key), None, None, None)
     return (names, a.params.get(key, fig.value), fig.unit, fig.source, fig.licence)
+
+
+def _bom_component_source(a: Assessment, name: str) -> tuple[str | None, str | None]:
+    """(the source the BOM names for a component, resolved through its ``sources``;
+    the BOM's note on it)."""
+    try:
+        comp = a.bom.component(name)
+    except Exception:  # a component the BOM does not list under that name
+        return None, None
+    key = getattr(comp, "source", None)
+    sources = a.bom.sources or {}
+    text = f"{key}: {' '.join(str(sources[key]).split())}" if key in sources else key
+    note = getattr(comp, "note", None)
+    return text, (" ".join(note.split()) if note else None)
 
 
 def components_sheet(ws: Any, assessments: Sequence[Assessment], labels: Sequence[str]) -> None:
@@ -295,6 +309,7 @@ def components_sheet(ws: Any, assessments: Sequence[Assessment], labels: Sequenc
                        (emb if term.evaluate is not None else "not covered", FMT_KG),
                        (emb / total if term.evaluate is not None and total else None, FMT_SHARE),
                        (note, None)]
+            values += [(v, None) for v in _bom_component_source(a, spec.name)]
             for j, (v, fmt) in enumerate(values, start=1):
                 put(ws, i, j, v, fmt)
             i += 1

@@ -260,6 +260,12 @@ def test_overwrite_rules(tmp_path):
     assert openpyxl.load_workbook(target).properties.creator == "lca"
     a.to_excel(target)  # written by lca before: overwritten without force
     assert openpyxl.load_workbook(target)["Summary"]["A2"].value == a.name
+    other = tmp_path / "theirs.xlsx"
+    openpyxl.Workbook().save(other)  # a workbook someone else wrote (creator "openpyxl")
+    before = other.read_bytes()
+    with pytest.raises(OverwriteError):
+        a.to_excel(other)
+    assert other.read_bytes() == before
 
 
 def test_interrupted_export_leaves_no_file(tmp_path, monkeypatch):
