@@ -305,3 +305,40 @@ def test_cli_export(tmp_path):
     r = runner.invoke(app, ["export", "clemm2024-cpu", "-o", str(foreign), "--force"])
     assert r.exit_code == 0, r.output
     assert openpyxl.load_workbook(foreign).properties.creator == "lca"
+
+
+CURVE_BOM = """\
+name: curve server
+kind: cpu
+lifetime: 4 years
+usage:
+  grid: 0.3 kgCO2e/kWh
+  pue: 1.3
+  utilization: 0.6
+  idle_power: 200 W
+  max_power: 555 W
+functional_unit: {requests_per_second: 40}
+components:
+  - {name: cpu, type: logic, role: processor, area: 8.12 cm^2}
+  - {name: disk, type: storage, technology: ssd, capacity: 1 TB}
+  - {name: case, type: item, carbon: 50 kgCO2e}
+"""
+
+
+def test_model_power_curve_and_functional_unit(tmp_path, write_bom):
+    """A power curve (idle + (max - idle) x utilization), an uncovered component and a
+    per-request functional unit; hand-checked: 200 + 355 x 0.6 = 413 W; 413 x 8.76 x 1.3 =
+    4,703.244 kWh/a; x 0.3 = 1,410.9732 kgCO2e/a; embodied 8.12 x 3.0 + 50 = 74.36 kgCO2e."""
+    bom = write_bom(CURVE_BOM)
+    a = lca.assess(bom)
+    assert a.row["operational_kgco2e_per_year"] == pytest.approx(1410.9732, rel=1e-12)
+    path = a.to_excel(tmp_path / "curve.xlsx")
+    got = next(iter(evaluate_model(path).values()))
+    assert got["embodied_kgco2e"] == pytest.approx(74.36, rel=1e-12)
+    for key, value in expected(a).items():
+        assert got[key] == pytest.approx(value, rel=1e-9), key
+    _edit(path, {"utilization": 0.9, "max_power": 600.0, "lifetime": 6.0})
+    got = next(iter(evaluate_model(path).values()))
+    want = expected(lca.assess(bom, utilization=0.9, max_power=600.0, lifetime=6.0))
+    for key, value in want.items():
+        assert got[key] == pytest.approx(value, rel=1e-9), key

@@ -195,3 +195,51 @@ def test_cli_report(tmp_path):
                             "--force", "--grid", "0.05"])
     assert r.exit_code == 0, r.output
     assert "204.2" in pdf_text(foreign)[0]  # operational at 0.05 (study: 204 kgCO2e/a)
+
+
+def test_cli_report_adds_analyses_when_the_api_has_them(tmp_path, monkeypatch):
+    """Stand-ins in the documented shapes of lca.compare_methods, lca.monte_carlo and
+    lca.sensitivity (built on other branches): the CLI finds them and adds their pages."""
+    seen = {}
+
+    def compare_methods(bom):
+        return methods_frame(lca.assess(bom))
+
+    def monte_carlo(bom, n=1000, seed=None, **overrides):
+        seen["monte_carlo"] = (n, seed, overrides)
+        return MonteCarlo(lca.assess(bom, **overrides))
+
+    def sensitivity(bom):
+        return sensitivity_frame(lca.assess(bom))
+
+    for name, fn in (("compare_methods", compare_methods), ("monte_carlo", monte_carlo),
+                     ("sensitivity", sensitivity)):
+        monkeypatch.setattr(lca, name, fn, raising=False)
+    out = tmp_path / "r.pdf"
+    r = CliRunner().invoke(app, ["report", "clemm2024-cpu", "clemm2024-gpu", "-o", str(out),
+                                 "--no-png", "--samples", "500", "--seed", "7",
+                                 "--lifetime", "3"])
+    assert r.exit_code == 0, r.output
+    assert "(9 pages)" in r.stdout
+    assert seen["monte_carlo"] == (500, 7, {"lifetime": 3.0})
+    text = pdf_text(out)
+    assert "Embodied carbon by method" in text[6]
+    assert "Monte Carlo" in text[7] and "Sensitivity" in text[8]
+    r = CliRunner().invoke(app, ["report", "clemm2024-cpu", "-o", str(out), "--no-png",
+                                 "--no-analyses"])
+    assert r.exit_code == 0 and "(4 pages)" in r.stdout
+
+
+def test_cli_export_adds_methods_and_monte_carlo(tmp_path, monkeypatch):
+    import openpyxl
+
+    monkeypatch.setattr(lca, "compare_methods", lambda bom: methods_frame(lca.assess(bom)),
+                        raising=False)
+    monkeypatch.setattr(lca, "monte_carlo",
+                        lambda bom, n, seed: MonteCarlo(lca.assess(bom)), raising=False)
+    out = tmp_path / "x.xlsx"
+    r = CliRunner().invoke(app, ["export", "clemm2024-cpu", "-o", str(out), "--methods",
+                                 "--monte-carlo", "100"])
+    assert r.exit_code == 0, r.output
+    names = openpyxl.load_workbook(out).sheetnames
+    assert {"Methods", "Monte Carlo", "Monte Carlo samples"} <= set(names)
