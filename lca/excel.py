@@ -29,6 +29,7 @@ from openpyxl.utils import get_column_letter
 from .assessment import Assessment
 from .embodied import get_method
 from .functional import KINDS, units_per_year
+from .errors import LcaError
 from .io import CREATOR, write_atomic
 from .units import CANONICAL, HOURS_PER_YEAR
 
@@ -378,6 +379,13 @@ def assumptions_sheet(ws: Any, assessments: Sequence[Assessment], labels: Sequen
             for j, (v, fmt) in enumerate(values, start=1):
                 put(ws, i, j, v, fmt)
             i += 1
+        for key, value in a.compiled.options.items():
+            put(ws, i, 1, label)
+            put(ws, i, 2, f"options.{a.method}.{key}")
+            put(ws, i, 3, value if isinstance(value, (int, float)) else str(value), FMT_PLAIN)
+            put(ws, i, 7, f"option of the {a.method} method (the BOM's embodied: section or "
+                          "the method's default)")
+            i += 1
         put(ws, i, 1, label)
         put(ws, i, 2, "hours per year")
         put(ws, i, 3, HOURS_PER_YEAR, FMT_PLAIN)
@@ -604,7 +612,7 @@ def _as_list(assessments: Assessment | Sequence[Assessment]) -> list[Assessment]
         return [assessments]
     out = list(assessments)
     if not out:
-        raise ValueError("no assessments to export")
+        raise LcaError("no assessments to export")
     return out
 
 
@@ -640,7 +648,7 @@ def build_workbook(assessments: Assessment | Sequence[Assessment], *, sweep: Any
     operational_sheet(wb.create_sheet("Operational"), items, labels)
     model_sheet(wb.create_sheet("Model"), items, labels)
     assumptions_sheet(wb.create_sheet("Assumptions"), items, labels)
-    first = items[0] if len(items) == 1 else None
+    first = items[0]  # parameter units (canonical, the same for every server)
     method_frames = _per_server(methods, labels)
     if method_frames:
         frame_sheet(wb.create_sheet("Methods"), method_frames, index=True, index_name="method",
@@ -686,6 +694,8 @@ def write_workbook(assessments: Assessment | Sequence[Assessment], path: str | P
     """Write the workbook to ``path`` (atomically; see :func:`build_workbook` for the
     arguments). An existing file is replaced only when ``force`` or when lca wrote it;
     otherwise :class:`lca.errors.OverwriteError`. Returns the path."""
+    if Path(path).suffix.lower() != ".xlsx":
+        raise LcaError(f"{path}: expected a file name ending in .xlsx")
     wb = build_workbook(assessments, sweep=sweep, monte_carlo=monte_carlo, methods=methods,
                         sensitivity=sensitivity)
     return write_atomic(path, lambda tmp: wb.save(tmp), force=force)

@@ -469,7 +469,9 @@ def _as_list(assessments: Assessment | Sequence[Assessment]) -> list[Assessment]
         return [assessments]
     out = list(assessments)
     if not out:
-        raise ValueError("no assessments to report")
+        from .errors import LcaError
+
+        raise LcaError("no assessments to report")
     return out
 
 
@@ -562,6 +564,7 @@ def build_report(assessments: Assessment | Sequence[Assessment], path: str | Pat
     pdf = Path(path)
     if pdf.suffix.lower() != ".pdf":
         raise LcaError(f"{pdf}: expected a file name ending in .pdf")
+    check_target(pdf, force)  # fail before the (slower) drawing
     items = _as_list(assessments)
     labels = _labels(items)
     pages = build_pages(items, methods=methods, monte_carlo=monte_carlo,

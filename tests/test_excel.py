@@ -260,6 +260,11 @@ def test_overwrite_rules(tmp_path):
     assert openpyxl.load_workbook(target).properties.creator == "lca"
     a.to_excel(target)  # written by lca before: overwritten without force
     assert openpyxl.load_workbook(target)["Summary"]["A2"].value == a.name
+    edited = openpyxl.load_workbook(target)  # a person edits lca's workbook and saves it
+    edited.properties.lastModifiedBy = "Ada"
+    edited.save(target)
+    with pytest.raises(OverwriteError):
+        a.to_excel(target)
     other = tmp_path / "theirs.xlsx"
     openpyxl.Workbook().save(other)  # a workbook someone else wrote (creator "openpyxl")
     before = other.read_bytes()
