@@ -662,30 +662,37 @@ def build_workbook(assessments: Assessment | Sequence[Assessment], *, sweep: Any
         frame_sheet(wb.create_sheet("Monte Carlo"), summaries, index=True,
                     index_name="result", a=first,
                     units={c_: "" for df in summaries.values() for c_ in df.columns})
-        _unit_column(wb["Monte Carlo"], summaries)
+        _unit_column(wb["Monte Carlo"], summaries, result_unit)
         frame_sheet(wb.create_sheet("Monte Carlo samples"),
                     {k: v.samples for k, v in mc.items()}, index=False, a=first)
     sens = _per_server(sensitivity, labels)
     if sens:
         frame_sheet(wb.create_sheet("Sensitivity"), sens, index=False, a=first,
-                    units={"total_at_low": "kgCO2e/year", "total_at_high": "kgCO2e/year",
+                    units={"parameter": "", "low": "", "high": "",
+                           "total_at_low": "kgCO2e/year", "total_at_high": "kgCO2e/year",
                            "swing": "kgCO2e/year"})
+        figures = factor_figures(first)
+        _unit_column(wb["Sensitivity"], sens,
+                     lambda key: parameter_unit(first, key, figures),
+                     "Unit of low and high")
     for ws in wb.worksheets:
         _fit_widths(ws)
     return wb
 
 
-def _unit_column(ws: Any, summaries: Mapping[str | None, pd.DataFrame]) -> None:
-    """Add a Unit column to the Monte Carlo summary (its rows are result columns)."""
+def _unit_column(ws: Any, frames: Mapping[str | None, pd.DataFrame], unit_of,
+                 title: str = "Unit") -> None:
+    """Append a unit column: ``unit_of(key)`` for the key in each row's first data column
+    (a result column of a Monte Carlo summary, a parameter of a sensitivity table)."""
     col = ws.max_column + 1
-    c = put(ws, 1, col, "Unit")
+    c = put(ws, 1, col, title)
     c.font, c.fill = BOLD, HEADER_FILL
-    with_server = any(k is not None for k in summaries)
+    with_server = any(k is not None for k in frames)
     key_col = 2 if with_server else 1
     for r in range(2, ws.max_row + 1):
         key = ws.cell(row=r, column=key_col).value
         if isinstance(key, str):
-            put(ws, r, col, result_unit(key) or None)
+            put(ws, r, col, unit_of(key) or None)
 
 
 def write_workbook(assessments: Assessment | Sequence[Assessment], path: str | Path, *,

@@ -246,7 +246,10 @@ def test_optional_result_sheets(tmp_path):
     assert header(mc) == ["Server", "result", "mean", "p5", "p50", "p95", "Unit"]
     assert mc["G2"].value == "kgCO2e/year" and mc["E2"].value == pytest.approx(1850.0)
     assert wb["Monte Carlo samples"].max_row == 4
-    assert "swing [kgCO2e/year]" in header(wb["Sensitivity"])
+    sheet = wb["Sensitivity"]
+    assert "swing [kgCO2e/year]" in header(sheet)
+    assert header(sheet)[-1] == "Unit of low and high"
+    assert [sheet.cell(r, sheet.max_column).value for r in (2, 3)] == ["kgCO2e/kWh", "year"]
 
 
 def test_overwrite_rules(tmp_path):
