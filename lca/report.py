@@ -424,6 +424,7 @@ def draw_methods(ax: Any, label: str, frame: Any, a: Assessment | None) -> None:
     ax.barh(y, total, xerr=err, color=EMBODIED_COLOUR, capsize=4, ecolor="#333333")
     ax.set_yticks(y, names)
     ax.set_xlabel("Embodied carbon [kgCO2e] (bars: low-high)")
+    ax.xaxis.set_major_formatter(THOUSANDS)
     ax.set_title(textwrap.shorten(label, 60), loc="left", fontsize=10)
 
 
@@ -440,6 +441,7 @@ def draw_monte_carlo(ax: Any, label: str, result: Any, a: Assessment | None,
             ax.text(v, 1.01, f"{q} {_num(v, 0)}", transform=ax.get_xaxis_transform(),
                     ha="center", va="bottom", fontsize=7)
     ax.set_xlabel("Total per year [kgCO2e/year]")
+    ax.xaxis.set_major_formatter(THOUSANDS)
     ax.set_ylabel("Samples [-]")
     ax.set_title(textwrap.shorten(f"{label} (n = {len(samples):,})", 60), loc="left",
                  fontsize=10, pad=14)
@@ -458,6 +460,7 @@ def draw_tornado(ax: Any, label: str, frame: Any, a: Assessment | None) -> None:
     ax.axvline(base, color="#222222", linewidth=1)
     ax.set_yticks(y, [textwrap.shorten(str(p), 34) for p in top["parameter"]], fontsize=7)
     ax.set_xlabel("Total per year [kgCO2e/year]")
+    ax.xaxis.set_major_formatter(THOUSANDS)
     ax.set_title(textwrap.shorten(label, 60), loc="left", fontsize=10)
     ax.legend(loc="lower right", fontsize=7)
 
