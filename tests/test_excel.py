@@ -350,3 +350,37 @@ def test_model_power_curve_and_functional_unit(tmp_path, write_bom):
     want = expected(lca.assess(bom, utilization=0.9, max_power=600.0, lifetime=6.0))
     for key, value in want.items():
         assert got[key] == pytest.approx(value, rel=1e-9), key
+
+
+def test_cli_export_sweep_with_a_stand_in(tmp_path, monkeypatch):
+    """lca.sweep(bom, **axes) comes from another branch; a stand-in of its documented shape
+    (one row per scenario: varied parameters + result columns) is wired into a Sweep sheet."""
+    from typer.testing import CliRunner
+
+    from lca.cli import app
+
+    calls = {}
+
+    def sweep(bom, **axes):
+        calls.update(axes)
+        grids = axes["grid"]
+        return pd.DataFrame({"grid": grids, "total_kgco2e_per_year": [
+            lca.assess(bom, grid=g).row["total_kgco2e_per_year"] for g in grids]})
+
+    runner = CliRunner()
+    out = tmp_path / "s.xlsx"
+    monkeypatch.delattr(lca, "sweep", raising=False)
+    r = runner.invoke(app, ["export", "clemm2024-cpu", "-o", str(out), "--sweep", "grid=0.05,0.4"])
+    assert r.exit_code == 2 and "lca.sweep" in r.stderr  # when it is not installed
+    monkeypatch.setattr(lca, "sweep", sweep, raising=False)
+    r = runner.invoke(app, ["export", "clemm2024-cpu", "-o", str(out), "--sweep", "grid=0.05,0.4",
+                            "--lifetime", "5"])
+    assert r.exit_code == 0, r.output
+    assert calls == {"grid": [0.05, 0.4], "lifetime": [5.0]}
+    ws = openpyxl.load_workbook(out)["Sweep"]
+    assert header(ws) == ["Server", "grid [kgCO2e/kWh]", "total_kgco2e_per_year [kgCO2e/year]"]
+    # Clemm et al. 2024 section IV.D: 235.36 + 204.22 at 0.05; 1,869.10 at 0.4 kgCO2e/kWh
+    assert ws["C2"].value == pytest.approx(439.5783, abs=1e-6)
+    assert ws["C3"].value == pytest.approx(1869.1008, abs=1e-6)
+    r = runner.invoke(app, ["export", "clemm2024-cpu", "-o", str(out), "--sweep", "grid"])
+    assert r.exit_code == 2 and r.stderr.startswith("lca: error: --sweep")

@@ -180,7 +180,8 @@ def test_interrupted_report_leaves_no_file(tmp_path, study, monkeypatch):
 def test_cli_report(tmp_path):
     runner = CliRunner()
     out = tmp_path / "reports" / "default.pdf"
-    r = runner.invoke(app, ["report", "clemm2024-cpu", "clemm2024-gpu", "-o", str(out)])
+    r = runner.invoke(app, ["report", "clemm2024-cpu", "clemm2024-gpu", "-o", str(out),
+                            "--no-analyses"])
     assert r.exit_code == 0, r.output
     assert f"wrote {out} (6 pages)" in r.stdout
     assert len(list(out.parent.glob("default-*.png"))) == 6
@@ -188,11 +189,12 @@ def test_cli_report(tmp_path):
     assert r.exit_code == 2 and r.stderr.startswith("lca: error:")
     foreign = tmp_path / "foreign.pdf"
     foreign.write_text("mine")
-    r = runner.invoke(app, ["report", "clemm2024-cpu", "-o", str(foreign), "--no-png"])
+    r = runner.invoke(app, ["report", "clemm2024-cpu", "-o", str(foreign), "--no-png",
+                            "--no-analyses"])
     assert r.exit_code == 2 and "--force" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
     r = runner.invoke(app, ["report", "clemm2024-cpu", "-o", str(foreign), "--no-png",
-                            "--force", "--grid", "0.05"])
+                            "--force", "--grid", "0.05", "--no-analyses"])
     assert r.exit_code == 0, r.output
     assert "204.2" in pdf_text(foreign)[0]  # operational at 0.05 (study: 204 kgCO2e/a)
 
