@@ -11,8 +11,8 @@ import typer
 import lca
 
 from .assessment import assess
-from .io import check_target
 from .cli import GRID, LIFETIME, METHOD, PUE, REGION, app, overrides_from, user_errors
+from .io import check_target
 
 OUTPUT_XLSX = typer.Option(..., "--output", "-o", help="Workbook to write (.xlsx).")
 OUTPUT_PDF = typer.Option(..., "--output", "-o", help="PDF to write (e.g. reports/NAME.pdf).")
