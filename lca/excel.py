@@ -280,7 +280,7 @@ def _bom_component_source(a: Assessment, name: str) -> tuple[str | None, str | N
     the BOM's note on it)."""
     try:
         comp = a.bom.component(name)
-    except Exception:  # a component the BOM does not list under that name
+    except KeyError:  # a component the BOM does not list under that name
         return None, None
     key = getattr(comp, "source", None)
     sources = a.bom.sources or {}
@@ -321,10 +321,15 @@ OPERATIONAL_HEADERS = [
     "Energy [kWh/year]", "Grid [kgCO2e/kWh]", "Grid source", "Operational [kgCO2e/year]"]
 
 
+def _state_labels(a: Assessment) -> list[str]:
+    """Names of the profile's states: the BOM's label, else its state, else the index."""
+    return [e.label or e.state or f"state {i}" for i, e in enumerate(a.bom.usage.profile or [])]
+
+
 def _profile_text(a: Assessment) -> str:
     c = a.compiled
     if c.power_mode == "profile":
-        labels = [e.label or e.state or f"state {i}" for i, e in enumerate(a.bom.usage.profile)]
+        labels = _state_labels(a)
         return "; ".join(
             f"{100 * float(a.params[f'profile.{i}.share']):g} % at "
             f"{float(a.params[f'profile.{i}.power']):g} W ({labels[i]})"
@@ -447,11 +452,12 @@ def model_block(ws: Any, a: Assessment, label: str, row: int) -> int:
               f"input; base value from {a.meta.get('grid_source') or c.grid_source}")
     add_input("PUE", "pue", "-", "input: power usage effectiveness, 1.0 or more")
     if c.power_mode == "profile":
+        states = _state_labels(a)
         for i in range(c.n_states):
-            add_input(f"Time share, state {i}", f"profile.{i}.share", "-",
+            add_input(f"Time share, {states[i]}", f"profile.{i}.share", "-",
                       "input: time shares must sum to 1")
         for i in range(c.n_states):
-            add_input(f"Power, state {i}", f"profile.{i}.power", "W")
+            add_input(f"Power, {states[i]}", f"profile.{i}.power", "W")
     else:
         add_input("Utilization", "utilization", "-")
         add_input("Idle power", "idle_power", "W")

@@ -180,7 +180,8 @@ def source_note(assessments: Sequence[Assessment], labels: Sequence[str]) -> str
 
 
 def _decorate(fig: Figure, title: str, note: str, page: int, pages: int) -> None:
-    fig.suptitle(textwrap.shorten(title, 80), fontsize=14, fontweight="bold", x=0.02, ha="left", y=0.975)
+    fig.suptitle(textwrap.shorten(title, 80), fontsize=14, fontweight="bold", x=0.02,
+                 ha="left", y=0.975)
     fig.text(0.02, 0.012, "Sources: " + note, fontsize=6.5, va="bottom", ha="left",
              color="#333333")
     fig.text(0.98, 0.955, f"page {page} of {pages}", fontsize=8, ha="right", color="#555555")
