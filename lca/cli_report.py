@@ -1,4 +1,5 @@
-"""CLI commands for spreadsheet export and reports (`lca export`, `lca report`): a thin shell over the Python API."""
+"""CLI commands for spreadsheet export and reports (`lca export`, `lca report`): a thin
+shell over the Python API (lca.excel, lca.report)."""
 
 from __future__ import annotations
 
@@ -47,7 +48,8 @@ def required_api(name: str, what: str) -> None:
 
 
 def parse_axes(specs: list[str]) -> dict[str, list[float]]:
-    """``["grid=0.05,0.4", "lifetime=3,5"]`` -> ``{"grid": [0.05, 0.4], "lifetime": [3.0, 5.0]}``."""
+    """``["grid=0.05,0.4", "lifetime=3,5"]`` -> ``{"grid": [0.05, 0.4],
+    "lifetime": [3.0, 5.0]}``."""
     axes: dict[str, list[float]] = {}
     for spec in specs:
         name, sep, values = spec.partition("=")

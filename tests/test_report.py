@@ -58,7 +58,8 @@ class MonteCarlo:
 def sensitivity_frame(a):
     t = a.row["total_kgco2e_per_year"]
     return pd.DataFrame({"parameter": ["grid", "lifetime"], "low": [0.2, 3.0], "high": [0.6, 7.0],
-                         "total_at_low": [0.56 * t, 1.08 * t], "total_at_high": [1.44 * t, 0.96 * t],
+                         "total_at_low": [0.56 * t, 1.08 * t],
+                         "total_at_high": [1.44 * t, 0.96 * t],
                          "swing": [0.88 * t, 0.12 * t]})
 
 
