@@ -90,7 +90,8 @@ RC = {
         "#7f7f7f"]),
 }
 EMBODIED_COLOUR = "#8c564b"
-THOUSANDS = matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:,.0f}")
+THOUSANDS = matplotlib.ticker.FuncFormatter(
+    lambda x, _: f"{x:,.0f}" if abs(x) >= 1000 else f"{x:g}")
 OPERATIONAL_COLOUR = "#1f77b4"
 
 
@@ -302,6 +303,10 @@ def embodied_page(a: Assessment) -> Figure:
         ax.text(v + top * 0.01, i, f"{_num(v)} ({100 * v / total:.1f} %)" if total else _num(v),
                 va="center", fontsize=8)
     ax.set_xlim(0, top * 1.25)
+    if not items:
+        ax.set_yticks([])
+        ax.text(0.5, 0.5, f"No component is covered by {a.method}", transform=ax.transAxes,
+                ha="center", va="center", fontsize=12)
     ax.set_title(f"{a.name}: embodied {_num(total)} kgCO2e ({a.method})", loc="left")
     if a.uncovered:
         fig.text(0.30, 0.135, textwrap.fill("Not covered by the method (not counted): "
@@ -326,7 +331,8 @@ def lifetime_page(assessments: Sequence[Assessment], labels: Sequence[str]) -> F
         ax.set_ylabel("Footprint [kgCO2e/year]")
         ax.set_title(f"{textwrap.shorten(label, 60)}\nlifetime total "
                      f"{_num(a.row['lifetime_kgco2e'])} kgCO2e", loc="left", fontsize=10)
-        ax.set_ylim(0, float(np.max(emb + op)) * 1.3)
+        if float(np.max(emb + op)) > 0:
+            ax.set_ylim(0, float(np.max(emb + op)) * 1.3)
         ax.yaxis.set_major_formatter(THOUSANDS)
         ax.legend(loc="upper right", fontsize=8, ncol=2)
     return fig
@@ -391,7 +397,8 @@ def comparison_page(assessments: Sequence[Assessment], labels: Sequence[str]) ->
         ax.set_xticks(x, short, fontsize=8)
         ax.set_ylabel(f"Footprint [{unit}]")
         ax.set_title(title, loc="left")
-        ax.set_ylim(0, float(np.max(e + o)) * 1.12)
+        if float(np.max(e + o)) > 0:
+            ax.set_ylim(0, float(np.max(e + o)) * 1.12)
         ax.yaxis.set_major_formatter(THOUSANDS)
         ax.legend(loc="upper left", fontsize=8)
     return fig

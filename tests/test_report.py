@@ -246,3 +246,48 @@ def test_cli_export_adds_methods_and_monte_carlo(tmp_path, monkeypatch):
     assert r.exit_code == 0, r.output
     names = openpyxl.load_workbook(out).sheetnames
     assert {"Methods", "Monte Carlo", "Monte Carlo samples"} <= set(names)
+
+
+EDGE_BOM = """\
+name: edge
+kind: gpu
+lifetime: 2.5 years
+usage:
+  grid: 0 kgCO2e/kWh
+  profile:
+    - {share: 0.5, power: 300 W, label: train}
+    - {share: 0.3, power: 200 W, label: serve}
+    - {share: 0.2, power: 50 W, label: idle}
+components:
+  - {name: disk, type: storage, technology: ssd, capacity: 1 TB}
+"""
+
+
+def test_edge_server_report(tmp_path, write_bom):
+    """Nothing covered, a zero grid, three states and a fractional lifetime still give a
+    complete report that says so."""
+    r = build_report(lca.assess(write_bom(EDGE_BOM)), tmp_path / "edge.pdf", png=False)
+    text = pdf_text(r.pdf)
+    assert len(text) == 4
+    assert "No component is covered by clemm2024" in text[1]
+    assert "disk" in text[1]
+
+
+@pytest.mark.parametrize("bom, overrides", [
+    ("clemm2024-cpu", {}), ("dgx-h100", {}), ("tpu-v5e-host", {}),
+    ("clemm2024-cpu", {"lifetime": 2.5}), ("clemm2024-gpu", {"lifetime": 0.4}),
+])
+def test_yearly_footprint_sums_to_lifetime_total(bom, overrides):
+    """Invariant of the lifetime page: the yearly bars add up to the lifetime total, and
+    the footprint against grid intensity passes through the server's own point."""
+    from lca.report import grid_curve, yearly_footprint
+
+    a = lca.assess(bom, **overrides)
+    years, emb, op = yearly_footprint(a)
+    assert len(years) == int(np.ceil(a.lifetime.magnitude))
+    assert float(np.sum(emb + op)) == pytest.approx(a.row["lifetime_kgco2e"], rel=1e-12)
+    curve = grid_curve(a, np.array([0.0, a.grid.magnitude, 0.05]))
+    assert curve[1] == pytest.approx(a.row["total_kgco2e_per_year"], rel=1e-12)
+    assert curve[2] == pytest.approx(lca.assess(bom, grid=0.05, **overrides)
+                                     .row["total_kgco2e_per_year"], rel=1e-12)
+    assert curve[0] == pytest.approx(a.row["embodied_kgco2e_per_year"], rel=1e-12)
