@@ -145,8 +145,13 @@ def report_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped 
         for key, name, kwargs in (("methods", "compare_methods", {}),
                                   ("monte_carlo", "monte_carlo", {"n": samples, "seed": seed}),
                                   ("sensitivity", "sensitivity", {})):
-            per = {a.name: optional_api(name, a.bom, {} if key == "methods" else over, **kwargs)
-                   for a in results}
+            per = {}
+            for a in results:
+                try:
+                    per[a.name] = optional_api(name, a.bom, {} if key == "methods" else over,
+                                               **kwargs)
+                except lca.LcaError as exc:  # the analyses are extras: report, go on
+                    typer.echo(f"lca: warning: {name} left out for {a.name}: {exc}", err=True)
             if any(v is not None for v in per.values()):
                 extra[key] = {k: v for k, v in per.items() if v is not None}
     report = build_report(results, output, png=png, force=force, **extra)

@@ -232,6 +232,16 @@ def test_cli_report_adds_analyses_when_the_api_has_them(tmp_path, monkeypatch):
                                  "--no-analyses"])
     assert r.exit_code == 0 and "(4 pages)" in r.stdout
 
+    def failing(bom):
+        raise lca.LcaError("cannot do this one")
+
+    monkeypatch.setattr(lca, "sensitivity", failing)
+    r = CliRunner().invoke(app, ["report", "clemm2024-cpu", "-o", str(out), "--no-png",
+                                 "--samples", "50"])
+    assert r.exit_code == 0, r.output
+    assert "(6 pages)" in r.stdout  # 4 + methods + Monte Carlo; sensitivity left out
+    assert "lca: warning: sensitivity left out for" in r.stderr
+
 
 def test_cli_export_adds_methods_and_monte_carlo(tmp_path, monkeypatch):
     import openpyxl
