@@ -658,7 +658,8 @@ def build_workbook(assessments: Assessment | Sequence[Assessment], *, sweep: Any
     method_frames = _per_server(methods, labels)
     if method_frames:
         frame_sheet(wb.create_sheet("Methods"), method_frames, index=True, index_name="method",
-                    units={c_: "kgCO2e" for df in method_frames.values() for c_ in df.columns})
+                    units={c_: ("count" if c_ == "covered" else "kgCO2e")
+                           for df in method_frames.values() for c_ in df.columns})
     sweep_frames = _per_server(sweep, labels)
     if sweep_frames:
         frame_sheet(wb.create_sheet("Sweep"), sweep_frames, index=False, a=first)
@@ -674,13 +675,15 @@ def build_workbook(assessments: Assessment | Sequence[Assessment], *, sweep: Any
     sens = _per_server(sensitivity, labels)
     if sens:
         frame_sheet(wb.create_sheet("Sensitivity"), sens, index=False, a=first,
-                    units={"parameter": "", "low": "", "high": "",
+                    units={"parameter": "", "low": "", "high": "", "base": "", "unit": "",
+                           "source": "",
                            "total_at_low": "kgCO2e/year", "total_at_high": "kgCO2e/year",
                            "swing": "kgCO2e/year"})
-        figures = factor_figures(first)
-        _unit_column(wb["Sensitivity"], sens,
-                     lambda key: parameter_unit(first, key, figures),
-                     "Unit of low and high")
+        if not any("unit" in df.columns for df in sens.values()):
+            figures = factor_figures(first)
+            _unit_column(wb["Sensitivity"], sens,
+                         lambda key: parameter_unit(first, key, figures),
+                         "Unit of low and high")
     for ws in wb.worksheets:
         _fit_widths(ws)
     return wb

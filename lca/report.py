@@ -89,6 +89,8 @@ RC = {
         "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
         "#7f7f7f"]),
 }
+#: Columns of lca.compare_methods that are not components.
+METHOD_SUMMARY_COLUMNS = ("total", "low", "high", "covered")
 EMBODIED_COLOUR = "#8c564b"
 THOUSANDS = matplotlib.ticker.FuncFormatter(
     lambda x, _: f"{x:,.0f}" if abs(x) >= 1000 else f"{x:g}")
@@ -424,6 +426,10 @@ def _subplot_pages(items: Sequence[tuple[str, Any, Assessment]], draw,
 def draw_methods(ax: Any, label: str, frame: Any, a: Assessment | None) -> None:
     """Embodied total by method with its low-high range (``lca.compare_methods``)."""
     names = [str(i) for i in frame.index]
+    parts = [c for c in frame.columns if c not in METHOD_SUMMARY_COLUMNS]
+    if "covered" in frame.columns and parts:  # say when a method leaves parts out
+        names = [f"{n}\n({int(k)} of {len(parts)} parts)"
+                 for n, k in zip(names, frame["covered"].to_numpy())]
     total = frame["total"].to_numpy(dtype=float)
     lo = frame["low"].to_numpy(dtype=float) if "low" in frame else total
     hi = frame["high"].to_numpy(dtype=float) if "high" in frame else total

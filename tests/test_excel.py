@@ -255,6 +255,22 @@ def test_optional_result_sheets(tmp_path):
     assert [sheet.cell(r, sheet.max_column).value for r in (2, 3)] == ["kgCO2e/kWh", "year"]
 
 
+def test_result_sheets_with_the_extra_columns_of_the_real_functions():
+    """compare_methods adds ``covered`` [count]; sensitivity adds base, unit and source."""
+    a = lca.assess("clemm2024-cpu")
+    methods = pd.DataFrame({"cpu": [24.36], "total": [1176.8], "low": [600.0],
+                            "high": [1700.0], "covered": [4]},
+                           index=pd.Index(["clemm2024"], name="method"))
+    sens = pd.DataFrame({"parameter": ["grid"], "low": [0.2], "high": [0.6],
+                         "total_at_low": [1052.2], "total_at_high": [2686.0],
+                         "swing": [1633.8], "base": [0.4], "unit": ["kgCO2e/kWh"],
+                         "source": ["0.5x-1.5x band"]})
+    wb = build_workbook(a, methods=methods, sensitivity=sens)
+    assert "covered [count]" in header(wb["Methods"])
+    sh = header(wb["Sensitivity"])
+    assert "unit" in sh and "Unit of low and high" not in sh and sh.count("unit") == 1
+
+
 def test_overwrite_rules(tmp_path):
     target = tmp_path / "book.xlsx"
     target.write_text("not a workbook of lca")
