@@ -182,12 +182,31 @@ def source_note(assessments: Sequence[Assessment], labels: Sequence[str]) -> str
     return "\n".join(lines)
 
 
-def _decorate(fig: Figure, title: str, note: str, page: int, pages: int) -> None:
+def methods_note(names: Sequence[str]) -> str:
+    """The sources of the compared methods (their factor files' titles and references)."""
+    from .errors import DataError
+
+    parts = []
+    for m in names:
+        try:
+            table = data.factor_table(m) or {}
+        except DataError:
+            table = {}
+        ref = " ".join(str(table.get("reference") or table.get("title") or "").split())
+        parts.append(f"{m}: {textwrap.shorten(ref, 150)}" if ref else m)
+    text = "Methods compared: " + "; ".join(parts) + "."
+    return "\n".join(textwrap.wrap(text, 190)[:4])
+
+
+def _decorate(fig: Figure, title: str, note: str, page: int, pages: int,
+              extra: str | None = None) -> None:
     fig.suptitle(textwrap.shorten(title, 80), fontsize=14, fontweight="bold", x=0.02,
                  ha="left", y=0.975)
     fig.text(0.02, 0.012, "Sources: " + note, fontsize=6.5, va="bottom", ha="left",
              color="#333333")
     fig.text(0.98, 0.955, f"page {page} of {pages}", fontsize=8, ha="right", color="#555555")
+    if extra:
+        fig.text(0.02, 0.075, extra, fontsize=6.5, va="bottom", ha="left", color="#333333")
 
 
 # --- computations used by the pages (pure) --------------------------------------------
@@ -438,6 +457,7 @@ def draw_methods(ax: Any, label: str, frame: Any, a: Assessment | None) -> None:
     ax.barh(y, total, xerr=err, color=EMBODIED_COLOUR, capsize=4, ecolor="#333333")
     ax.set_yticks(y, names)
     ax.set_xlabel("Embodied carbon [kgCO2e] (bars: low-high)")
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(6))
     ax.xaxis.set_major_formatter(THOUSANDS)
     ax.set_title(textwrap.shorten(label, 60), loc="left", fontsize=10)
 
@@ -455,6 +475,7 @@ def draw_monte_carlo(ax: Any, label: str, result: Any, a: Assessment | None,
             ax.text(v, 1.01, f"{q} {_num(v, 0)}", transform=ax.get_xaxis_transform(),
                     ha="center", va="bottom", fontsize=7)
     ax.set_xlabel("Total per year [kgCO2e/year]")
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(6))
     ax.xaxis.set_major_formatter(THOUSANDS)
     ax.set_ylabel("Samples [-]")
     ax.set_title(textwrap.shorten(f"{label} (n = {len(samples):,})", 60), loc="left",
@@ -474,6 +495,7 @@ def draw_tornado(ax: Any, label: str, frame: Any, a: Assessment | None) -> None:
     ax.axvline(base, color="#222222", linewidth=1)
     ax.set_yticks(y, [textwrap.shorten(str(p), 34) for p in top["parameter"]], fontsize=7)
     ax.set_xlabel("Total per year [kgCO2e/year]")
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5))
     ax.xaxis.set_major_formatter(THOUSANDS)
     ax.set_title(textwrap.shorten(label, 60), loc="left", fontsize=10)
     ax.legend(loc="lower right", fontsize=7)
@@ -514,6 +536,7 @@ def build_pages(assessments: Assessment | Sequence[Assessment], *, methods: Any 
     items = _as_list(assessments)
     labels = _labels(items)
     pages: list[tuple[str, str, Figure]] = []
+    page_notes: dict[str, str] = {}   # page slug -> a further source note
     with matplotlib.rc_context(RC):
         pages.append(("summary", "Life-cycle carbon: summary", summary_page(items, labels)))
         for a, label in zip(items, labels):
@@ -534,14 +557,22 @@ def build_pages(assessments: Assessment | Sequence[Assessment], *, methods: Any 
                 ("sensitivity", sensitivity, draw_tornado,
                  "Sensitivity: total per year at each parameter's low and high value")):
             entries = _per_server(obj, items, labels)
-            margins = {"left": 0.17, "wspace": 0.7} if key == "sensitivity" else {}
+            margins = {"sensitivity": {"left": 0.17, "wspace": 0.7},
+                       "methods": {"left": 0.14, "wspace": 0.5}}.get(key, {})
             figs = _subplot_pages(entries, draw, **margins) if entries else []
+            extra = None
+            if key == "methods" and entries:
+                compared = dict.fromkeys(str(m) for _, f, _ in entries for m in f.index)
+                extra = methods_note(list(compared))
             for i, fig in enumerate(figs, start=1):
                 suffix = f" ({i} of {len(figs)})" if len(figs) > 1 else ""
-                pages.append((key if len(figs) == 1 else f"{key}-{i}", title + suffix, fig))
+                name = key if len(figs) == 1 else f"{key}-{i}"
+                pages.append((name, title + suffix, fig))
+                if extra:
+                    page_notes[name] = extra
         note = source_note(items, labels)
-        for i, (_, title, fig) in enumerate(pages, start=1):
-            _decorate(fig, title, note, i, len(pages))
+        for i, (name, title, fig) in enumerate(pages, start=1):
+            _decorate(fig, title, note, i, len(pages), page_notes.get(name))
     return [Page(s, t, f) for s, t, f in pages]
 
 
