@@ -40,7 +40,11 @@ def pdf_text(path) -> list[str]:
 
 def methods_frame(a):
     e = a.row["embodied_kgco2e"]
-    return pd.DataFrame({"total": [e, 1.5 * e], "low": [0.5 * e, e], "high": [1.5 * e, 2 * e]},
+    parts = {name: [q.magnitude, np.nan if i == 0 else 1.5 * q.magnitude]
+             for i, (name, q) in enumerate(a.embodied_by_component.items())}
+    n = len(parts)
+    return pd.DataFrame({**parts, "total": [e, 1.5 * e], "low": [0.5 * e, e],
+                         "high": [1.5 * e, 2 * e], "covered": [n, n - 1]},
                         index=pd.Index(["clemm2024", "act2022"], name="method"))
 
 
@@ -127,6 +131,8 @@ def test_analysis_pages(tmp_path, study):
     text = pdf_text(r.pdf)
     assert len(text) == 9
     assert "Embodied carbon by method" in text[6] and "act2022" in text[6]
+    assert "(3 of 4 parts)" in text[6]  # the CPU server has 4 components
+    assert "Methods compared:" in text[6] and "ISCA 2022" in text[6]  # act2022's source
     assert "Monte Carlo" in text[7] and "p50" in text[7] and "n = 101" in text[7]
     assert "Sensitivity" in text[8] and "lifetime" in text[8]
     assert "Total per year [kgCO2e/year]" in text[8]
