@@ -38,6 +38,9 @@ INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
 BOLD = Font(bold=True)
 
+#: Rows of a worksheet (Excel specifications and limits: 1,048,576 rows by 16,384 columns).
+EXCEL_MAX_ROWS = 1_048_576
+
 #: Number formats.
 FMT_KG = "#,##0.00"
 FMT_SHARE = "0.0%"
@@ -572,6 +575,11 @@ def frame_sheet(ws: Any, frames: Mapping[str | None, pd.DataFrame], *, index: bo
                 units: Mapping[str, str] | None = None) -> None:
     """Write DataFrames (one per server) one under the other, with a Server column."""
     frames = {k: v for k, v in frames.items() if v is not None}
+    rows = sum(len(df) for df in frames.values())
+    if rows + 1 > EXCEL_MAX_ROWS:
+        raise LcaError(f"{ws.title}: {rows:,} rows do not fit in a worksheet (at most "
+                       f"{EXCEL_MAX_ROWS - 1:,} below the header): use fewer scenarios or "
+                       "samples, or write them to CSV")
     with_server = any(k is not None for k in frames)
     cols: list[str] = []
     for df in frames.values():

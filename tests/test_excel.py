@@ -403,3 +403,12 @@ def test_cli_export_sweep_with_a_stand_in(tmp_path, monkeypatch):
     assert ws["C3"].value == pytest.approx(1869.1008, abs=1e-6)
     r = runner.invoke(app, ["export", "clemm2024-cpu", "-o", str(out), "--sweep", "grid"])
     assert r.exit_code == 2 and r.stderr.startswith("lca: error: --sweep")
+
+
+def test_too_many_rows_for_a_worksheet_is_a_typed_error(monkeypatch):
+    import lca.excel as excel
+
+    monkeypatch.setattr(excel, "EXCEL_MAX_ROWS", 3)
+    sweep = pd.DataFrame({"grid": [0.1, 0.2, 0.3], "total_kgco2e_per_year": [1.0, 2.0, 3.0]})
+    with pytest.raises(lca.LcaError, match="do not fit in a worksheet"):
+        build_workbook(lca.assess("clemm2024-cpu"), sweep=sweep)
