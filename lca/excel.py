@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -78,7 +79,9 @@ RESULT_UNITS = {
 # --- cells ------------------------------------------------------------------------------
 
 def safe_text(cell: Any, text: str) -> None:
-    """Put ``text`` in ``cell`` as a string, never as a formula."""
+    """Put ``text`` in ``cell`` as a string, never as a formula (control characters that
+    a worksheet cannot hold are replaced by U+FFFD)."""
+    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
     cell.value = text
     cell.data_type = "s"
     if text.startswith(FORMULA_TRIGGERS):
@@ -653,7 +656,8 @@ def build_workbook(assessments: Assessment | Sequence[Assessment], *, sweep: Any
     wb = Workbook()
     wb.properties.creator = CREATOR
     wb.properties.lastModifiedBy = CREATOR
-    wb.properties.title = "Life-cycle carbon: " + ", ".join(labels)
+    wb.properties.title = ILLEGAL_CHARACTERS_RE.sub("\ufffd", "Life-cycle carbon: "
+                                                    + ", ".join(labels))
     wb.properties.subject = "Embodied and operational carbon footprint (lca)"
     wb.properties.description = f"Written by lca {__version__}"
     summary_sheet(wb.active, items, labels)

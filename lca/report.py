@@ -73,6 +73,7 @@ GRID_POINTS = 81
 #: Fixed matplotlib settings for reproducible output.
 RC = {
     "font.family": "DejaVu Sans",
+    "text.parse_math": False,   # names from BOMs may hold "$": never read them as TeX
     "font.size": 10,
     "axes.titlesize": 11,
     "axes.labelsize": 10,
@@ -375,8 +376,8 @@ def grid_page(assessments: Sequence[Assessment], labels: Sequence[str]) -> Figur
     hi = max(float(c[-1]) for c in curves)
     if lo > 0 and hi / lo > 10:
         ax.set_yscale("log")
-    else:
-        ax.yaxis.set_major_formatter(THOUSANDS)
+        ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.yaxis.set_major_formatter(THOUSANDS)
     for r in refs:
         ax.axvline(r.value, color="#555555", linestyle="--", linewidth=1)
         ax.text(r.value, 1.01, f"{r.value:g}", transform=ax.get_xaxis_transform(),

@@ -307,3 +307,13 @@ def test_yearly_footprint_sums_to_lifetime_total(bom, overrides):
     assert curve[2] == pytest.approx(lca.assess(bom, grid=0.05, **overrides)
                                      .row["total_kgco2e_per_year"], rel=1e-12)
     assert curve[0] == pytest.approx(a.row["embodied_kgco2e_per_year"], rel=1e-12)
+
+
+def test_names_with_dollar_signs(tmp_path, write_bom):
+    """Text from a BOM is never read as TeX (matplotlib mathtext) by the report."""
+    bom = write_bom(EDGE_BOM.replace("name: edge", 'name: "cost $\\\\frac{ $5"')
+                    .replace("name: disk", 'name: "$x^"'))
+    r = build_report(lca.assess(bom), tmp_path / "d.pdf")
+    text = pdf_text(r.pdf)
+    assert "cost $\\frac{ $5" in text[0]
+    assert "$x^" in text[1]
