@@ -27,10 +27,11 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from . import data
 from .assessment import Assessment
 from .embodied import get_method
+from .errors import DataError, LcaError
 from .functional import KINDS, units_per_year
-from .errors import LcaError
 from .io import CREATOR, write_atomic
 from .units import CANONICAL, HOURS_PER_YEAR
 
@@ -206,6 +207,18 @@ def factor_figures(a: Assessment) -> dict[str, Any]:
     return dict(impl.factor_parameters(a.compiled.options))
 
 
+def figure_licence(method: str, fig: Any) -> str | None:
+    """A figure's licence, else the licence its method's factor file states for all."""
+    if getattr(fig, "licence", None):
+        return str(fig.licence)
+    try:
+        table = data.factor_table(method) or {}
+    except DataError:
+        return None
+    text = table.get("licence")
+    return " ".join(str(text).split()) if text else None
+
+
 def _labels(assessments: Sequence[Assessment]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
@@ -278,7 +291,8 @@ def _component_factor(a: Assessment, spec: Any, term: Any, figures: Mapping[str,
     names = ", ".join(k.rsplit(".", 1)[-1] for k in term.factor_keys)
     if fig is None:
         return (names, a.params.get(key), None, None, None)
-    return (names, a.params.get(key, fig.value), fig.unit, fig.source, fig.licence)
+    return (names, a.params.get(key, fig.value), fig.unit, fig.source,
+            figure_licence(a.method, fig))
 
 
 def _bom_component_source(a: Assessment, name: str) -> tuple[str | None, str | None]:
@@ -375,7 +389,8 @@ def assumptions_sheet(ws: Any, assessments: Sequence[Assessment], labels: Sequen
             overridden = key in base and value != float(base[key])
             lo = hi = licence = note = None
             if fig is not None:
-                source, lo, hi, licence, note = fig.source, fig.min, fig.max, fig.licence, fig.note
+                source, lo, hi, note = fig.source, fig.min, fig.max, fig.note
+                licence = figure_licence(a.method, fig)
             elif key == "grid":
                 source = a.meta.get("grid_source") or a.compiled.grid_source
             else:
