@@ -26,6 +26,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from . import data
 from .assessment import Assessment
@@ -426,12 +427,47 @@ MODEL_HEADERS = ["Quantity", "Value", "Unit", "Key", "Note"]
 INPUT_NOTE = "Input: edit this value; the formulas below recompute."
 
 
+#: The ranges the model accepts (as lca.model checks them), as spreadsheet validations:
+#: parameter kind -> (operator, bounds, message).
+VALIDATIONS = {
+    "lifetime": ("greaterThan", (0,), "a lifetime greater than zero [years]"),
+    "grid": ("greaterThanOrEqual", (0,), "a grid intensity of zero or more [kgCO2e/kWh]"),
+    "pue": ("greaterThanOrEqual", (1,), "a PUE of 1.0 or more"),
+    "share": ("between", (0, 1), "a time share between 0 and 1 (the shares sum to 1)"),
+    "utilization": ("between", (0, 1), "a utilization between 0 and 1"),
+    "power": ("greaterThanOrEqual", (0,), "a power of zero or more [W]"),
+}
+
+
+def _validation_kind(key: str) -> str:
+    if key.endswith(".share"):
+        return "share"
+    if key.endswith("power"):
+        return "power"
+    return key
+
+
+def _validate(ws: Any, cell: Any, key: str) -> None:
+    """Attach the model's accepted range to an input cell (Excel/LibreOffice refuse other
+    values with the message)."""
+    rule = VALIDATIONS.get(_validation_kind(key))
+    if rule is None:
+        return
+    operator, bounds, message = rule
+    dv = DataValidation(type="decimal", operator=operator, formula1=str(bounds[0]),
+                        formula2=str(bounds[1]) if len(bounds) > 1 else None,
+                        showErrorMessage=True, errorTitle="lca", error=f"Expected {message}.")
+    ws.add_data_validation(dv)
+    dv.add(cell)
+
+
 def _model_input(ws: Any, row: int, label: str, value: float, unit: str, key: str,
                  note: str | None = None) -> None:
     put(ws, row, 1, label)
     c = put(ws, row, 2, float(value), FMT_PLAIN)
     c.fill = INPUT_FILL
     c.comment = Comment(INPUT_NOTE, CREATOR)
+    _validate(ws, c, key)
     put(ws, row, 3, unit)
     put(ws, row, 4, key)
     put(ws, row, 5, note or "input")

@@ -65,6 +65,22 @@ def expected(a) -> dict[str, float]:
     return out
 
 
+def test_model_inputs_carry_the_models_ranges(tmp_path):
+    """Input cells refuse values the model rejects (lca.model: lifetime > 0, PUE >= 1,
+    grid >= 0, shares in [0, 1])."""
+    path = lca.assess("clemm2024-cpu").to_excel(tmp_path / "v.xlsx")
+    ws = openpyxl.load_workbook(path)["Model"]
+    rows = next(iter(model_rows(path).values()))
+    rules = {}
+    for dv in ws.data_validations.dataValidation:
+        for rng in dv.sqref.ranges:
+            rules[rng.coord] = (dv.operator, dv.formula1, dv.formula2)
+    assert rules[f"B{rows['pue']}"] == ("greaterThanOrEqual", "1", None)
+    assert rules[f"B{rows['lifetime']}"] == ("greaterThan", "0", None)
+    assert rules[f"B{rows['profile.0.share']}"] == ("between", "0", "1")
+    assert rules[f"B{rows['profile.1.power']}"] == ("greaterThanOrEqual", "0", None)
+
+
 def test_sheets_and_headers(tmp_path):
     path = write_workbook([lca.assess("clemm2024-cpu"), lca.assess("clemm2024-gpu")],
                           tmp_path / "out.xlsx")
