@@ -30,7 +30,9 @@ __all__ = [
     "whatif", "sweep", "iter_sweep", "monte_carlo", "sensitivity",
 ]
 
+# Spreadsheets and reports: lca.excel.write_workbook, lca.report.build_report and
+# Assessment.to_excel (imported on use, so that `import lca` does not load openpyxl or
+# matplotlib).
 from .errors import OverwriteError  # noqa: E402
-from .excel import build_workbook, write_workbook  # noqa: E402
 
-__all__ += ["OverwriteError", "build_workbook", "write_workbook"]
+__all__ += ["OverwriteError"]

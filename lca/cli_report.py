@@ -1,4 +1,5 @@
-"""CLI commands for spreadsheet export and reports (`lca export`, `lca report`): a thin shell over the Python API."""
+"""CLI commands for spreadsheet export and reports (`lca export`, `lca report`): a thin
+shell over the Python API (lca.excel, lca.report)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import lca
 
 from .assessment import assess
 from .cli import GRID, LIFETIME, METHOD, PUE, REGION, app, overrides_from, user_errors
+from .io import check_target
 
 OUTPUT_XLSX = typer.Option(..., "--output", "-o", help="Workbook to write (.xlsx).")
 OUTPUT_PDF = typer.Option(..., "--output", "-o", help="PDF to write (e.g. reports/NAME.pdf).")
@@ -39,6 +41,28 @@ def optional_api(name: str, bom: Any, overrides: dict[str, Any], **kwargs: Any) 
     return fn(bom, **extra)
 
 
+def required_api(name: str, what: str) -> None:
+    """A one-line error when an explicitly requested analysis is not installed."""
+    if getattr(lca, name, None) is None:
+        raise lca.LcaError(f"{what} needs lca.{name}, which this installation does not have")
+
+
+def parse_axes(specs: list[str]) -> dict[str, list[float]]:
+    """``["grid=0.05,0.4", "lifetime=3,5"]`` -> ``{"grid": [0.05, 0.4],
+    "lifetime": [3.0, 5.0]}``."""
+    axes: dict[str, list[float]] = {}
+    for spec in specs:
+        name, sep, values = spec.partition("=")
+        if not sep or not name.strip() or not values.strip():
+            raise lca.LcaError(f"--sweep {spec!r}: expected NAME=V1,V2,... (e.g. grid=0.05,0.4)")
+        try:
+            axes[name.strip()] = [float(v) for v in values.split(",")]
+        except ValueError:
+            raise lca.LcaError(f"--sweep {spec!r}: values must be numbers in the parameter's "
+                               "canonical unit (see lca.parameters)") from None
+    return axes
+
+
 def _check_suffix(path: Path, suffix: str) -> None:
     if path.suffix.lower() != suffix:
         raise lca.LcaError(f"{path}: expected a file name ending in {suffix}")
@@ -54,15 +78,32 @@ def export_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped 
                methods: bool = typer.Option(False, "--methods",
                                             help="Add the embodied methods compared "
                                                  "(when lca.compare_methods is available)."),
-               monte_carlo: Optional[int] = SAMPLES, seed: int = SEED) -> None:
+               monte_carlo: Optional[int] = SAMPLES, seed: int = SEED,
+               sweep: Optional[list[str]] = typer.Option(
+                   None, "--sweep", help="Add a Sweep sheet over NAME=V1,V2,... (repeatable; "
+                                         "needs lca.sweep).")) -> None:
     """Write a workbook: Summary, Components, Operational, Model (live formulas),
-    Assumptions, and optionally Methods and Monte Carlo sheets."""
+    Assumptions, and optionally Methods, Sweep and Monte Carlo sheets."""
     from .excel import write_workbook
 
     _check_suffix(output, ".xlsx")
+    check_target(output, force)  # before any analysis runs
     over = overrides_from(lifetime, grid, region, pue, method)
     results = [assess(b, **over) for b in boms]
+    if methods:
+        required_api("compare_methods", "--methods")
+    if monte_carlo:
+        required_api("monte_carlo", "--monte-carlo")
+    axes = parse_axes(sweep or [])
+    if axes:
+        required_api("sweep", "--sweep")
     extra: dict[str, Any] = {}
+    if axes:
+        # numeric overrides travel as one-value axes, so the sweep runs at them too
+        fixed = {k: [v] if isinstance(v, (int, float)) else v for k, v in over.items()
+                 if v is not None and k not in axes}
+        extra["sweep"] = {a.name: optional_api("sweep", a.bom, {}, **fixed, **axes)
+                          for a in results}
     if methods:
         extra["methods"] = {a.name: optional_api("compare_methods", a.bom, {})
                             for a in results}
@@ -96,6 +137,7 @@ def report_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped 
     from .report import build_report
 
     _check_suffix(output, ".pdf")
+    check_target(output, force)  # before any analysis runs
     over = overrides_from(lifetime, grid, region, pue, method)
     results = [assess(b, **over) for b in boms]
     extra: dict[str, Any] = {}
@@ -103,8 +145,13 @@ def report_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped 
         for key, name, kwargs in (("methods", "compare_methods", {}),
                                   ("monte_carlo", "monte_carlo", {"n": samples, "seed": seed}),
                                   ("sensitivity", "sensitivity", {})):
-            per = {a.name: optional_api(name, a.bom, {} if key == "methods" else over, **kwargs)
-                   for a in results}
+            per = {}
+            for a in results:
+                try:
+                    per[a.name] = optional_api(name, a.bom, {} if key == "methods" else over,
+                                               **kwargs)
+                except lca.LcaError as exc:  # the analyses are extras: report, go on
+                    typer.echo(f"lca: warning: {name} left out for {a.name}: {exc}", err=True)
             if any(v is not None for v in per.values()):
                 extra[key] = {k: v for k, v in per.items() if v is not None}
     report = build_report(results, output, png=png, force=force, **extra)

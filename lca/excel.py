@@ -22,12 +22,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
+from . import data
 from .assessment import Assessment
 from .embodied import get_method
+from .errors import DataError, LcaError
 from .functional import KINDS, units_per_year
 from .io import CREATOR, write_atomic
 from .units import CANONICAL, HOURS_PER_YEAR
@@ -36,6 +40,9 @@ from .units import CANONICAL, HOURS_PER_YEAR
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
 BOLD = Font(bold=True)
+
+#: Rows of a worksheet (Excel specifications and limits: 1,048,576 rows by 16,384 columns).
+EXCEL_MAX_ROWS = 1_048_576
 
 #: Number formats.
 FMT_KG = "#,##0.00"
@@ -74,7 +81,9 @@ RESULT_UNITS = {
 # --- cells ------------------------------------------------------------------------------
 
 def safe_text(cell: Any, text: str) -> None:
-    """Put ``text`` in ``cell`` as a string, never as a formula."""
+    """Put ``text`` in ``cell`` as a string, never as a formula (control characters that
+    a worksheet cannot hold are replaced by U+FFFD)."""
+    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
     cell.value = text
     cell.data_type = "s"
     if text.startswith(FORMULA_TRIGGERS):
@@ -199,6 +208,18 @@ def factor_figures(a: Assessment) -> dict[str, Any]:
     return dict(impl.factor_parameters(a.compiled.options))
 
 
+def figure_licence(method: str, fig: Any) -> str | None:
+    """A figure's licence, else the licence its method's factor file states for all."""
+    if getattr(fig, "licence", None):
+        return str(fig.licence)
+    try:
+        table = data.factor_table(method) or {}
+    except DataError:
+        return None
+    text = table.get("licence")
+    return " ".join(str(text).split()) if text else None
+
+
 def _labels(assessments: Sequence[Assessment]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
@@ -255,7 +276,7 @@ COMPONENT_HEADERS = [
     "Server", "Component", "Type", "Count [-]", "Area [cm^2]", "Dies [-]", "Die area [cm^2]",
     "Capacity [GB]", "Layers [-]", "Mass [kg]", "Carbon given [kgCO2e]", "Method", "Basis",
     "Factor", "Factor value", "Factor unit", "Factor source", "Licence",
-    "Embodied [kgCO2e]", "Share of embodied [-]", "Note"]
+    "Embodied [kgCO2e]", "Share of embodied [-]", "Note", "Data source (BOM)", "BOM note"]
 _AMOUNT_FIELDS = ("count", "area", "dies", "die_area", "capacity", "layers", "mass", "carbon")
 
 
@@ -271,7 +292,22 @@ def _component_factor(a: Assessment, spec: Any, term: Any, figures: Mapping[str,
     names = ", ".join(k.rsplit(".", 1)[-1] for k in term.factor_keys)
     if fig is None:
         return (names, a.params.get(key), None, None, None)
-    return (names, a.params.get(key, fig.value), fig.unit, fig.source, fig.licence)
+    return (names, a.params.get(key, fig.value), fig.unit, fig.source,
+            figure_licence(a.method, fig))
+
+
+def _bom_component_source(a: Assessment, name: str) -> tuple[str | None, str | None]:
+    """(the source the BOM names for a component, resolved through its ``sources``;
+    the BOM's note on it)."""
+    try:
+        comp = a.bom.component(name)
+    except KeyError:  # a component the BOM does not list under that name
+        return None, None
+    key = getattr(comp, "source", None)
+    sources = a.bom.sources or {}
+    text = f"{key}: {' '.join(str(sources[key]).split())}" if key in sources else key
+    note = getattr(comp, "note", None)
+    return text, (" ".join(note.split()) if note else None)
 
 
 def components_sheet(ws: Any, assessments: Sequence[Assessment], labels: Sequence[str]) -> None:
@@ -295,6 +331,7 @@ def components_sheet(ws: Any, assessments: Sequence[Assessment], labels: Sequenc
                        (emb if term.evaluate is not None else "not covered", FMT_KG),
                        (emb / total if term.evaluate is not None and total else None, FMT_SHARE),
                        (note, None)]
+            values += [(v, None) for v in _bom_component_source(a, spec.name)]
             for j, (v, fmt) in enumerate(values, start=1):
                 put(ws, i, j, v, fmt)
             i += 1
@@ -305,10 +342,15 @@ OPERATIONAL_HEADERS = [
     "Energy [kWh/year]", "Grid [kgCO2e/kWh]", "Grid source", "Operational [kgCO2e/year]"]
 
 
+def _state_labels(a: Assessment) -> list[str]:
+    """Names of the profile's states: the BOM's label, else its state, else the index."""
+    return [e.label or e.state or f"state {i}" for i, e in enumerate(a.bom.usage.profile or [])]
+
+
 def _profile_text(a: Assessment) -> str:
     c = a.compiled
     if c.power_mode == "profile":
-        labels = [e.label or e.state or f"state {i}" for i, e in enumerate(a.bom.usage.profile)]
+        labels = _state_labels(a)
         return "; ".join(
             f"{100 * float(a.params[f'profile.{i}.share']):g} % at "
             f"{float(a.params[f'profile.{i}.power']):g} W ({labels[i]})"
@@ -348,7 +390,8 @@ def assumptions_sheet(ws: Any, assessments: Sequence[Assessment], labels: Sequen
             overridden = key in base and value != float(base[key])
             lo = hi = licence = note = None
             if fig is not None:
-                source, lo, hi, licence, note = fig.source, fig.min, fig.max, fig.licence, fig.note
+                source, lo, hi, note = fig.source, fig.min, fig.max, fig.note
+                licence = figure_licence(a.method, fig)
             elif key == "grid":
                 source = a.meta.get("grid_source") or a.compiled.grid_source
             else:
@@ -362,6 +405,13 @@ def assumptions_sheet(ws: Any, assessments: Sequence[Assessment], labels: Sequen
                       (note, None)]
             for j, (v, fmt) in enumerate(values, start=1):
                 put(ws, i, j, v, fmt)
+            i += 1
+        for key, value in a.compiled.options.items():
+            put(ws, i, 1, label)
+            put(ws, i, 2, f"options.{a.method}.{key}")
+            put(ws, i, 3, value if isinstance(value, (int, float)) else str(value), FMT_PLAIN)
+            put(ws, i, 7, f"option of the {a.method} method (the BOM's embodied: section or "
+                          "the method's default)")
             i += 1
         put(ws, i, 1, label)
         put(ws, i, 2, "hours per year")
@@ -377,12 +427,47 @@ MODEL_HEADERS = ["Quantity", "Value", "Unit", "Key", "Note"]
 INPUT_NOTE = "Input: edit this value; the formulas below recompute."
 
 
+#: The ranges the model accepts (as lca.model checks them), as spreadsheet validations:
+#: parameter kind -> (operator, bounds, message).
+VALIDATIONS = {
+    "lifetime": ("greaterThan", (0,), "a lifetime greater than zero [years]"),
+    "grid": ("greaterThanOrEqual", (0,), "a grid intensity of zero or more [kgCO2e/kWh]"),
+    "pue": ("greaterThanOrEqual", (1,), "a PUE of 1.0 or more"),
+    "share": ("between", (0, 1), "a time share between 0 and 1 (the shares sum to 1)"),
+    "utilization": ("between", (0, 1), "a utilization between 0 and 1"),
+    "power": ("greaterThanOrEqual", (0,), "a power of zero or more [W]"),
+}
+
+
+def _validation_kind(key: str) -> str:
+    if key.endswith(".share"):
+        return "share"
+    if key.endswith("power"):
+        return "power"
+    return key
+
+
+def _validate(ws: Any, cell: Any, key: str) -> None:
+    """Attach the model's accepted range to an input cell (Excel/LibreOffice refuse other
+    values with the message)."""
+    rule = VALIDATIONS.get(_validation_kind(key))
+    if rule is None:
+        return
+    operator, bounds, message = rule
+    dv = DataValidation(type="decimal", operator=operator, formula1=str(bounds[0]),
+                        formula2=str(bounds[1]) if len(bounds) > 1 else None,
+                        showErrorMessage=True, errorTitle="lca", error=f"Expected {message}.")
+    ws.add_data_validation(dv)
+    dv.add(cell)
+
+
 def _model_input(ws: Any, row: int, label: str, value: float, unit: str, key: str,
                  note: str | None = None) -> None:
     put(ws, row, 1, label)
     c = put(ws, row, 2, float(value), FMT_PLAIN)
     c.fill = INPUT_FILL
     c.comment = Comment(INPUT_NOTE, CREATOR)
+    _validate(ws, c, key)
     put(ws, row, 3, unit)
     put(ws, row, 4, key)
     put(ws, row, 5, note or "input")
@@ -424,11 +509,12 @@ def model_block(ws: Any, a: Assessment, label: str, row: int) -> int:
               f"input; base value from {a.meta.get('grid_source') or c.grid_source}")
     add_input("PUE", "pue", "-", "input: power usage effectiveness, 1.0 or more")
     if c.power_mode == "profile":
+        states = _state_labels(a)
         for i in range(c.n_states):
-            add_input(f"Time share, state {i}", f"profile.{i}.share", "-",
+            add_input(f"Time share, {states[i]}", f"profile.{i}.share", "-",
                       "input: time shares must sum to 1")
         for i in range(c.n_states):
-            add_input(f"Power, state {i}", f"profile.{i}.power", "W")
+            add_input(f"Power, {states[i]}", f"profile.{i}.power", "W")
     else:
         add_input("Utilization", "utilization", "-")
         add_input("Idle power", "idle_power", "W")
@@ -543,6 +629,11 @@ def frame_sheet(ws: Any, frames: Mapping[str | None, pd.DataFrame], *, index: bo
                 units: Mapping[str, str] | None = None) -> None:
     """Write DataFrames (one per server) one under the other, with a Server column."""
     frames = {k: v for k, v in frames.items() if v is not None}
+    rows = sum(len(df) for df in frames.values())
+    if rows + 1 > EXCEL_MAX_ROWS:
+        raise LcaError(f"{ws.title}: {rows:,} rows do not fit in a worksheet (at most "
+                       f"{EXCEL_MAX_ROWS - 1:,} below the header): use fewer scenarios or "
+                       "samples, or write them to CSV")
     with_server = any(k is not None for k in frames)
     cols: list[str] = []
     for df in frames.values():
@@ -589,7 +680,7 @@ def _as_list(assessments: Assessment | Sequence[Assessment]) -> list[Assessment]
         return [assessments]
     out = list(assessments)
     if not out:
-        raise ValueError("no assessments to export")
+        raise LcaError("no assessments to export")
     return out
 
 
@@ -616,7 +707,8 @@ def build_workbook(assessments: Assessment | Sequence[Assessment], *, sweep: Any
     wb = Workbook()
     wb.properties.creator = CREATOR
     wb.properties.lastModifiedBy = CREATOR
-    wb.properties.title = "Life-cycle carbon: " + ", ".join(labels)
+    wb.properties.title = ILLEGAL_CHARACTERS_RE.sub("\ufffd", "Life-cycle carbon: "
+                                                    + ", ".join(labels))
     wb.properties.subject = "Embodied and operational carbon footprint (lca)"
     wb.properties.description = f"Written by lca {__version__}"
     summary_sheet(wb.active, items, labels)
@@ -625,11 +717,12 @@ def build_workbook(assessments: Assessment | Sequence[Assessment], *, sweep: Any
     operational_sheet(wb.create_sheet("Operational"), items, labels)
     model_sheet(wb.create_sheet("Model"), items, labels)
     assumptions_sheet(wb.create_sheet("Assumptions"), items, labels)
-    first = items[0] if len(items) == 1 else None
+    first = items[0]  # parameter units (canonical, the same for every server)
     method_frames = _per_server(methods, labels)
     if method_frames:
         frame_sheet(wb.create_sheet("Methods"), method_frames, index=True, index_name="method",
-                    units={c_: "kgCO2e" for df in method_frames.values() for c_ in df.columns})
+                    units={c_: ("count" if c_ == "covered" else "kgCO2e")
+                           for df in method_frames.values() for c_ in df.columns})
     sweep_frames = _per_server(sweep, labels)
     if sweep_frames:
         frame_sheet(wb.create_sheet("Sweep"), sweep_frames, index=False, a=first)
@@ -639,30 +732,39 @@ def build_workbook(assessments: Assessment | Sequence[Assessment], *, sweep: Any
         frame_sheet(wb.create_sheet("Monte Carlo"), summaries, index=True,
                     index_name="result", a=first,
                     units={c_: "" for df in summaries.values() for c_ in df.columns})
-        _unit_column(wb["Monte Carlo"], summaries)
+        _unit_column(wb["Monte Carlo"], summaries, result_unit)
         frame_sheet(wb.create_sheet("Monte Carlo samples"),
                     {k: v.samples for k, v in mc.items()}, index=False, a=first)
     sens = _per_server(sensitivity, labels)
     if sens:
         frame_sheet(wb.create_sheet("Sensitivity"), sens, index=False, a=first,
-                    units={"total_at_low": "kgCO2e/year", "total_at_high": "kgCO2e/year",
+                    units={"parameter": "", "low": "", "high": "", "base": "", "unit": "",
+                           "source": "",
+                           "total_at_low": "kgCO2e/year", "total_at_high": "kgCO2e/year",
                            "swing": "kgCO2e/year"})
+        if not any("unit" in df.columns for df in sens.values()):
+            figures = factor_figures(first)
+            _unit_column(wb["Sensitivity"], sens,
+                         lambda key: parameter_unit(first, key, figures),
+                         "Unit of low and high")
     for ws in wb.worksheets:
         _fit_widths(ws)
     return wb
 
 
-def _unit_column(ws: Any, summaries: Mapping[str | None, pd.DataFrame]) -> None:
-    """Add a Unit column to the Monte Carlo summary (its rows are result columns)."""
+def _unit_column(ws: Any, frames: Mapping[str | None, pd.DataFrame], unit_of,
+                 title: str = "Unit") -> None:
+    """Append a unit column: ``unit_of(key)`` for the key in each row's first data column
+    (a result column of a Monte Carlo summary, a parameter of a sensitivity table)."""
     col = ws.max_column + 1
-    c = put(ws, 1, col, "Unit")
+    c = put(ws, 1, col, title)
     c.font, c.fill = BOLD, HEADER_FILL
-    with_server = any(k is not None for k in summaries)
+    with_server = any(k is not None for k in frames)
     key_col = 2 if with_server else 1
     for r in range(2, ws.max_row + 1):
         key = ws.cell(row=r, column=key_col).value
         if isinstance(key, str):
-            put(ws, r, col, result_unit(key) or None)
+            put(ws, r, col, unit_of(key) or None)
 
 
 def write_workbook(assessments: Assessment | Sequence[Assessment], path: str | Path, *,
@@ -671,6 +773,8 @@ def write_workbook(assessments: Assessment | Sequence[Assessment], path: str | P
     """Write the workbook to ``path`` (atomically; see :func:`build_workbook` for the
     arguments). An existing file is replaced only when ``force`` or when lca wrote it;
     otherwise :class:`lca.errors.OverwriteError`. Returns the path."""
+    if Path(path).suffix.lower() != ".xlsx":
+        raise LcaError(f"{path}: expected a file name ending in .xlsx")
     wb = build_workbook(assessments, sweep=sweep, monte_carlo=monte_carlo, methods=methods,
                         sensitivity=sensitivity)
     return write_atomic(path, lambda tmp: wb.save(tmp), force=force)

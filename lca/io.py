@@ -8,8 +8,9 @@ Two rules, applied by every writer through :func:`write_atomic`:
   its temporary file.
 * **Overwrite protection.** An existing target is replaced only when the caller passes
   ``force=True`` or when lca wrote it before, recognised by lca's marker: the workbook
-  property *creator* ``lca`` (xlsx), the document information entry ``/Creator (lca ...)``
-  (PDF), or a PNG text chunk ``Source: lca``.
+  properties *creator* and *last modified by* both ``lca`` (xlsx; a workbook saved since
+  in Excel or LibreOffice records its editor and counts as theirs), the document
+  information entry ``/Creator (lca ...)`` (PDF), or a PNG text chunk ``Source: lca``.
 """
 
 from __future__ import annotations
@@ -28,16 +29,23 @@ CREATOR = "lca"
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _DC = "{http://purl.org/dc/elements/1.1/}creator"
+_CP_LAST = ("{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
+            "lastModifiedBy")
 
 
-def _xlsx_creator(path: Path) -> str | None:
+def _xlsx_authors(path: Path) -> tuple[str | None, str | None]:
+    """(creator, last modified by) of a workbook's core properties."""
     try:
         with zipfile.ZipFile(path) as zf:
             root = ElementTree.fromstring(zf.read("docProps/core.xml"))
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError):
-        return None
-    node = root.find(_DC)
-    return None if node is None else (node.text or "")
+        return None, None
+
+    def text(tag: str) -> str | None:
+        node = root.find(tag)
+        return None if node is None else (node.text or "")
+
+    return text(_DC), text(_CP_LAST)
 
 
 def _pdf_creator_is_lca(path: Path) -> bool:
@@ -90,8 +98,9 @@ def written_by_lca(path: str | Path) -> bool:
         return False
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        creator = _xlsx_creator(path)
-        return creator is not None and creator.split(" ")[0] == CREATOR
+        # Excel and LibreOffice keep the creator but record who saved the file last: a
+        # workbook a person has edited and saved since is theirs, not lca's.
+        return _xlsx_authors(path) == (CREATOR, CREATOR)
     if suffix == ".pdf":
         return _pdf_creator_is_lca(path)
     if suffix == ".png":

@@ -73,6 +73,7 @@ GRID_POINTS = 81
 #: Fixed matplotlib settings for reproducible output.
 RC = {
     "font.family": "DejaVu Sans",
+    "text.parse_math": False,   # names from BOMs may hold "$": never read them as TeX
     "font.size": 10,
     "axes.titlesize": 11,
     "axes.labelsize": 10,
@@ -89,8 +90,11 @@ RC = {
         "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
         "#7f7f7f"]),
 }
+#: Columns of lca.compare_methods that are not components.
+METHOD_SUMMARY_COLUMNS = ("total", "low", "high", "covered")
 EMBODIED_COLOUR = "#8c564b"
-THOUSANDS = matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:,.0f}")
+THOUSANDS = matplotlib.ticker.FuncFormatter(
+    lambda x, _: f"{x:,.0f}" if abs(x) >= 1000 else f"{x:g}")
 OPERATIONAL_COLOUR = "#1f77b4"
 
 
@@ -179,11 +183,31 @@ def source_note(assessments: Sequence[Assessment], labels: Sequence[str]) -> str
     return "\n".join(lines)
 
 
-def _decorate(fig: Figure, title: str, note: str, page: int, pages: int) -> None:
-    fig.suptitle(textwrap.shorten(title, 80), fontsize=14, fontweight="bold", x=0.02, ha="left", y=0.975)
+def methods_note(names: Sequence[str]) -> str:
+    """The sources of the compared methods (their factor files' titles and references)."""
+    from .errors import DataError
+
+    parts = []
+    for m in names:
+        try:
+            table = data.factor_table(m) or {}
+        except DataError:
+            table = {}
+        ref = " ".join(str(table.get("reference") or table.get("title") or "").split())
+        parts.append(f"{m}: {textwrap.shorten(ref, 150)}" if ref else m)
+    text = "Methods compared: " + "; ".join(parts) + "."
+    return "\n".join(textwrap.wrap(text, 190)[:4])
+
+
+def _decorate(fig: Figure, title: str, note: str, page: int, pages: int,
+              extra: str | None = None) -> None:
+    fig.suptitle(textwrap.shorten(title, 80), fontsize=14, fontweight="bold", x=0.02,
+                 ha="left", y=0.975)
     fig.text(0.02, 0.012, "Sources: " + note, fontsize=6.5, va="bottom", ha="left",
              color="#333333")
     fig.text(0.98, 0.955, f"page {page} of {pages}", fontsize=8, ha="right", color="#555555")
+    if extra:
+        fig.text(0.02, 0.075, extra, fontsize=6.5, va="bottom", ha="left", color="#333333")
 
 
 # --- computations used by the pages (pure) --------------------------------------------
@@ -301,6 +325,10 @@ def embodied_page(a: Assessment) -> Figure:
         ax.text(v + top * 0.01, i, f"{_num(v)} ({100 * v / total:.1f} %)" if total else _num(v),
                 va="center", fontsize=8)
     ax.set_xlim(0, top * 1.25)
+    if not items:
+        ax.set_yticks([])
+        ax.text(0.5, 0.5, f"No component is covered by {a.method}", transform=ax.transAxes,
+                ha="center", va="center", fontsize=12)
     ax.set_title(f"{a.name}: embodied {_num(total)} kgCO2e ({a.method})", loc="left")
     if a.uncovered:
         fig.text(0.30, 0.135, textwrap.fill("Not covered by the method (not counted): "
@@ -325,7 +353,8 @@ def lifetime_page(assessments: Sequence[Assessment], labels: Sequence[str]) -> F
         ax.set_ylabel("Footprint [kgCO2e/year]")
         ax.set_title(f"{textwrap.shorten(label, 60)}\nlifetime total "
                      f"{_num(a.row['lifetime_kgco2e'])} kgCO2e", loc="left", fontsize=10)
-        ax.set_ylim(0, float(np.max(emb + op)) * 1.3)
+        if float(np.max(emb + op)) > 0:
+            ax.set_ylim(0, float(np.max(emb + op)) * 1.3)
         ax.yaxis.set_major_formatter(THOUSANDS)
         ax.legend(loc="upper right", fontsize=8, ncol=2)
     return fig
@@ -347,8 +376,8 @@ def grid_page(assessments: Sequence[Assessment], labels: Sequence[str]) -> Figur
     hi = max(float(c[-1]) for c in curves)
     if lo > 0 and hi / lo > 10:
         ax.set_yscale("log")
-    else:
-        ax.yaxis.set_major_formatter(THOUSANDS)
+        ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.yaxis.set_major_formatter(THOUSANDS)
     for r in refs:
         ax.axvline(r.value, color="#555555", linestyle="--", linewidth=1)
         ax.text(r.value, 1.01, f"{r.value:g}", transform=ax.get_xaxis_transform(),
@@ -390,7 +419,8 @@ def comparison_page(assessments: Sequence[Assessment], labels: Sequence[str]) ->
         ax.set_xticks(x, short, fontsize=8)
         ax.set_ylabel(f"Footprint [{unit}]")
         ax.set_title(title, loc="left")
-        ax.set_ylim(0, float(np.max(e + o)) * 1.12)
+        if float(np.max(e + o)) > 0:
+            ax.set_ylim(0, float(np.max(e + o)) * 1.12)
         ax.yaxis.set_major_formatter(THOUSANDS)
         ax.legend(loc="upper left", fontsize=8)
     return fig
@@ -416,6 +446,10 @@ def _subplot_pages(items: Sequence[tuple[str, Any, Assessment]], draw,
 def draw_methods(ax: Any, label: str, frame: Any, a: Assessment | None) -> None:
     """Embodied total by method with its low-high range (``lca.compare_methods``)."""
     names = [str(i) for i in frame.index]
+    parts = [c for c in frame.columns if c not in METHOD_SUMMARY_COLUMNS]
+    if "covered" in frame.columns and parts:  # say when a method leaves parts out
+        names = [f"{n}\n({int(k)} of {len(parts)} parts)"
+                 for n, k in zip(names, frame["covered"].to_numpy())]
     total = frame["total"].to_numpy(dtype=float)
     lo = frame["low"].to_numpy(dtype=float) if "low" in frame else total
     hi = frame["high"].to_numpy(dtype=float) if "high" in frame else total
@@ -424,6 +458,8 @@ def draw_methods(ax: Any, label: str, frame: Any, a: Assessment | None) -> None:
     ax.barh(y, total, xerr=err, color=EMBODIED_COLOUR, capsize=4, ecolor="#333333")
     ax.set_yticks(y, names)
     ax.set_xlabel("Embodied carbon [kgCO2e] (bars: low-high)")
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(6))
+    ax.xaxis.set_major_formatter(THOUSANDS)
     ax.set_title(textwrap.shorten(label, 60), loc="left", fontsize=10)
 
 
@@ -440,6 +476,8 @@ def draw_monte_carlo(ax: Any, label: str, result: Any, a: Assessment | None,
             ax.text(v, 1.01, f"{q} {_num(v, 0)}", transform=ax.get_xaxis_transform(),
                     ha="center", va="bottom", fontsize=7)
     ax.set_xlabel("Total per year [kgCO2e/year]")
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(6))
+    ax.xaxis.set_major_formatter(THOUSANDS)
     ax.set_ylabel("Samples [-]")
     ax.set_title(textwrap.shorten(f"{label} (n = {len(samples):,})", 60), loc="left",
                  fontsize=10, pad=14)
@@ -458,6 +496,8 @@ def draw_tornado(ax: Any, label: str, frame: Any, a: Assessment | None) -> None:
     ax.axvline(base, color="#222222", linewidth=1)
     ax.set_yticks(y, [textwrap.shorten(str(p), 34) for p in top["parameter"]], fontsize=7)
     ax.set_xlabel("Total per year [kgCO2e/year]")
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5))
+    ax.xaxis.set_major_formatter(THOUSANDS)
     ax.set_title(textwrap.shorten(label, 60), loc="left", fontsize=10)
     ax.legend(loc="lower right", fontsize=7)
 
@@ -469,7 +509,9 @@ def _as_list(assessments: Assessment | Sequence[Assessment]) -> list[Assessment]
         return [assessments]
     out = list(assessments)
     if not out:
-        raise ValueError("no assessments to report")
+        from .errors import LcaError
+
+        raise LcaError("no assessments to report")
     return out
 
 
@@ -495,6 +537,7 @@ def build_pages(assessments: Assessment | Sequence[Assessment], *, methods: Any 
     items = _as_list(assessments)
     labels = _labels(items)
     pages: list[tuple[str, str, Figure]] = []
+    page_notes: dict[str, str] = {}   # page slug -> a further source note
     with matplotlib.rc_context(RC):
         pages.append(("summary", "Life-cycle carbon: summary", summary_page(items, labels)))
         for a, label in zip(items, labels):
@@ -515,14 +558,22 @@ def build_pages(assessments: Assessment | Sequence[Assessment], *, methods: Any 
                 ("sensitivity", sensitivity, draw_tornado,
                  "Sensitivity: total per year at each parameter's low and high value")):
             entries = _per_server(obj, items, labels)
-            margins = {"left": 0.17, "wspace": 0.7} if key == "sensitivity" else {}
+            margins = {"sensitivity": {"left": 0.17, "wspace": 0.7},
+                       "methods": {"left": 0.14, "wspace": 0.5}}.get(key, {})
             figs = _subplot_pages(entries, draw, **margins) if entries else []
+            extra = None
+            if key == "methods" and entries:
+                compared = dict.fromkeys(str(m) for _, f, _ in entries for m in f.index)
+                extra = methods_note(list(compared))
             for i, fig in enumerate(figs, start=1):
                 suffix = f" ({i} of {len(figs)})" if len(figs) > 1 else ""
-                pages.append((key if len(figs) == 1 else f"{key}-{i}", title + suffix, fig))
+                name = key if len(figs) == 1 else f"{key}-{i}"
+                pages.append((name, title + suffix, fig))
+                if extra:
+                    page_notes[name] = extra
         note = source_note(items, labels)
-        for i, (_, title, fig) in enumerate(pages, start=1):
-            _decorate(fig, title, note, i, len(pages))
+        for i, (name, title, fig) in enumerate(pages, start=1):
+            _decorate(fig, title, note, i, len(pages), page_notes.get(name))
     return [Page(s, t, f) for s, t, f in pages]
 
 
@@ -562,6 +613,7 @@ def build_report(assessments: Assessment | Sequence[Assessment], path: str | Pat
     pdf = Path(path)
     if pdf.suffix.lower() != ".pdf":
         raise LcaError(f"{pdf}: expected a file name ending in .pdf")
+    check_target(pdf, force)  # fail before the (slower) drawing
     items = _as_list(assessments)
     labels = _labels(items)
     pages = build_pages(items, methods=methods, monte_carlo=monte_carlo,

@@ -65,6 +65,22 @@ def expected(a) -> dict[str, float]:
     return out
 
 
+def test_model_inputs_carry_the_models_ranges(tmp_path):
+    """Input cells refuse values the model rejects (lca.model: lifetime > 0, PUE >= 1,
+    grid >= 0, shares in [0, 1])."""
+    path = lca.assess("clemm2024-cpu").to_excel(tmp_path / "v.xlsx")
+    ws = openpyxl.load_workbook(path)["Model"]
+    rows = next(iter(model_rows(path).values()))
+    rules = {}
+    for dv in ws.data_validations.dataValidation:
+        for rng in dv.sqref.ranges:
+            rules[rng.coord] = (dv.operator, dv.formula1, dv.formula2)
+    assert rules[f"B{rows['pue']}"] == ("greaterThanOrEqual", "1", None)
+    assert rules[f"B{rows['lifetime']}"] == ("greaterThan", "0", None)
+    assert rules[f"B{rows['profile.0.share']}"] == ("between", "0", "1")
+    assert rules[f"B{rows['profile.1.power']}"] == ("greaterThanOrEqual", "0", None)
+
+
 def test_sheets_and_headers(tmp_path):
     path = write_workbook([lca.assess("clemm2024-cpu"), lca.assess("clemm2024-gpu")],
                           tmp_path / "out.xlsx")
@@ -76,7 +92,8 @@ def test_sheets_and_headers(tmp_path):
         "Embodied per year [kgCO2e/year]", "Operational per year [kgCO2e/year]",
         "Total per year [kgCO2e/year]", "Lifetime total [kgCO2e]", "Use-phase share [-]"]
     assert "Per functional unit [gCO2e]" in header(wb["Summary"])
-    for name, must in (("Components", ["Component", "Factor", "Factor source", "Embodied [kgCO2e]"]),
+    for name, must in (("Components", ["Component", "Factor", "Factor source",
+                                       "Embodied [kgCO2e]"]),
                        ("Operational", ["Profile", "Energy [kWh/year]", "PUE [-]",
                                         "Grid [kgCO2e/kWh]", "Grid source",
                                         "Operational [kgCO2e/year]"]),
@@ -119,12 +136,14 @@ def test_reference_figures_in_workbook(tmp_path):
     comp = wb["Components"]
     cols = {h: i + 1 for i, h in enumerate(header(comp))}
     rows = {comp.cell(r, cols["Component"]).value: r for r in range(2, comp.max_row + 1)}
-    assert comp.cell(rows["dram"], cols["Embodied [kgCO2e]"]).value == pytest.approx(1105.92, abs=1e-9)
+    dram = comp.cell(rows["dram"], cols["Embodied [kgCO2e]"]).value
+    assert dram == pytest.approx(1105.92, abs=1e-9)
     assert comp.cell(rows["dram"], cols["Factor value"]).value == pytest.approx(1.8)
     assert comp.cell(rows["dram"], cols["Factor unit"]).value == "kgCO2e/cm^2"
     summary = wb["Summary"]
     scol = {h: i + 1 for i, h in enumerate(header(summary))}
-    assert summary.cell(2, scol["Total per year [kgCO2e/year]"]).value == pytest.approx(1869.1008, abs=1e-9)
+    total = summary.cell(2, scol["Total per year [kgCO2e/year]"]).value
+    assert total == pytest.approx(1869.1008, abs=1e-9)
     assumptions = wb["Assumptions"]
     acol = {h: i + 1 for i, h in enumerate(header(assumptions))}
     arows = {assumptions.cell(r, acol["Parameter"]).value: r
@@ -182,7 +201,7 @@ def test_model_formulas_follow_edited_inputs(tmp_path, bom, edits):
 
 
 INJECTION_BOM = """\
-name: "@evil"
+name: "@evil\\x07"
 kind: cpu
 lifetime: 4 years
 usage:
@@ -203,7 +222,7 @@ def test_formula_injection_is_written_as_text(tmp_path, write_bom):
         for row in ws.iter_rows():
             for c in row:
                 if isinstance(c.value, str) and ("HYPERLINK" in c.value or c.value in
-                                                 ("@evil", "-2+3")
+                                                 ("@evil\ufffd", "-2+3")
                                                  or c.value.startswith("+cmd")):
                     assert c.data_type == "s", (ws.title, c.coordinate, c.value)
                     found += 1
@@ -246,7 +265,26 @@ def test_optional_result_sheets(tmp_path):
     assert header(mc) == ["Server", "result", "mean", "p5", "p50", "p95", "Unit"]
     assert mc["G2"].value == "kgCO2e/year" and mc["E2"].value == pytest.approx(1850.0)
     assert wb["Monte Carlo samples"].max_row == 4
-    assert "swing [kgCO2e/year]" in header(wb["Sensitivity"])
+    sheet = wb["Sensitivity"]
+    assert "swing [kgCO2e/year]" in header(sheet)
+    assert header(sheet)[-1] == "Unit of low and high"
+    assert [sheet.cell(r, sheet.max_column).value for r in (2, 3)] == ["kgCO2e/kWh", "year"]
+
+
+def test_result_sheets_with_the_extra_columns_of_the_real_functions():
+    """compare_methods adds ``covered`` [count]; sensitivity adds base, unit and source."""
+    a = lca.assess("clemm2024-cpu")
+    methods = pd.DataFrame({"cpu": [24.36], "total": [1176.8], "low": [600.0],
+                            "high": [1700.0], "covered": [4]},
+                           index=pd.Index(["clemm2024"], name="method"))
+    sens = pd.DataFrame({"parameter": ["grid"], "low": [0.2], "high": [0.6],
+                         "total_at_low": [1052.2], "total_at_high": [2686.0],
+                         "swing": [1633.8], "base": [0.4], "unit": ["kgCO2e/kWh"],
+                         "source": ["0.5x-1.5x band"]})
+    wb = build_workbook(a, methods=methods, sensitivity=sens)
+    assert "covered [count]" in header(wb["Methods"])
+    sh = header(wb["Sensitivity"])
+    assert "unit" in sh and "Unit of low and high" not in sh and sh.count("unit") == 1
 
 
 def test_overwrite_rules(tmp_path):
@@ -260,6 +298,17 @@ def test_overwrite_rules(tmp_path):
     assert openpyxl.load_workbook(target).properties.creator == "lca"
     a.to_excel(target)  # written by lca before: overwritten without force
     assert openpyxl.load_workbook(target)["Summary"]["A2"].value == a.name
+    edited = openpyxl.load_workbook(target)  # a person edits lca's workbook and saves it
+    edited.properties.lastModifiedBy = "Ada"
+    edited.save(target)
+    with pytest.raises(OverwriteError):
+        a.to_excel(target)
+    other = tmp_path / "theirs.xlsx"
+    openpyxl.Workbook().save(other)  # a workbook someone else wrote (creator "openpyxl")
+    before = other.read_bytes()
+    with pytest.raises(OverwriteError):
+        a.to_excel(other)
+    assert other.read_bytes() == before
 
 
 def test_interrupted_export_leaves_no_file(tmp_path, monkeypatch):
@@ -299,3 +348,83 @@ def test_cli_export(tmp_path):
     r = runner.invoke(app, ["export", "clemm2024-cpu", "-o", str(foreign), "--force"])
     assert r.exit_code == 0, r.output
     assert openpyxl.load_workbook(foreign).properties.creator == "lca"
+
+
+CURVE_BOM = """\
+name: curve server
+kind: cpu
+lifetime: 4 years
+usage:
+  grid: 0.3 kgCO2e/kWh
+  pue: 1.3
+  utilization: 0.6
+  idle_power: 200 W
+  max_power: 555 W
+functional_unit: {requests_per_second: 40}
+components:
+  - {name: cpu, type: logic, role: processor, area: 8.12 cm^2}
+  - {name: disk, type: storage, technology: ssd, capacity: 1 TB}
+  - {name: case, type: item, carbon: 50 kgCO2e}
+"""
+
+
+def test_model_power_curve_and_functional_unit(tmp_path, write_bom):
+    """A power curve (idle + (max - idle) x utilization), an uncovered component and a
+    per-request functional unit; hand-checked: 200 + 355 x 0.6 = 413 W; 413 x 8.76 x 1.3 =
+    4,703.244 kWh/a; x 0.3 = 1,410.9732 kgCO2e/a; embodied 8.12 x 3.0 + 50 = 74.36 kgCO2e."""
+    bom = write_bom(CURVE_BOM)
+    a = lca.assess(bom)
+    assert a.row["operational_kgco2e_per_year"] == pytest.approx(1410.9732, rel=1e-12)
+    path = a.to_excel(tmp_path / "curve.xlsx")
+    got = next(iter(evaluate_model(path).values()))
+    assert got["embodied_kgco2e"] == pytest.approx(74.36, rel=1e-12)
+    for key, value in expected(a).items():
+        assert got[key] == pytest.approx(value, rel=1e-9), key
+    _edit(path, {"utilization": 0.9, "max_power": 600.0, "lifetime": 6.0})
+    got = next(iter(evaluate_model(path).values()))
+    want = expected(lca.assess(bom, utilization=0.9, max_power=600.0, lifetime=6.0))
+    for key, value in want.items():
+        assert got[key] == pytest.approx(value, rel=1e-9), key
+
+
+def test_cli_export_sweep_with_a_stand_in(tmp_path, monkeypatch):
+    """lca.sweep(bom, **axes) comes from another branch; a stand-in of its documented shape
+    (one row per scenario: varied parameters + result columns) is wired into a Sweep sheet."""
+    from typer.testing import CliRunner
+
+    from lca.cli import app
+
+    calls = {}
+
+    def sweep(bom, **axes):
+        calls.update(axes)
+        grids = axes["grid"]
+        return pd.DataFrame({"grid": grids, "total_kgco2e_per_year": [
+            lca.assess(bom, grid=g).row["total_kgco2e_per_year"] for g in grids]})
+
+    runner = CliRunner()
+    out = tmp_path / "s.xlsx"
+    monkeypatch.delattr(lca, "sweep", raising=False)
+    r = runner.invoke(app, ["export", "clemm2024-cpu", "-o", str(out), "--sweep", "grid=0.05,0.4"])
+    assert r.exit_code == 2 and "lca.sweep" in r.stderr  # when it is not installed
+    monkeypatch.setattr(lca, "sweep", sweep, raising=False)
+    r = runner.invoke(app, ["export", "clemm2024-cpu", "-o", str(out), "--sweep", "grid=0.05,0.4",
+                            "--lifetime", "5"])
+    assert r.exit_code == 0, r.output
+    assert calls == {"grid": [0.05, 0.4], "lifetime": [5.0]}
+    ws = openpyxl.load_workbook(out)["Sweep"]
+    assert header(ws) == ["Server", "grid [kgCO2e/kWh]", "total_kgco2e_per_year [kgCO2e/year]"]
+    # Clemm et al. 2024 section IV.D: 235.36 + 204.22 at 0.05; 1,869.10 at 0.4 kgCO2e/kWh
+    assert ws["C2"].value == pytest.approx(439.5783, abs=1e-6)
+    assert ws["C3"].value == pytest.approx(1869.1008, abs=1e-6)
+    r = runner.invoke(app, ["export", "clemm2024-cpu", "-o", str(out), "--sweep", "grid"])
+    assert r.exit_code == 2 and r.stderr.startswith("lca: error: --sweep")
+
+
+def test_too_many_rows_for_a_worksheet_is_a_typed_error(monkeypatch):
+    import lca.excel as excel
+
+    monkeypatch.setattr(excel, "EXCEL_MAX_ROWS", 3)
+    sweep = pd.DataFrame({"grid": [0.1, 0.2, 0.3], "total_kgco2e_per_year": [1.0, 2.0, 3.0]})
+    with pytest.raises(lca.LcaError, match="do not fit in a worksheet"):
+        build_workbook(lca.assess("clemm2024-cpu"), sweep=sweep)

@@ -40,7 +40,11 @@ def pdf_text(path) -> list[str]:
 
 def methods_frame(a):
     e = a.row["embodied_kgco2e"]
-    return pd.DataFrame({"total": [e, 1.5 * e], "low": [0.5 * e, e], "high": [1.5 * e, 2 * e]},
+    parts = {name: [q.magnitude, np.nan if i == 0 else 1.5 * q.magnitude]
+             for i, (name, q) in enumerate(a.embodied_by_component.items())}
+    n = len(parts)
+    return pd.DataFrame({**parts, "total": [e, 1.5 * e], "low": [0.5 * e, e],
+                         "high": [1.5 * e, 2 * e], "covered": [n, n - 1]},
                         index=pd.Index(["clemm2024", "act2022"], name="method"))
 
 
@@ -58,7 +62,8 @@ class MonteCarlo:
 def sensitivity_frame(a):
     t = a.row["total_kgco2e_per_year"]
     return pd.DataFrame({"parameter": ["grid", "lifetime"], "low": [0.2, 3.0], "high": [0.6, 7.0],
-                         "total_at_low": [0.56 * t, 1.08 * t], "total_at_high": [1.44 * t, 0.96 * t],
+                         "total_at_low": [0.56 * t, 1.08 * t],
+                         "total_at_high": [1.44 * t, 0.96 * t],
                          "swing": [0.88 * t, 0.12 * t]})
 
 
@@ -126,6 +131,8 @@ def test_analysis_pages(tmp_path, study):
     text = pdf_text(r.pdf)
     assert len(text) == 9
     assert "Embodied carbon by method" in text[6] and "act2022" in text[6]
+    assert "(3 of 4 parts)" in text[6]  # the CPU server has 4 components
+    assert "Methods compared:" in text[6] and "ISCA 2022" in text[6]  # act2022's source
     assert "Monte Carlo" in text[7] and "p50" in text[7] and "n = 101" in text[7]
     assert "Sensitivity" in text[8] and "lifetime" in text[8]
     assert "Total per year [kgCO2e/year]" in text[8]
@@ -180,7 +187,8 @@ def test_interrupted_report_leaves_no_file(tmp_path, study, monkeypatch):
 def test_cli_report(tmp_path):
     runner = CliRunner()
     out = tmp_path / "reports" / "default.pdf"
-    r = runner.invoke(app, ["report", "clemm2024-cpu", "clemm2024-gpu", "-o", str(out)])
+    r = runner.invoke(app, ["report", "clemm2024-cpu", "clemm2024-gpu", "-o", str(out),
+                            "--no-analyses"])
     assert r.exit_code == 0, r.output
     assert f"wrote {out} (6 pages)" in r.stdout
     assert len(list(out.parent.glob("default-*.png"))) == 6
@@ -188,10 +196,124 @@ def test_cli_report(tmp_path):
     assert r.exit_code == 2 and r.stderr.startswith("lca: error:")
     foreign = tmp_path / "foreign.pdf"
     foreign.write_text("mine")
-    r = runner.invoke(app, ["report", "clemm2024-cpu", "-o", str(foreign), "--no-png"])
+    r = runner.invoke(app, ["report", "clemm2024-cpu", "-o", str(foreign), "--no-png",
+                            "--no-analyses"])
     assert r.exit_code == 2 and "--force" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
     r = runner.invoke(app, ["report", "clemm2024-cpu", "-o", str(foreign), "--no-png",
-                            "--force", "--grid", "0.05"])
+                            "--force", "--grid", "0.05", "--no-analyses"])
     assert r.exit_code == 0, r.output
     assert "204.2" in pdf_text(foreign)[0]  # operational at 0.05 (study: 204 kgCO2e/a)
+
+
+def test_cli_report_adds_analyses_when_the_api_has_them(tmp_path, monkeypatch):
+    """Stand-ins in the documented shapes of lca.compare_methods, lca.monte_carlo and
+    lca.sensitivity (built on other branches): the CLI finds them and adds their pages."""
+    seen = {}
+
+    def compare_methods(bom):
+        return methods_frame(lca.assess(bom))
+
+    def monte_carlo(bom, n=1000, seed=None, **overrides):
+        seen["monte_carlo"] = (n, seed, overrides)
+        return MonteCarlo(lca.assess(bom, **overrides))
+
+    def sensitivity(bom):
+        return sensitivity_frame(lca.assess(bom))
+
+    for name, fn in (("compare_methods", compare_methods), ("monte_carlo", monte_carlo),
+                     ("sensitivity", sensitivity)):
+        monkeypatch.setattr(lca, name, fn, raising=False)
+    out = tmp_path / "r.pdf"
+    r = CliRunner().invoke(app, ["report", "clemm2024-cpu", "clemm2024-gpu", "-o", str(out),
+                                 "--no-png", "--samples", "500", "--seed", "7",
+                                 "--lifetime", "3"])
+    assert r.exit_code == 0, r.output
+    assert "(9 pages)" in r.stdout
+    assert seen["monte_carlo"] == (500, 7, {"lifetime": 3.0})
+    text = pdf_text(out)
+    assert "Embodied carbon by method" in text[6]
+    assert "Monte Carlo" in text[7] and "Sensitivity" in text[8]
+    r = CliRunner().invoke(app, ["report", "clemm2024-cpu", "-o", str(out), "--no-png",
+                                 "--no-analyses"])
+    assert r.exit_code == 0 and "(4 pages)" in r.stdout
+
+    def failing(bom):
+        raise lca.LcaError("cannot do this one")
+
+    monkeypatch.setattr(lca, "sensitivity", failing)
+    r = CliRunner().invoke(app, ["report", "clemm2024-cpu", "-o", str(out), "--no-png",
+                                 "--samples", "50"])
+    assert r.exit_code == 0, r.output
+    assert "(6 pages)" in r.stdout  # 4 + methods + Monte Carlo; sensitivity left out
+    assert "lca: warning: sensitivity left out for" in r.stderr
+
+
+def test_cli_export_adds_methods_and_monte_carlo(tmp_path, monkeypatch):
+    import openpyxl
+
+    monkeypatch.setattr(lca, "compare_methods", lambda bom: methods_frame(lca.assess(bom)),
+                        raising=False)
+    monkeypatch.setattr(lca, "monte_carlo",
+                        lambda bom, n, seed: MonteCarlo(lca.assess(bom)), raising=False)
+    out = tmp_path / "x.xlsx"
+    r = CliRunner().invoke(app, ["export", "clemm2024-cpu", "-o", str(out), "--methods",
+                                 "--monte-carlo", "100"])
+    assert r.exit_code == 0, r.output
+    names = openpyxl.load_workbook(out).sheetnames
+    assert {"Methods", "Monte Carlo", "Monte Carlo samples"} <= set(names)
+
+
+EDGE_BOM = """\
+name: edge
+kind: gpu
+lifetime: 2.5 years
+usage:
+  grid: 0 kgCO2e/kWh
+  profile:
+    - {share: 0.5, power: 300 W, label: train}
+    - {share: 0.3, power: 200 W, label: serve}
+    - {share: 0.2, power: 50 W, label: idle}
+components:
+  - {name: disk, type: storage, technology: ssd, capacity: 1 TB}
+"""
+
+
+def test_edge_server_report(tmp_path, write_bom):
+    """Nothing covered, a zero grid, three states and a fractional lifetime still give a
+    complete report that says so."""
+    r = build_report(lca.assess(write_bom(EDGE_BOM)), tmp_path / "edge.pdf", png=False)
+    text = pdf_text(r.pdf)
+    assert len(text) == 4
+    assert "No component is covered by clemm2024" in text[1]
+    assert "disk" in text[1]
+
+
+@pytest.mark.parametrize("bom, overrides", [
+    ("clemm2024-cpu", {}), ("dgx-h100", {}), ("tpu-v5e-host", {}),
+    ("clemm2024-cpu", {"lifetime": 2.5}), ("clemm2024-gpu", {"lifetime": 0.4}),
+])
+def test_yearly_footprint_sums_to_lifetime_total(bom, overrides):
+    """Invariant of the lifetime page: the yearly bars add up to the lifetime total, and
+    the footprint against grid intensity passes through the server's own point."""
+    from lca.report import grid_curve, yearly_footprint
+
+    a = lca.assess(bom, **overrides)
+    years, emb, op = yearly_footprint(a)
+    assert len(years) == int(np.ceil(a.lifetime.magnitude))
+    assert float(np.sum(emb + op)) == pytest.approx(a.row["lifetime_kgco2e"], rel=1e-12)
+    curve = grid_curve(a, np.array([0.0, a.grid.magnitude, 0.05]))
+    assert curve[1] == pytest.approx(a.row["total_kgco2e_per_year"], rel=1e-12)
+    assert curve[2] == pytest.approx(lca.assess(bom, grid=0.05, **overrides)
+                                     .row["total_kgco2e_per_year"], rel=1e-12)
+    assert curve[0] == pytest.approx(a.row["embodied_kgco2e_per_year"], rel=1e-12)
+
+
+def test_names_with_dollar_signs(tmp_path, write_bom):
+    """Text from a BOM is never read as TeX (matplotlib mathtext) by the report."""
+    bom = write_bom(EDGE_BOM.replace("name: edge", 'name: "cost $\\\\frac{ $5"')
+                    .replace("name: disk", 'name: "$x^"'))
+    r = build_report(lca.assess(bom), tmp_path / "d.pdf")
+    text = pdf_text(r.pdf)
+    assert "cost $\\frac{ $5" in text[0]
+    assert "$x^" in text[1]
