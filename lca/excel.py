@@ -28,13 +28,13 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from . import data
+from . import data, model
 from .assessment import Assessment
 from .embodied import get_method
 from .errors import DataError, LcaError
 from .functional import KINDS, units_per_year
 from .io import CREATOR, write_atomic
-from .units import CANONICAL, HOURS_PER_YEAR
+from .units import HOURS_PER_YEAR
 
 #: Fill of the Model sheet's input cells (light yellow) and of header rows (light grey).
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
@@ -54,19 +54,6 @@ FMT_SMALL = "0.000E+00"
 #: Text starting with one of these would be read as a formula (or DDE) by spreadsheet
 #: programs; such text is written as a string cell with a quote prefix.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-#: Unit of each component field of the parameter table (lca.model.COMPONENT_FIELDS).
-FIELD_UNITS = {"count": "-", "area": CANONICAL["area"], "dies": "-",
-               "die_area": CANONICAL["area"], "capacity": CANONICAL["capacity"],
-               "density": CANONICAL["density"], "packages": "-", "modules": "-", "layers": "-",
-               "carbon": CANONICAL["carbon"], "mass": CANONICAL["mass"]}
-#: Unit of a component's own factor, by its basis.
-OWN_FACTOR_UNITS = {"area": CANONICAL["carbon_per_area"],
-                    "capacity": CANONICAL["carbon_per_capacity"],
-                    "mass": CANONICAL["carbon_per_mass"], "unit": CANONICAL["carbon"]}
-#: Unit of a functional-unit rate parameter, by kind.
-RATE_UNITS = {"requests_per_second": "1/s", "tokens_per_second": "1/s",
-              "sustained_flops": "FLOP/s"}
 
 #: Result columns (assess JSON keys) -> unit.
 RESULT_UNITS = {
@@ -154,27 +141,10 @@ def _fmt_for(unit: str | None) -> str:
 # --- units of parameters and result columns --------------------------------------------
 
 def parameter_unit(a: Assessment, key: str, figures: Mapping[str, Any] | None = None) -> str:
-    """Unit of a parameter of the flat parameter table (canonical units, see lca.model)."""
+    """Unit of a parameter of the flat parameter table ('-' when dimensionless)."""
     if figures is not None and key in figures:
         return figures[key].unit
-    if key == "lifetime":
-        return CANONICAL["lifetime"]
-    if key == "grid":
-        return CANONICAL["grid"]
-    if key in ("pue", "utilization") or key.endswith(".share"):
-        return "-"
-    if key in ("idle_power", "max_power") or key.endswith(".power"):
-        return CANONICAL["power"]
-    if key.startswith("functional_unit."):
-        return RATE_UNITS.get(key.split(".", 1)[1], "")
-    if key.startswith("components."):
-        name, field = key[len("components."):].rsplit(".", 1)
-        if field == "factor":
-            spec = next((s for s in a.compiled.components if s.name == name), None)
-            basis = spec.factor_basis if spec is not None else None
-            return OWN_FACTOR_UNITS.get(basis or "", "")
-        return FIELD_UNITS.get(field, "")
-    return ""
+    return model.parameter_unit(a.compiled, key) or "-"
 
 
 def result_unit(key: str) -> str:
@@ -284,7 +254,7 @@ def _component_factor(a: Assessment, spec: Any, term: Any, figures: Mapping[str,
     """(factor names, value, unit, source, licence) of the factor a term used."""
     if spec.factor_basis is not None and spec.has("factor"):
         return ("own factor", a.params[spec.key("factor")],
-                OWN_FACTOR_UNITS.get(spec.factor_basis, ""), "given in the BOM", None)
+                model.FACTOR_BASIS_UNITS.get(spec.factor_basis, ""), "given in the BOM", None)
     if not term.factor_keys:
         return (None, None, None, term.basis or None, None)
     key = term.factor_keys[0]
