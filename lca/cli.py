@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 import sys
 from enum import Enum
 from typing import Any, Callable, Optional
@@ -20,6 +19,7 @@ from . import data
 from .assessment import Assessment, assess
 from .bom import json_schema
 from .errors import LcaError
+from .formatting import fmt_number as _fmt
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Life-cycle carbon of AI compute hardware: embodied and operational "
@@ -51,14 +51,6 @@ def user_errors(fn: Callable) -> Callable:
         except OSError as exc:  # e.g. an output folder that cannot be written
             fail(f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}")
     return wrapper
-
-
-def _fmt(value: float | None, digits: int = 1) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if value != 0 and abs(value) < 10 ** -digits * 5:
-        return f"{value:.3g}"
-    return f"{value:,.{digits}f}"
 
 
 def overrides_from(lifetime: float | None, grid: float | None, region: str | None,

@@ -33,6 +33,7 @@ from .assessment import Assessment
 from .embodied import get_method
 from .errors import DataError, LcaError
 from .functional import KINDS, units_per_year
+from .formatting import unique_labels
 from .io import CREATOR, write_atomic
 from .units import HOURS_PER_YEAR
 
@@ -188,15 +189,6 @@ def figure_licence(method: str, fig: Any) -> str | None:
         return None
     text = table.get("licence")
     return " ".join(str(text).split()) if text else None
-
-
-def _labels(assessments: Sequence[Assessment]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for a in assessments:
-        seen[a.name] = seen.get(a.name, 0) + 1
-        out.append(a.name if seen[a.name] == 1 else f"{a.name} ({seen[a.name]})")
-    return out
 
 
 def _bom_source(a: Assessment) -> str:
@@ -673,7 +665,7 @@ def build_workbook(assessments: Assessment | Sequence[Assessment], *, sweep: Any
     from . import __version__
 
     items = _as_list(assessments)
-    labels = _labels(items)
+    labels = unique_labels(a.name for a in items)
     wb = Workbook()
     wb.properties.creator = CREATOR
     wb.properties.lastModifiedBy = CREATOR

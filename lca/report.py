@@ -50,6 +50,7 @@ from PIL import Image, PngImagePlugin
 
 from . import data
 from .assessment import Assessment
+from .formatting import fmt_number, unique_labels
 from .io import CREATOR, check_target, write_atomic
 from .model import evaluate
 
@@ -118,29 +119,12 @@ class Report:
 
 # --- helpers ---------------------------------------------------------------------------
 
-def _num(value: float | None, digits: int = 1) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if value != 0 and abs(value) < 10 ** -digits * 5:
-        return f"{value:.3g}"
-    return f"{value:,.{digits}f}"
-
-
 def slug(text: str, limit: int = 32) -> str:
     """File-name-safe form of ``text`` (cut at a word boundary)."""
     s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     if len(s) > limit:
         s = s[:limit + 1].rsplit("-", 1)[0] if "-" in s[:limit + 1] else s[:limit]
     return s or "page"
-
-
-def _labels(assessments: Sequence[Assessment]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for a in assessments:
-        seen[a.name] = seen.get(a.name, 0) + 1
-        out.append(a.name if seen[a.name] == 1 else f"{a.name} ({seen[a.name]})")
-    return out
 
 
 def _new_page() -> Figure:
@@ -253,7 +237,7 @@ def _summary_cell(a: Assessment, key: str | None, row_label: str) -> str:
     if row_label == "Embodied method":
         return a.method
     if key == "lifetime":
-        return _num(float(a.params["lifetime"]), 1)
+        return fmt_number(float(a.params["lifetime"]), 1)
     if key == "pue":
         return f"{a.pue:g}"
     if key == "grid":
@@ -261,13 +245,13 @@ def _summary_cell(a: Assessment, key: str | None, row_label: str) -> str:
     if key == "grid_source":
         return textwrap.shorten(a.meta.get("grid_source") or a.compiled.grid_source, 30)
     if key == "use_phase_share":
-        return _num(100 * a.row["use_phase_share"], 1)
+        return fmt_number(100 * a.row["use_phase_share"], 1)
     if key == "fu":
         fu = a.per_functional_unit
         if fu is None:
             return "-"
-        return f"{_num(fu['total_gco2e'].magnitude, 2)} per {fu['unit']}"
-    return _num(a.row[key], 1)
+        return f"{fmt_number(fu['total_gco2e'].magnitude, 2)} per {fu['unit']}"
+    return fmt_number(a.row[key], 1)
 
 
 def summary_page(assessments: Sequence[Assessment], labels: Sequence[str]) -> Figure:
@@ -322,14 +306,14 @@ def embodied_page(a: Assessment) -> Figure:
     total = a.row["embodied_kgco2e"]
     top = values.max() if len(values) else 1.0
     for i, v in enumerate(values):
-        ax.text(v + top * 0.01, i, f"{_num(v)} ({100 * v / total:.1f} %)" if total else _num(v),
+        ax.text(v + top * 0.01, i, f"{fmt_number(v)} ({100 * v / total:.1f} %)" if total else fmt_number(v),
                 va="center", fontsize=8)
     ax.set_xlim(0, top * 1.25)
     if not items:
         ax.set_yticks([])
         ax.text(0.5, 0.5, f"No component is covered by {a.method}", transform=ax.transAxes,
                 ha="center", va="center", fontsize=12)
-    ax.set_title(f"{a.name}: embodied {_num(total)} kgCO2e ({a.method})", loc="left")
+    ax.set_title(f"{a.name}: embodied {fmt_number(total)} kgCO2e ({a.method})", loc="left")
     if a.uncovered:
         fig.text(0.30, 0.135, textwrap.fill("Not covered by the method (not counted): "
                                             + ", ".join(a.uncovered), 150),
@@ -352,7 +336,7 @@ def lifetime_page(assessments: Sequence[Assessment], labels: Sequence[str]) -> F
         ax.set_xlabel("Year of service")
         ax.set_ylabel("Footprint [kgCO2e/year]")
         ax.set_title(f"{textwrap.shorten(label, 60)}\nlifetime total "
-                     f"{_num(a.row['lifetime_kgco2e'])} kgCO2e", loc="left", fontsize=10)
+                     f"{fmt_number(a.row['lifetime_kgco2e'])} kgCO2e", loc="left", fontsize=10)
         if float(np.max(emb + op)) > 0:
             ax.set_ylim(0, float(np.max(emb + op)) * 1.3)
         ax.yaxis.set_major_formatter(THOUSANDS)
@@ -394,7 +378,7 @@ def grid_page(assessments: Sequence[Assessment], labels: Sequence[str]) -> Figur
     for a, label, curve in zip(assessments, labels, curves):
         at = [float(np.interp(r.value, grids, curve)) for r in refs]
         text.append(textwrap.shorten(label, 44))
-        text.append("   " + " / ".join(f"{_num(v)} at {r.value:g}" for v, r in zip(at, refs)))
+        text.append("   " + " / ".join(f"{fmt_number(v)} at {r.value:g}" for v, r in zip(at, refs)))
     fig.text(0.73, 0.86, "\n".join(text), fontsize=8, va="top", ha="left")
     return fig
 
@@ -414,7 +398,7 @@ def comparison_page(assessments: Sequence[Assessment], labels: Sequence[str]) ->
         ax.bar(x, e, color=EMBODIED_COLOUR, label="embodied")
         ax.bar(x, o, bottom=e, color=OPERATIONAL_COLOUR, label="operational")
         for i in range(len(x)):
-            ax.text(x[i], e[i] + o[i], _num(e[i] + o[i], 0), ha="center", va="bottom",
+            ax.text(x[i], e[i] + o[i], fmt_number(e[i] + o[i], 0), ha="center", va="bottom",
                     fontsize=8)
         ax.set_xticks(x, short, fontsize=8)
         ax.set_ylabel(f"Footprint [{unit}]")
@@ -473,7 +457,7 @@ def draw_monte_carlo(ax: Any, label: str, result: Any, a: Assessment | None,
         if column in summary.index and q in summary.columns:
             v = float(summary.loc[column, q])
             ax.axvline(v, color="#222222", linestyle=style, linewidth=1)
-            ax.text(v, 1.01, f"{q} {_num(v, 0)}", transform=ax.get_xaxis_transform(),
+            ax.text(v, 1.01, f"{q} {fmt_number(v, 0)}", transform=ax.get_xaxis_transform(),
                     ha="center", va="bottom", fontsize=7)
     ax.set_xlabel("Total per year [kgCO2e/year]")
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(6))
@@ -535,7 +519,7 @@ def build_pages(assessments: Assessment | Sequence[Assessment], *, methods: Any 
     or a mapping server name -> result.
     """
     items = _as_list(assessments)
-    labels = _labels(items)
+    labels = unique_labels(a.name for a in items)
     pages: list[tuple[str, str, Figure]] = []
     page_notes: dict[str, str] = {}   # page slug -> a further source note
     with matplotlib.rc_context(RC):
@@ -615,7 +599,7 @@ def build_report(assessments: Assessment | Sequence[Assessment], path: str | Pat
         raise LcaError(f"{pdf}: expected a file name ending in .pdf")
     check_target(pdf, force)  # fail before the (slower) drawing
     items = _as_list(assessments)
-    labels = _labels(items)
+    labels = unique_labels(a.name for a in items)
     pages = build_pages(items, methods=methods, monte_carlo=monte_carlo,
                         sensitivity=sensitivity)
     pngs = png_paths(pdf, pages) if png else []

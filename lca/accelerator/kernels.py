@@ -20,7 +20,7 @@ All functions take numpy arrays (shapes broadcast), so a sweep over sizes is one
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -210,8 +210,11 @@ def dtype_sizes(dtype: str) -> tuple[float, float]:
 # --- the kernel model -------------------------------------------------------------------------------
 
 @dataclass
-class KernelResult:
-    """A kernel's (or a sweep of kernels') footprint; arrays of one element per kernel."""
+class ColumnResult:
+    """Results as named arrays, one element per scenario (a kernel, a run, a service).
+
+    Columns read as attributes (``r.time_s``); ``to_dict`` gives scalars for a single
+    scenario and lists for a sweep, NaN and infinities as None (JSON null)."""
 
     kind: str
     device: str
@@ -220,6 +223,10 @@ class KernelResult:
     grid_source: str
     method: str
     notes: list[str] = field(default_factory=list)
+
+    #: Key of ``kind`` in ``to_dict`` and the leading columns of ``to_frame``.
+    kind_key: ClassVar[str] = "kind"
+    frame_labels: ClassVar[tuple[str, ...]] = ("kind", "device", "dtype")
 
     def __getattr__(self, name: str) -> Any:
         cols = self.__dict__.get("columns", {})
@@ -232,13 +239,12 @@ class KernelResult:
 
     def to_frame(self) -> pd.DataFrame:
         frame = pd.DataFrame(self.columns)
-        frame.insert(0, "dtype", self.dtype)
-        frame.insert(0, "device", self.device)
-        frame.insert(0, "kind", self.kind)
+        for label in reversed(self.frame_labels):
+            frame.insert(0, label, getattr(self, label))
         return frame
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: scalars for a single kernel, lists for a sweep."""
+        """JSON-ready: scalars for a single scenario, lists for a sweep."""
         one = len(self) == 1
 
         def clean(x: Any) -> Any:
@@ -248,12 +254,16 @@ class KernelResult:
         def val(v: np.ndarray) -> Any:
             return clean(v[0]) if one else [clean(x) for x in v]
 
-        out: dict[str, Any] = {"kind": self.kind, "device": self.device, "dtype": self.dtype,
-                               "method": self.method}
+        out: dict[str, Any] = {self.kind_key: self.kind, "device": self.device,
+                               "dtype": self.dtype, "method": self.method}
         out.update({k: val(v) for k, v in self.columns.items()})
         out["grid_source"] = self.grid_source
         out["notes"] = list(self.notes)
         return out
+
+
+class KernelResult(ColumnResult):
+    """A kernel's (or a sweep of kernels') footprint; arrays of one element per kernel."""
 
 
 def shape_arguments(kind: str, shape: dict[str, Any]) -> dict[str, Any]:

@@ -24,11 +24,9 @@ Every function takes numpy arrays for its numeric inputs (one element per scenar
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ..errors import ParameterError
 from . import devices, kernels
@@ -75,47 +73,11 @@ def carbon_per_exaflop(grams, flops):
 
 # --- results ----------------------------------------------------------------------------------
 
-@dataclass
-class WorkloadResult:
+class WorkloadResult(kernels.ColumnResult):
     """A training run or an inference service; arrays with one element per scenario."""
 
-    kind: str                       # training | inference
-    device: str
-    dtype: str
-    columns: dict[str, np.ndarray]
-    grid_source: str
-    method: str
-    notes: list[str] = field(default_factory=list)
-
-    def __getattr__(self, name: str) -> Any:
-        cols = self.__dict__.get("columns", {})
-        if name in cols:
-            return cols[name]
-        raise AttributeError(name)
-
-    def __len__(self) -> int:
-        return len(next(iter(self.columns.values())))
-
-    def to_frame(self) -> pd.DataFrame:
-        frame = pd.DataFrame(self.columns)
-        frame.insert(0, "dtype", self.dtype)
-        frame.insert(0, "device", self.device)
-        return frame
-
-    def to_dict(self) -> dict[str, Any]:
-        one = len(self) == 1
-
-        def clean(x):
-            x = x.item() if hasattr(x, "item") else x
-            return None if isinstance(x, float) and np.isnan(x) else x
-
-        out: dict[str, Any] = {"workload": self.kind, "device": self.device,
-                               "dtype": self.dtype, "method": self.method}
-        for k, v in self.columns.items():
-            out[k] = clean(v[0]) if one else [clean(x) for x in v]
-        out["grid_source"] = self.grid_source
-        out["notes"] = list(self.notes)
-        return out
+    kind_key = "workload"           # kind: training | inference
+    frame_labels = ("device", "dtype")
 
 
 def _columns(cols: dict[str, Any]) -> dict[str, np.ndarray]:
