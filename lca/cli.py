@@ -22,6 +22,7 @@ from .errors import LcaError
 from .formatting import fmt_number as _fmt
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  rich_markup_mode=None,  # units in square brackets are text, not markup
                   help="Life-cycle carbon of AI compute hardware: embodied and operational "
                        "footprints of CPU, GPU and TPU servers from BOM files.")
 
@@ -71,6 +72,9 @@ def assessment_table(a: Assessment) -> str:
         lines.append(f"{label:<{width}}{value:>12} {unit}".rstrip())
 
     row("Embodied (manufacturing)", _fmt(d["embodied_kgco2e"]), "kgCO2e")
+    if "embodied_low_kgco2e" in d:
+        row("  low to high (factor ranges)", _fmt(d["embodied_low_kgco2e"]),
+            f"to {_fmt(d['embodied_high_kgco2e'])} kgCO2e")
     for name, value in d["embodied_by_component_kgco2e"].items():
         row(f"  {name}", _fmt(value) if value is not None else "not covered",
             "kgCO2e" if value is not None else "")

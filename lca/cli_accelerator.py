@@ -12,9 +12,9 @@ from .accelerator import levers as levers_mod
 from .cli import FORMAT, GRID, PUE, REGION, Format, _fmt, app, user_errors  # noqa: F401
 from .errors import ParameterError
 
-kernel_app = typer.Typer(no_args_is_help=True, help="Time, energy and carbon of one kernel "
+kernel_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Time, energy and carbon of one kernel "
                          "on an accelerator (roofline, power between idle and TDP).")
-workload_app = typer.Typer(no_args_is_help=True, help="Training runs and inference services: "
+workload_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Training runs and inference services: "
                            "energy, operational and embodied carbon, per token and per exaFLOP.")
 app.add_typer(kernel_app, name="kernel")
 app.add_typer(workload_app, name="workload")

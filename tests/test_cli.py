@@ -105,3 +105,11 @@ def test_bad_arguments_one_line_exit_2(args, expected):
     assert r.exit_code == 2
     assert len(r.stderr.strip().splitlines()) == 1
     assert expected in r.stderr
+
+
+def test_assess_table_shows_embodied_range():
+    # clemm2024's factors all carry a judged +-50 % range (data/factors/clemm2024.yaml), so
+    # the range of the study's system is 0.5 x and 1.5 x its 1,176.804 kgCO2e.
+    r = run("assess", "clemm2024-cpu")
+    line = next(l for l in r.stdout.splitlines() if "low to high" in l)
+    assert "588.4 to 1,765.2 kgCO2e" in line
