@@ -236,12 +236,27 @@ def schema_cmd() -> None:
 from . import cli_accelerator, cli_methods, cli_report, cli_whatif  # noqa: E402,F401
 
 
-def main() -> None:  # console-script entry point
+def main(argv: list[str] | None = None) -> None:  # console-script entry point
+    """Run the CLI. A usage error (an unknown option, a value out of range, a missing
+    argument) is one line and exit code 2, like every other user error."""
     try:
-        app()
-    except KeyboardInterrupt:
+        code = app(args=argv, prog_name="lca", standalone_mode=False)
+    except (KeyboardInterrupt, typer.Abort):
         typer.echo("lca: interrupted", err=True)
         sys.exit(130)
+    except Exception as exc:
+        # typer's (vendored) click exceptions: UsageError and its kin carry a message and
+        # an exit code; anything else is a bug and keeps its traceback.
+        if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
+            raise
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `lca` alone: the help text
+            typer.echo(exc.format_message(), err=True)
+            sys.exit(EXIT_USER_ERROR)
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+        typer.echo(f"lca: error: {exc.format_message()}{hint}", err=True)
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

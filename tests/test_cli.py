@@ -113,3 +113,31 @@ def test_assess_table_shows_embodied_range():
     r = run("assess", "clemm2024-cpu")
     line = next(l for l in r.stdout.splitlines() if "low to high" in l)
     assert "588.4 to 1,765.2 kgCO2e" in line
+
+
+@pytest.mark.parametrize("argv,expected", [
+    (["assess", "clemm2024-cpu", "--bogus"], "No such option: --bogus"),
+    (["assess", "clemm2024-cpu", "--pue", "abc"], "Invalid value for '--pue'"),
+    (["mc", "clemm2024-cpu", "-n", "0"], "Invalid value for '-n'"),
+    (["assess"], "Missing argument"),
+    (["no-such-command"], "No such command"),
+])
+def test_usage_errors_through_the_entry_point_are_one_line(capsys, argv, expected):
+    """The console script (lca.cli.main) turns typer's usage errors into one line, exit 2."""
+    from lca.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("lca: error: ") and expected in err
+
+
+def test_entry_point_runs_a_command(capsys):
+    from lca.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["assess", "clemm2024-cpu", "--format", "json"])
+    assert exit_info.value.code == 0
+    assert json.loads(capsys.readouterr().out)["embodied_kgco2e"] == pytest.approx(1176.804)
