@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Optional
 
@@ -16,6 +14,7 @@ import typer
 from . import whatif
 from .cli import GRID, LIFETIME, METHOD, PUE, REGION, Format, _fmt, app, overrides_from, user_errors
 from .errors import ParameterError
+from .io import write_atomic
 from .units import ureg
 
 #: Result columns shown by the table format of `lca sweep` (all are in csv/json).
@@ -64,15 +63,7 @@ def parse_vary(spec: str) -> tuple[str, Any]:
 
 
 def _atomic_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), force=True)
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -255,3 +255,26 @@ def test_rows_across_sub_block_and_chunk_boundaries_equal_assess():
         row = whole.iloc[i]
         a = lca.assess("clemm2024-cpu", **{k: row[k] for k in axes}).row
         assert all(a[k] == row[k] for k in a), i
+
+
+def test_interrupted_stream_leaves_no_file(tmp_path, monkeypatch):
+    """A sweep streamed to CSV that fails midway (here: the second chunk raises) leaves
+    neither the target nor a temporary file behind, and an older file at the target is
+    kept as it was (the write is atomic: lca.io.write_atomic)."""
+    from lca.whatif import sweeps
+
+    target = tmp_path / "s.csv"
+    target.write_text("old\n")
+    real = sweeps._Sweep.chunks
+
+    def failing(self, *args, **kwargs):
+        for i, frame in enumerate(real(self, *args, **kwargs)):
+            if i == 1:
+                raise KeyboardInterrupt
+            yield frame
+
+    monkeypatch.setattr(sweeps._Sweep, "chunks", failing)
+    with pytest.raises(KeyboardInterrupt):
+        sweep("clemm2024-cpu", out=target, chunk_size=2, grid=[0.1, 0.2, 0.3, 0.4])
+    assert [p.name for p in tmp_path.iterdir()] == ["s.csv"]
+    assert target.read_text() == "old\n"

@@ -3,8 +3,6 @@ through the one vectorized path of lca.model, as DataFrames or streamed to CSV."
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
@@ -15,6 +13,7 @@ import pandas as pd
 from .. import data
 from ..bom import Bom, load_bom
 from ..errors import ParameterError
+from ..io import write_atomic
 from ..model import ALIASES, Compiled, compile_bom, evaluate, resolve
 from .common import METHOD, REGION, SUB_BLOCK, _canonical_array
 
@@ -331,18 +330,13 @@ def sweep(bom: "Bom | str | Path", scenarios: pd.DataFrame | None = None, *,
 
 
 def _write_csv(frames: Iterator[pd.DataFrame], path: Path) -> Path:
-    """Write frames to one CSV atomically (temporary file in the same folder, then
-    os.replace)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+    """Stream frames into one CSV, written atomically (lca.io.write_atomic). A sweep's
+    output file is overwritten like any result file the user names."""
+    def write(tmp: Path) -> None:
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
             header = True
             for frame in frames:
                 frame.to_csv(fh, index=False, header=header, lineterminator="\n")
                 header = False
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+
+    return write_atomic(path, write, force=True)
