@@ -12,6 +12,7 @@ import pandas as pd
 import typer
 
 from . import whatif
+from .assessment import assess as lca_assess
 from .cli import GRID, LIFETIME, METHOD, PUE, REGION, Format, _fmt, app, overrides_from, user_errors
 from .errors import ParameterError
 from .io import write_atomic
@@ -219,3 +220,51 @@ def sensitivity_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM
         if indices is not None:
             typer.echo("\nSobol indices (inputs uniform over their ranges):")
             typer.echo(_table(indices))
+
+
+@app.command("break-even")
+@user_errors
+def break_even_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
+                   efficiency_gain: Optional[float] = typer.Option(
+                       None, "--efficiency-gain", min=0.0, max=0.999,
+                       help="Yearly energy saving of a replacement server for the same work "
+                            "[0-1], e.g. 0.15: also answer the refresh question."),
+                   lifetime: Optional[float] = LIFETIME, grid: Optional[float] = GRID,
+                   region: Optional[str] = REGION, pue: Optional[float] = PUE,
+                   method: Optional[str] = METHOD,
+                   format: Format = typer.Option(Format.table, "--format", "-f",
+                                                 help="Output format.")) -> None:
+    """The grid intensity at which operational equals embodied carbon per year, and with
+    --efficiency-gain the lifetime that minimises the footprint per year (refresh)."""
+    over = overrides_from(lifetime, grid, region, pue, method)
+    a = lca_assess(bom, **over)
+    grid_even = whatif.break_even_grid(bom, **over).to("kgCO2e/kWh").magnitude
+    out: dict[str, Any] = {
+        "name": a.name, "method": a.method, "lifetime_years": float(a.params["lifetime"]),
+        "grid_kgco2e_per_kwh": float(a.params["grid"]),
+        "break_even_grid_kgco2e_per_kwh": grid_even}
+    if efficiency_gain is not None:
+        r = whatif.optimal_lifetime(bom, efficiency_gain, **over)
+        life = r.lifetime.to("year").magnitude
+        out.update({"efficiency_gain": efficiency_gain,
+                    "optimal_lifetime_years": life if math.isfinite(life) else None,
+                    "total_kgco2e_per_year_at_optimum":
+                        r.total_per_year.to("kgCO2e/year").magnitude})
+    if format == Format.json:
+        typer.echo(json.dumps(out, indent=2))
+    elif format == Format.csv:
+        typer.echo(pd.DataFrame([out]).to_csv(index=False, lineterminator="\n"), nl=False)
+    else:
+        lines = [f"{a.name} (method {a.method})",
+                 f"  Break-even grid intensity   {grid_even:.4g} kgCO2e/kWh: below it, embodied "
+                 f"carbon per year over {_fmt(out['lifetime_years'])} years outweighs "
+                 f"operational (now {out['grid_kgco2e_per_kwh']:.3g} kgCO2e/kWh)"]
+        if efficiency_gain is not None:
+            life = out["optimal_lifetime_years"]
+            lines.append(f"  Optimal lifetime            "
+                         + (f"{_fmt(life, 2)} years" if life is not None else "never replace")
+                         + f" with replacements {100 * efficiency_gain:g} % more efficient "
+                         f"each year (mean footprint {_fmt(out['total_kgco2e_per_year_at_optimum'])} "
+                         "kgCO2e/year, each year's operational counted against the newest "
+                         "server's)")
+        typer.echo("\n".join(lines))

@@ -107,3 +107,19 @@ def test_user_errors_are_one_line_exit_2(args, message):
     assert r.exit_code == 2, r.output
     err = r.stderr.strip()
     assert err.startswith("lca: error:") and message in err and len(err.splitlines()) == 1
+
+
+def test_break_even_command():
+    """Break-even grid of the study's CPU system: embodied per year / energy per year =
+    1,176.804 / 5 / 4,084.35 kgCO2e/kWh (Clemm et al. 2024 figures); the refresh answer
+    equals lca.whatif.optimal_lifetime."""
+    from lca.whatif import optimal_lifetime
+
+    r = run("break-even", "clemm2024-cpu", "--efficiency-gain", "0.15", "--format", "json")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    assert d["break_even_grid_kgco2e_per_kwh"] == pytest.approx(1176.804 / 5 / 4084.35, rel=1e-12)
+    assert d["optimal_lifetime_years"] == pytest.approx(
+        optimal_lifetime("clemm2024-cpu", 0.15).lifetime.to("year").magnitude, rel=1e-12)
+    r = run("break-even", "clemm2024-cpu", "--lifetime", "3")
+    assert "0.09604 kgCO2e/kWh" in r.stdout   # 1,176.804 / 3 / 4,084.35
