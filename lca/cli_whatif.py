@@ -261,7 +261,7 @@ def break_even_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM 
                  f"operational (now {out['grid_kgco2e_per_kwh']:.3g} kgCO2e/kWh)"]
         if efficiency_gain is not None:
             life = out["optimal_lifetime_years"]
-            lines.append(f"  Optimal lifetime            "
+            lines.append("  Optimal lifetime            "
                          + (f"{_fmt(life, 2)} years" if life is not None else "never replace")
                          + f" with replacements {100 * efficiency_gain:g} % more efficient "
                          f"each year (mean footprint {_fmt(out['total_kgco2e_per_year_at_optimum'])} "
