@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from enum import Enum
 from typing import Any, Callable, Optional
@@ -49,6 +50,8 @@ def user_errors(fn: Callable) -> Callable:
             return fn(*args, **kwargs)
         except LcaError as exc:
             fail(str(exc))
+        except BrokenPipeError:
+            raise  # the reader went away (`lca ... | head`): handled quietly in main()
         except OSError as exc:  # e.g. an output folder that cannot be written
             fail(f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}")
     return wrapper
@@ -244,6 +247,11 @@ def main(argv: list[str] | None = None) -> None:  # console-script entry point
     except (KeyboardInterrupt, typer.Abort):
         typer.echo("lca: interrupted", err=True)
         sys.exit(130)
+    except BrokenPipeError:
+        # The reader closed the pipe (`lca report ... | head -1`): stop quietly, and keep
+        # Python from complaining again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)
     except Exception as exc:
         # typer's (vendored) click exceptions: UsageError and its kin carry a message and
         # an exit code; anything else is a bug and keeps its traceback.
