@@ -7,14 +7,14 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from . import data
 from .bom import Bom, load_bom
-from .errors import ParameterError
+from .errors import LcaError, ParameterError
 from .functional import KINDS
 from .model import Compiled, compile_bom, evaluate, resolve, to_canonical
 from .units import ureg
@@ -233,6 +233,17 @@ def _split_key(key: str) -> tuple[str, str]:
         part = key.split(".", 1)[1].replace("_gco2e", "")
         return (f"per functional unit, {part}", "gCO2e")
     return (key, "")
+
+
+def as_assessments(assessments: "Assessment | Sequence[Assessment]", purpose: str) -> list[Assessment]:
+    """One assessment or several, as a non-empty list (``purpose`` words the error,
+    e.g. "export")."""
+    if isinstance(assessments, Assessment):
+        return [assessments]
+    out = list(assessments)
+    if not out:
+        raise LcaError(f"no assessments to {purpose}")
+    return out
 
 
 def assess(bom: "Bom | str | Path", **overrides: Any) -> Assessment:

@@ -29,7 +29,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from . import data, model
-from .assessment import Assessment
+from .assessment import Assessment, as_assessments
 from .embodied import get_method
 from .errors import DataError, LcaError
 from .functional import KINDS, units_per_year
@@ -637,15 +637,6 @@ def frame_sheet(ws: Any, frames: Mapping[str | None, pd.DataFrame], *, index: bo
 
 # --- the workbook -------------------------------------------------------------------------
 
-def _as_list(assessments: Assessment | Sequence[Assessment]) -> list[Assessment]:
-    if isinstance(assessments, Assessment):
-        return [assessments]
-    out = list(assessments)
-    if not out:
-        raise LcaError("no assessments to export")
-    return out
-
-
 def build_workbook(assessments: Assessment | Sequence[Assessment], *, sweep: Any = None,
                    monte_carlo: Any = None, methods: Any = None,
                    sensitivity: Any = None) -> Workbook:
@@ -664,7 +655,7 @@ def build_workbook(assessments: Assessment | Sequence[Assessment], *, sweep: Any
     """
     from . import __version__
 
-    items = _as_list(assessments)
+    items = as_assessments(assessments, "export")
     labels = unique_labels(a.name for a in items)
     wb = Workbook()
     wb.properties.creator = CREATOR

@@ -49,7 +49,7 @@ from matplotlib.figure import Figure
 from PIL import Image, PngImagePlugin
 
 from . import data
-from .assessment import Assessment
+from .assessment import Assessment, as_assessments
 from .formatting import fmt_number, unique_labels
 from .io import CREATOR, check_target, write_atomic
 from .model import evaluate
@@ -488,17 +488,6 @@ def draw_tornado(ax: Any, label: str, frame: Any, a: Assessment | None) -> None:
 
 # --- the report -----------------------------------------------------------------------------
 
-def _as_list(assessments: Assessment | Sequence[Assessment]) -> list[Assessment]:
-    if isinstance(assessments, Assessment):
-        return [assessments]
-    out = list(assessments)
-    if not out:
-        from .errors import LcaError
-
-        raise LcaError("no assessments to report")
-    return out
-
-
 def _per_server(obj: Any, assessments: Sequence[Assessment], labels: Sequence[str]):
     """[(label, result, assessment)] for an optional result given for one server or as
     a mapping server label -> result."""
@@ -518,7 +507,7 @@ def build_pages(assessments: Assessment | Sequence[Assessment], *, methods: Any 
     ``lca.compare_methods``, ``lca.monte_carlo`` and ``lca.sensitivity`` for one server,
     or a mapping server name -> result.
     """
-    items = _as_list(assessments)
+    items = as_assessments(assessments, "report")
     labels = unique_labels(a.name for a in items)
     pages: list[tuple[str, str, Figure]] = []
     page_notes: dict[str, str] = {}   # page slug -> a further source note
@@ -598,7 +587,7 @@ def build_report(assessments: Assessment | Sequence[Assessment], path: str | Pat
     if pdf.suffix.lower() != ".pdf":
         raise LcaError(f"{pdf}: expected a file name ending in .pdf")
     check_target(pdf, force)  # fail before the (slower) drawing
-    items = _as_list(assessments)
+    items = as_assessments(assessments, "report")
     labels = unique_labels(a.name for a in items)
     pages = build_pages(items, methods=methods, monte_carlo=monte_carlo,
                         sensitivity=sensitivity)
