@@ -101,7 +101,12 @@ def _lookup(name: str) -> Parameter | None:
         field = name.rsplit(".", 1)[-1]
         return reg.get(f"components.*.{field}")
     candidates = [p for p in reg.values() if _matches(p.name, name)]
-    return min(candidates, key=lambda p: p.name.count("*")) if candidates else None
+    if candidates:
+        return min(candidates, key=lambda p: p.name.count("*"))
+    # method factor keys may have several segments (factors.act2022.logic.14nm.epa)
+    if name.startswith("factors.") and name.count(".") >= 2:
+        return reg.get("factors.*.*")
+    return None
 
 
 def find(name: str) -> Parameter | None:
