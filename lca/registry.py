@@ -185,7 +185,8 @@ def to_canonical(name: str, value: Any, unit: str | None = None) -> Any:
                 raise ParameterError(f"{name}: cannot read {value!r} as a quantity",
                                      parameter=name, value=value) from None
         try:
-            value = q.to(canonical).magnitude
+            from .units import to_unit
+            value = to_unit(q, canonical).magnitude
         except Exception:
             raise ParameterError(f"{name}: expected a quantity in {canonical}, got {value}",
                                  parameter=name, value=value) from None
