@@ -19,7 +19,10 @@ roofline (every step reads the weights once and produces ``batch`` tokens); powe
 kernel power model. Compute carbon intensity (CCI) is gCO2e per exaFLOP (1e18 FLOP) of
 useful work, as in Schneider et al. 2025 (arXiv:2502.01671).
 
-Every function takes numpy arrays for its numeric inputs (one element per scenario).
+Every function takes numpy arrays for its numeric inputs (one element per scenario). Each
+result also carries ``impacts`` (lca.impacts): the run's (or one token's) use, its chips'
+manufacturing share and the data-centre share, in GWP, water, ADPe and primary energy,
+added as one result with ``+`` instead of summing operational and embodied by hand.
 """
 
 from __future__ import annotations
@@ -29,7 +32,12 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError
+from ..impacts import Boundary
 from . import devices, kernels
+
+#: The boundary of the existing carbon keys (operational + embodied): the ``impacts`` of a
+#: result also count the data-centre share.
+MANUFACTURING_AND_USE = Boundary(("manufacturing", "use"))
 
 SECONDS_PER_DAY = 86400.0
 EXA = 1e18
@@ -107,7 +115,8 @@ def _power_value(power) -> Any:
 def train(*, device: str, count=1, flops=None, params=None, tokens=None, efficiency=None,
           tflops=None, days=None, power=None, dtype: str | None = None, pue=None, grid=None,
           region: str | None = None, lifetime=None, utilization=None,
-          method: str = "clemm2024", host: bool | str = True, embodied=None) -> WorkloadResult:
+          method: str = "clemm2024", host: bool | str = True, embodied=None, wue=None,
+          water_intensity=None) -> WorkloadResult:
     """Energy and carbon of a training run on ``count`` chips of ``device``.
 
     FLOPs: ``flops``, or 6 x ``params`` (active) x ``tokens``. Time: ``days``, or FLOPs /
@@ -160,15 +169,21 @@ def train(*, device: str, count=1, flops=None, params=None, tokens=None, efficie
     else:
         _positive("power", power)
         p_chip = _a(power)
-    g, p, grid_source, use_notes = kernels.use_phase(grid, region, pue)
-    notes.extend(use_notes)
+    uf = kernels.use_factors(grid, region, pue, wue, water_intensity)
+    g, p, grid_source = uf.grid, uf.pue, uf.source
+    notes.extend(uf.notes)
     life, util = kernels.allocation(lifetime, utilization)
     energy_j = run_energy(count, p_chip, time, p)
     energy_mwh = energy_j / 3.6e9
-    op_t = energy_mwh * _a(g)                  # MWh x kgCO2e/kWh = tCO2e
     emb_kg, emb_notes, emb_text = devices.embodied_per_device(device, method, host, embodied)
-    emb_t = _a(count) * kernels.embodied_time_share_gco2e(emb_kg, time, life, util) / 1e6
-    total_t = op_t + emb_t
+    # one result that adds: the run's use + its chips' manufacturing and data-centre shares
+    life_cycle = (uf.impacts(energy_j / _a(p) / kernels.JOULES_PER_KWH)
+                  + devices.impacts_per_device(device, method, host, embodied)
+                  * (_a(count) * kernels.time_share(time, life, util))
+                  + kernels.infrastructure_impacts(_a(count) * p_chip, time))
+    op_t = life_cycle.stage("gwp", "use") / 1000.0                # kgCO2e -> tCO2e
+    emb_t = life_cycle.stage("gwp", "manufacturing") / 1000.0
+    total_t = life_cycle.restrict(MANUFACTURING_AND_USE).total("gwp") / 1000.0
     f = _a(flops) if flops is not None else np.nan
     with np.errstate(invalid="ignore", divide="ignore"):
         cols = _columns({
@@ -190,7 +205,8 @@ def train(*, device: str, count=1, flops=None, params=None, tokens=None, efficie
     notes.extend(emb_notes)
     notes.append(f"embodied: {emb_text} x time / ({float(np.mean(life)):g} years x "
                  f"utilization {float(np.mean(util)):g})")
-    return WorkloadResult("training", device, dtype, cols, grid_source, method, notes)
+    return WorkloadResult("training", device, dtype, cols, grid_source, method, notes,
+                          impacts=life_cycle, impacts_basis="per training run")
 
 
 # --- inference -------------------------------------------------------------------------------------
@@ -209,7 +225,7 @@ def infer(*, device: str, params, count=1, batch=1, tokens_per_second=None,
           dtype: str = "bf16", tokens_per_request=None, power=None, pue=None, grid=None,
           region: str | None = None, lifetime=None, utilization=None,
           method: str = "clemm2024", host: bool | str = True, compute_fraction=None,
-          bandwidth_fraction=None, embodied=None) -> WorkloadResult:
+          bandwidth_fraction=None, embodied=None, wue=None, water_intensity=None) -> WorkloadResult:
     """Carbon per token, per 1,000 requests and per exaFLOP of serving a model of
     ``params`` active parameters on ``count`` chips of ``device``.
 
@@ -253,13 +269,19 @@ def infer(*, device: str, params, count=1, batch=1, tokens_per_second=None,
     if tokens_per_request is None:
         tokens_per_request = devices.default_value("inference.tokens_per_request")
         notes.append(f"{tokens_per_request:g} tokens per request assumed (data/kernels.yaml)")
-    g, p, grid_source, use_notes = kernels.use_phase(grid, region, pue)
-    notes.extend(use_notes)
+    uf = kernels.use_factors(grid, region, pue, wue, water_intensity)
+    g, p, grid_source = uf.grid, uf.pue, uf.source
+    notes.extend(uf.notes)
     life, util = kernels.allocation(lifetime, utilization)
     energy_per_token = _a(count) * p_chip * _a(p) / tps                     # J, facility
-    op_token = kernels.operational_gco2e(energy_per_token, 1.0, g)           # PUE already in
     emb_kg, emb_notes, emb_text = devices.embodied_per_device(device, method, host, embodied)
-    emb_token = _a(count) * kernels.embodied_time_share_gco2e(emb_kg, 1.0 / tps, life, util)
+    # one result per token that adds: use + manufacturing and data-centre shares
+    life_cycle = (uf.impacts(_a(count) * p_chip / tps / kernels.JOULES_PER_KWH)
+                  + devices.impacts_per_device(device, method, host, embodied)
+                  * (_a(count) * kernels.time_share(1.0 / tps, life, util))
+                  + kernels.infrastructure_impacts(_a(count) * p_chip, 1.0 / tps))
+    op_token = life_cycle.stage("gwp", "use") * 1000.0                      # gCO2e
+    emb_token = life_cycle.stage("gwp", "manufacturing") * 1000.0
     fpt = inference_flops_per_token(params)
     cols = _columns({
         "tokens_per_second": tps, "count": count, "batch": batch,
@@ -267,7 +289,7 @@ def infer(*, device: str, params, count=1, batch=1, tokens_per_second=None,
         "flops_per_token": fpt,
         "energy_j_per_token": energy_per_token,
         "operational_gco2e_per_token": op_token, "embodied_gco2e_per_token": emb_token,
-        "gco2e_per_token": op_token + emb_token,
+        "gco2e_per_token": life_cycle.restrict(MANUFACTURING_AND_USE).total("gwp") * 1000.0,
         "tokens_per_request": tokens_per_request,
         "operational_gco2e_per_1000_requests": op_token * 1000 * _a(tokens_per_request),
         "embodied_gco2e_per_1000_requests": emb_token * 1000 * _a(tokens_per_request),
@@ -279,7 +301,8 @@ def infer(*, device: str, params, count=1, batch=1, tokens_per_second=None,
     notes.extend(dev.notes)
     notes.extend(emb_notes)
     notes.append(f"embodied: {emb_text}")
-    return WorkloadResult("inference", device, dtype, cols, grid_source, method, notes)
+    return WorkloadResult("inference", device, dtype, cols, grid_source, method, notes,
+                          impacts=life_cycle, impacts_basis="per token")
 
 
 __all__ = ["train", "infer", "WorkloadResult", "training_flops_6nd", "inference_flops_per_token",
