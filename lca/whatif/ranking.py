@@ -68,7 +68,36 @@ def input_ranges(bom: "Bom | str | Path", **overrides: Any) -> pd.DataFrame:
     figs = get_method(compiled.method).factor_parameters(compiled.options)
     for k, f in figs.items():
         add(k, f.low, f.high, f.unit, f.source)
+    for k, low, high, unit, source in lifecycle_ranges(compiled, params, d["grid_band"]):
+        add(k, low, high, unit, source)
     return pd.DataFrame(rows, columns=["parameter", "base", "low", "high", "unit", "source"])
+
+
+def lifecycle_ranges(compiled, params, band) -> list[tuple[str, float, float, str, str]]:
+    """Ranges of the life-cycle inputs (data/lifecycle/ figures' min/max, widened to
+    include the base; the electricity's water, ADPe and PE intensities over the grid band)."""
+    out = []
+
+    def fig_range(name, fig):
+        base = float(np.asarray(params[name]))
+        out.append((name, min(base, fig.low), max(base, fig.high), fig.unit,
+                    f"{fig.source} (data/lifecycle/)"))
+
+    fig_range("wue", data.lifecycle_figure("water", "default_wue"))
+    fig_range("mass", data.lifecycle_figure("transport", f"defaults.mass.{compiled.bom.kind}"))
+    for key in ("water_intensity", "adpe_intensity", "pe_intensity"):
+        v = float(np.asarray(params[key]))
+        if np.isfinite(v):
+            out.append((key, v * band.min, v * band.max, parameter_unit(compiled, key) or "",
+                        f"{band.min:g}x-{band.max:g}x (data/whatif.yaml grid_band, applied to "
+                        "the electricity's per-kWh factor)"))
+    for i, mode in enumerate(compiled.transport_modes):
+        fig_range(f"factors.transport.{mode}", data.lifecycle_figure("transport", f"modes.{mode}"))
+    fig_range(f"factors.end_of_life.{compiled.eol_material}",
+              data.lifecycle_figure("end_of_life", f"materials.{compiled.eol_material}"))
+    fig_range("factors.infrastructure.per_kw_year",
+              data.lifecycle_figure("infrastructure", "per_kw_year"))
+    return out
 
 
 def sensitivity(bom: "Bom | str | Path", *, ranges: Mapping[str, tuple[Any, Any]] | None = None,
