@@ -438,8 +438,10 @@ def evaluate(compiled: Compiled, params: Mapping[str, Any], n: int = 1) -> dict[
     out["lifetime_kgco2e"] = col(total_year * params["lifetime"])
     with np.errstate(invalid="ignore", divide="ignore"):
         out["use_phase_share"] = col(op_year / total_year)
-    out["use_water_l_per_year"] = col(water.consumption(
-        it_energy, params["pue"], params["wue"], params["water_intensity"]))
+    from .impacts import _nansum   # on-site + off-site; NaN only when neither is covered
+    out["use_water_l_per_year"] = _nansum([
+        col(water.onsite(it_energy, params["wue"])),
+        col(water.offsite(it_energy, params["pue"], params["water_intensity"]))], n)
     if compiled.functional_unit is not None:
         kind = compiled.functional_unit
         rate = params.get(f"functional_unit.{kind}", 1.0)
