@@ -278,11 +278,11 @@ MANUFACTURING = Boundary(("manufacturing",))
 
 def _cost_impacts(bom, method: str, exclude: tuple[str, ...] = ()) -> Impacts:
     """Manufacturing impacts of ``bom`` by category and component, without ``exclude``."""
-    from ..model import compile_bom, evaluate
+    from ..model import compile_bom, evaluate, lifecycle_impacts
 
     compiled = compile_bom(bom, method, MANUFACTURING)
     cols = evaluate(compiled, compiled.params, 1)
-    life = Impacts.from_columns(cols, MANUFACTURING)
+    life = lifecycle_impacts(compiled, cols)
     return Impacts({k: v for k, v in life.cells.items() if k[2] not in exclude}, MANUFACTURING)
 
 
