@@ -317,3 +317,67 @@ def test_a_sweep_row_equals_assess_in_every_category(regions, wue, method):
         for key, value in a.row.items():
             if key.startswith("impacts."):
                 assert (math.isnan(value) and math.isnan(row[key])) or value == row[key], key
+
+
+# --- the other results: modules, kernels, training runs, inference services ---------------
+
+def test_li2023_gpt3_through_a_training_run():
+    """Li et al. 2023, Table 1, through lca.train: 1,000 chips at 5,362.5 W for 10 days is
+    1,287 MWh of server energy; at PUE 1.17, WUE 0.55 and EWIF 3.142 the run's use-phase
+    water is 5.439 million L (0.5 %)."""
+    run = lca.train(device="v100", count=1000, days=10, power=GPT3_SERVER_KWH * 3.6e6 / (1000 * 864000),
+                    pue=1.17, grid=0.429, wue=0.55, water_intensity=3.142)
+    use = run.impacts.components("water", "use")
+    assert use["on-site cooling"][0] / 1e6 == pytest.approx(0.708, rel=5e-3)
+    assert use["electricity generation"][0] / 1e6 == pytest.approx(4.731, rel=5e-3)
+    assert run.to_dict()["impacts"]["water"]["use"] / 1e6 == pytest.approx(5.439, rel=5e-3)
+    # the existing keys are the GWP cells of the same result
+    d = run.to_dict()
+    assert d["operational_tco2e"] * 1000 == pytest.approx(d["impacts"]["gwp"]["use"], rel=1e-12)
+    assert d["total_tco2e"] == pytest.approx(d["operational_tco2e"] + d["embodied_tco2e"], rel=1e-12)
+
+
+def test_module_plus_host_share_is_one_sum():
+    e = lca.accelerator_embodied("h100-sxm5", "clemm2024")
+    comps = e.impacts.components("gwp", "manufacturing")
+    host = sum(v[0] for k, v in comps.items() if k.startswith("host: ") and not math.isnan(v[0]))
+    assert host == pytest.approx(e.host_share_kgco2e, rel=1e-9)
+    assert e.total_kgco2e == pytest.approx(e.module_kgco2e + e.host_share_kgco2e, rel=1e-12)
+    assert e.to_dict()["impacts"]["gwp"]["total"] == pytest.approx(e.total_kgco2e, rel=1e-12)
+
+
+def test_kernel_and_inference_impacts():
+    k = lca.kernel("gemm", "h100-sxm5", m=4096, n=4096, k=4096, region="FR")
+    d = k.to_dict()
+    assert d["boundary"]["basis"] == "per kernel call"
+    assert d["total_gco2e"] == pytest.approx(
+        (d["impacts"]["gwp"]["use"] + d["impacts"]["gwp"]["manufacturing"]) * 1000, rel=1e-12)
+    fr = data.electricity_impacts("FR")
+    kwh = d["energy_j"] / 3.6e6
+    assert d["impacts"]["pe"]["use"] == pytest.approx(kwh * d["pue"] * fr.pe, rel=1e-12)
+    i = lca.infer(device="h100-sxm5", params=7e9, count=1, batch=8, region="DE")
+    di = i.to_dict()
+    assert di["boundary"]["basis"] == "per token"
+    assert di["gco2e_per_token"] == pytest.approx(
+        (di["impacts"]["gwp"]["use"] + di["impacts"]["gwp"]["manufacturing"]) * 1000, rel=1e-12)
+
+
+def test_cli_impact_options():
+    import json as _json
+
+    from typer.testing import CliRunner
+
+    from lca.cli import app
+    r = CliRunner().invoke(app, ["assess", "clemm2024-cpu", "--region", "US", "--impact",
+                                 "water", "--stages", "manufacturing,use", "-f", "json"])
+    assert r.exit_code == 0, r.output
+    d = _json.loads(r.stdout)
+    assert list(d["impacts"]) == ["water"] and d["boundary"]["stages"] == ["manufacturing", "use"]
+    r = CliRunner().invoke(app, ["assess", "clemm2024-cpu", "--region", "US", "--impact", "water"])
+    assert r.exit_code == 0 and "water consumption [L_water]" in r.stdout
+    assert "not covered" in r.stdout
+    r = CliRunner().invoke(app, ["assess", "clemm2024-cpu", "--impact", "odp"])
+    assert r.exit_code == 2 and "impact category" in r.output and "Traceback" not in r.output
+    r = CliRunner().invoke(app, ["assess", "clemm2024-cpu", "--wue", "0.2", "--water-intensity",
+                                 "1", "-f", "csv"])
+    assert r.exit_code == 0 and "impacts.water.use" in r.stdout
