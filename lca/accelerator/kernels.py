@@ -196,10 +196,9 @@ def use_factors(grid=None, region=None, pue=None, wue=None, water_intensity=None
     if wue is None:
         wue = data.lifecycle_figure("water", "default_wue").to("L_water/kWh").value
         notes.append(f"on-site WUE {wue:g} L/kWh assumed (Li et al. 2023, U.S. average)")
-    wi = rp["water_intensity"] if water_intensity is None else water_intensity
-    for name, v in (("wue", wue), ("water_intensity", wi)):
-        if np.any(_a(v) < 0):
-            raise ParameterError(f"{name}: expected a water intensity of zero or more [L/kWh]")
+    wue = registry.to_canonical("wue", wue)
+    wi = rp["water_intensity"] if water_intensity is None else \
+        registry.to_canonical("water_intensity", water_intensity)
     return UseFactors(g, p, wue, wi, rp["adpe_intensity"], rp["pe_intensity"], source, notes)
 
 
