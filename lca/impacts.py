@@ -107,7 +107,7 @@ def _nansum(arrays: list[np.ndarray], n: int) -> np.ndarray:
     # a scalar NaN (a factor not known for any scenario) adds nothing: drop it for free
     arrays = [a for a in arrays if not (np.ndim(a) == 0 and np.isnan(a))]
     if not arrays:
-        return np.full(n, np.nan)
+        return np.broadcast_to(np.nan, (n,))   # a read-only view: nothing allocated
     if len(arrays) == 1:
         return np.asarray(arrays[0], dtype=float)
     total = np.add(arrays[0], arrays[1])

@@ -528,7 +528,8 @@ def _covered_values(compiled: Compiled, params: Mapping[str, Any], per_year, ene
         elif stage == "use":
             if c == "water":
                 values[(c, stage)] = {"on-site cooling": per_year["onsite"] * life,
-                                      "electricity generation": per_year["offsite"] * life}
+                                      "electricity generation": _unless_unknown(
+                                          per_year["offsite"], lambda w: w * life)}
             elif c == "gwp":
                 values[(c, stage)] = {"electricity": per_year["gwp"] * life}
             else:
