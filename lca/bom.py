@@ -149,6 +149,10 @@ class _Component(_Model):
     count: PositiveInt = 1
     factor: FactorField | None = None
     power: ComponentPower | None = None
+    #: Name of the component this one is physically part of (an HBM stack's base dies are
+    #: part of the HBM): a method that costs that component whole (composite's per-GB HBM)
+    #: counts this one inside it; the other methods cost it as usual.
+    part_of: str | None = None
     source: str | None = None
     note: str | None = None
 
@@ -245,7 +249,8 @@ class Item(_Component):
     carbon: Carbon | None = None
     mass: Mass | None = None
     material: str | None = None
-    category: Literal["psu", "chassis", "heatsink", "fan", "cable", "assembly", "other"] = "other"
+    category: Literal["psu", "chassis", "heatsink", "fan", "cable", "casing", "assembly",
+                      "other"] = "other"
 
     @model_validator(mode="after")
     def _carbon_or_mass(self) -> "Item":
@@ -379,7 +384,7 @@ class FunctionalUnit(_Model):
 class EmbodiedOptions(_Model):
     """Which embodied method, and its options."""
 
-    method: str = "clemm2024"
+    method: str = "composite"
     fab_grid: str | float | None = None
     gas_abatement: Literal[95, 97, 99] | None = None
     yield_: Annotated[float, Field(gt=0.0, le=1.0)] | None = Field(None, alias="yield")
@@ -414,6 +419,10 @@ class Bom(_Model):
             if c.name in seen:
                 raise ValueError(f"component names must be unique; {c.name!r} appears twice")
             seen.add(c.name)
+        for c in self.components:
+            if c.part_of is not None and (c.part_of not in seen or c.part_of == c.name):
+                raise ValueError(f"component {c.name!r}: part_of names {c.part_of!r}, which is "
+                                 "not another component of this BOM")
         if self.usage.profile and any(e.state for e in self.usage.profile):
             if not any(c.power is not None for c in self.components):
                 raise ValueError("profile entries with state need components with power")

@@ -46,6 +46,7 @@ class ComponentSpec:
     factor_basis: str | None = None   # basis of a user's factor override, if any
     device: str | None = None
     fields: tuple[str, ...] = ()      # which numeric fields the BOM gives
+    part_of: str | None = None        # the component this one is physically part of
 
     def has(self, name: str) -> bool:
         return name in self.fields
@@ -94,7 +95,7 @@ def _component_spec(c: Any) -> ComponentSpec:
         technology=getattr(c, "technology", None), node=getattr(c, "node", None),
         category=getattr(c, "category", None), material=getattr(c, "material", None),
         factor_basis=None if c.factor is None else c.factor.basis,
-        device=getattr(c, "device", None), fields=fields)
+        device=getattr(c, "device", None), fields=fields, part_of=c.part_of)
 
 
 def compile_bom(bom: Bom, method: str | None = None) -> Compiled:
