@@ -139,7 +139,7 @@ def test_analysis_pages(tmp_path, study):
 
 
 def test_single_server_has_no_comparison(tmp_path):
-    r = build_report(lca.assess("dgx-h100"), tmp_path / "dgx.pdf", png=False)
+    r = build_report(lca.assess("dgx-h100", method="clemm2024"), tmp_path / "dgx.pdf", png=False)
     assert len(pypdf.PdfReader(r.pdf).pages) == 4
     assert not any("Comparison" in t for t in r.titles)
     text = pdf_text(r.pdf)
@@ -268,6 +268,7 @@ EDGE_BOM = """\
 name: edge
 kind: gpu
 lifetime: 2.5 years
+embodied: {method: clemm2024}
 usage:
   grid: 0 kgCO2e/kWh
   profile:

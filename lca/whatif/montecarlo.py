@@ -123,6 +123,11 @@ def _distribution(compiled: Compiled, name: str, spec: Any) -> Distribution:
                          f"lca.whatif.Distribution, got {spec!r}")
 
 
+def _factor_figures(compiled: Compiled) -> dict[str, data.Figure]:
+    from ..embodied import get_method
+    return get_method(compiled.method).factor_parameters(compiled.options)
+
+
 def factor_distributions(compiled: Compiled) -> dict[str, Distribution]:
     """The distribution of every factor parameter of the compiled method."""
     from ..embodied import get_method
@@ -130,10 +135,34 @@ def factor_distributions(compiled: Compiled) -> dict[str, Distribution]:
     return {k: figure_distribution(f) for k, f in figs.items()}
 
 
+#: What a Monte Carlo varies by default: ``all`` (factors and usage inputs), ``factors``
+#: (the method's factors only), ``usage`` (grid, PUE, lifetime, utilization or time shares,
+#: powers only), ``none`` (only the distributions the caller gives).
+VARY_CHOICES = ("all", "factors", "usage", "none")
+
+
+def usage_distributions(bom: "Bom | str | Path", **overrides: Any) -> dict[str, tuple[Distribution, str]]:
+    """Triangular distributions (low, base, high) of the usage inputs over the ranges of
+    :func:`lca.whatif.input_ranges` (grid by region, PUE, lifetime, utilization or time
+    shares, powers; ranges from data/grid/ and data/whatif.yaml), with each range's source.
+    The last profile state's share is not drawn: it takes the remainder."""
+    from .ranking import input_ranges
+    table = input_ranges(bom, **overrides)
+    out: dict[str, tuple[Distribution, str]] = {}
+    for row in table.itertuples(index=False):
+        if row.parameter.startswith("factors."):
+            continue
+        lo, base, hi = float(row.low), float(row.base), float(row.high)
+        out[row.parameter] = (Distribution("triangular", (min(lo, base), base, max(hi, base))),
+                              str(row.source))
+    return out
+
+
 @dataclass
 class MonteCarlo:
     """Monte Carlo result: ``samples`` (one row per draw: the sampled parameters, then the
-    result columns) and ``summary`` (index: result column; columns mean, p5, p50, p95)."""
+    result columns), ``summary`` (index: result column; columns mean, p5, p50, p95), the
+    ``distributions`` drawn and, in ``sources``, where each one's range comes from."""
 
     samples: pd.DataFrame
     summary: pd.DataFrame
@@ -141,6 +170,23 @@ class MonteCarlo:
     n: int
     seed: Any
     base: dict[str, float] = field(default_factory=dict)
+    vary: str = "all"
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def varied(self) -> pd.DataFrame:
+        """The inputs that were varied: parameter, distribution, low, mode (or median),
+        high [canonical unit], source of the range. Points (fixed inputs) left out."""
+        rows = []
+        for k, d in self.distributions.items():
+            if d.kind == "point":
+                continue
+            a = d.args
+            low, high = (a[0], a[-1]) if d.kind in ("triangular", "uniform") else (
+                float(np.percentile(self.samples[k], 0)), float(np.percentile(self.samples[k], 100)))
+            mid = a[1] if d.kind == "triangular" else d.median
+            rows.append((k, d.kind, float(low), float(mid), float(high), self.sources.get(k, "")))
+        return pd.DataFrame(rows, columns=["parameter", "distribution", "low", "mode", "high",
+                                           "source"])
 
     def to_csv(self, path: "str | Path") -> Path:
         """Write the samples to a CSV file (atomically: a temporary file in the same
@@ -164,27 +210,47 @@ def summarise(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
 
 def monte_carlo(bom: "Bom | str | Path", n: int = 10_000, seed: Any = None, *,
                 dists: Mapping[str, Any] | None = None, factors: bool = True,
-                **overrides: Any) -> MonteCarlo:
+                vary: str = "all", **overrides: Any) -> MonteCarlo:
     """Propagate the ranges of the inputs to the results by random sampling.
 
-    Every factor parameter of the method is drawn from its figure's distribution
-    (triangular on min / value / max unless the figure names another; a point where the
-    figure has no range); ``dists`` adds or replaces distributions of any parameter
+    By default (``vary="all"``) every uncertain input is drawn: each factor parameter of
+    the method from its figure's distribution (triangular on min / value / max unless the
+    figure names another; a point where the figure has no range), and the usage inputs
+    (grid intensity, PUE, lifetime, utilization or time shares, powers) triangular over
+    the sourced ranges of :func:`usage_distributions`. ``vary="factors"`` or ``"usage"``
+    restricts the draws to one group, ``"none"`` (or ``factors=False``, kept for older
+    callers) to ``dists`` alone. ``dists`` adds or replaces distributions of any parameter
     (``{"grid": ("uniform", 0.1, 0.5), "lifetime": ("triangular", 3, 5, 7)}``; numbers
-    may carry units). ``overrides`` set the base case as in :func:`lca.assess`.
-    Reproducible: the same ``seed`` gives the same samples (numpy ``default_rng``; the
-    parameters are drawn in sorted name order).
+    may carry units). An input the caller overrides is held at its value. ``overrides``
+    set the base case as in :func:`lca.assess`. Reproducible: the same ``seed`` gives the
+    same samples (numpy ``default_rng``; the parameters are drawn in sorted name order).
     """
     n = int(n)
     if n < 1:
         raise ParameterError(f"n: expected at least one sample, got {n}")
+    if vary not in VARY_CHOICES:
+        raise ParameterError(f"vary: expected one of {', '.join(VARY_CHOICES)}, got {vary!r}",
+                             parameter="vary", value=vary)
+    if not factors:
+        vary = "none"
     compiled, given, _, params = _prepared(bom, overrides)
-    dist: dict[str, Distribution] = factor_distributions(compiled) if factors else {}
+    dist: dict[str, Distribution] = {}
+    sources: dict[str, str] = {}
+    if vary in ("all", "factors"):
+        dist.update(factor_distributions(compiled))
+        figs = _factor_figures(compiled)
+        sources.update({k: figs[k].source for k in dist})
+    if vary in ("all", "usage"):
+        for key, (d, src) in usage_distributions(bom, **overrides).items():
+            if key in given:
+                continue  # an override holds the input at its value
+            dist[key], sources[key] = d, src
     for name, spec in (dists or {}).items():
         key = ALIASES.get(name, name)
         if key not in compiled.params:
             resolve(compiled, {key: 0.0})  # raises the unknown-parameter error
         dist[key] = _distribution(compiled, key, spec)
+        sources[key] = "given"
     rng = np.random.default_rng(seed)
     drawn: dict[str, Any] = {}
     for k in sorted(dist):   # a point costs no random draw and no array
@@ -205,4 +271,5 @@ def monte_carlo(bom: "Bom | str | Path", n: int = 10_000, seed: Any = None, *,
     samples = pd.DataFrame(block.T, columns=[*varied, *results], copy=False)
     return MonteCarlo(samples=samples, summary=summarise(samples, results),
                       distributions=dist, n=n, seed=seed,
-                      base={k: float(np.asarray(v)) for k, v in params.items()})
+                      base={k: float(np.asarray(v)) for k, v in params.items()},
+                      vary=vary, sources=sources)
