@@ -168,6 +168,8 @@ class Logic(_Component):
     node: str | None = None
     packages: NonNegativeInt = 1
     device: str | None = None
+    #: Thermal design power of one unit, for power from parts (lca.power).
+    tdp: Power | None = None
 
     @model_validator(mode="after")
     def _area_given(self) -> "Logic":
@@ -249,8 +251,12 @@ class Item(_Component):
     carbon: Carbon | None = None
     mass: Mass | None = None
     material: str | None = None
-    category: Literal["psu", "chassis", "heatsink", "fan", "cable", "casing", "assembly",
-                      "other"] = "other"
+    category: Literal["psu", "chassis", "heatsink", "fan", "cable", "casing", "nic",
+                      "assembly", "other"] = "other"
+    #: Power supplies, for power from parts (lca.power): rated output of one unit and its
+    #: 80 PLUS level.
+    rated_power: Power | None = None
+    efficiency: Literal["bronze", "silver", "gold", "platinum", "titanium"] | None = None
 
     @model_validator(mode="after")
     def _carbon_or_mass(self) -> "Item":
@@ -347,9 +353,13 @@ class Usage(_Model):
         if self.profile is not None and any(v is not None for v in curve):
             raise ValueError("give profile, or utilization with idle_power and max_power, not both")
         if self.profile is None:
-            if any(v is None for v in curve):
-                raise ValueError("expected profile, or utilization with idle_power and max_power")
-            if self.idle_power > self.max_power:
+            if self.utilization is None:
+                raise ValueError("expected profile, or utilization (with idle_power and "
+                                 "max_power, or without them for power from the parts)")
+            if (self.idle_power is None) != (self.max_power is None):
+                raise ValueError("give idle_power and max_power together, or neither (power "
+                                 "from the parts)")
+            if self.idle_power is not None and self.idle_power > self.max_power:
                 raise ValueError("idle_power must not exceed max_power")
         else:
             if not self.profile:

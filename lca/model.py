@@ -81,6 +81,8 @@ class Compiled:
     grid_region: str | None
     options: dict[str, Any] = field(default_factory=dict)
     terms: dict[str, ComponentTerm] = field(default_factory=dict)
+    #: lca.power.PartsPower when idle and max power come from the parts, else None.
+    parts_power: Any = None
 
     def parameter_names(self) -> list[str]:
         return list(self.params)
@@ -116,6 +118,7 @@ def compile_bom(bom: Bom, method: str | None = None) -> Compiled:
         grid_source = "given in the BOM"
         grid_region = None
 
+    parts_power = None
     if usage.profile is not None:
         power_mode, n_states = "profile", len(usage.profile)
         for i, entry in enumerate(usage.profile):
@@ -129,8 +132,13 @@ def compile_bom(bom: Bom, method: str | None = None) -> Compiled:
     else:
         power_mode, n_states = "curve", 0
         params["utilization"] = usage.utilization
-        params["idle_power"] = usage.idle_power
-        params["max_power"] = usage.max_power
+        if usage.idle_power is None:   # given powers win; else from the parts
+            from . import power
+            parts_power = power.from_parts(bom)
+            params["idle_power"], params["max_power"] = parts_power.idle_w, parts_power.max_w
+        else:
+            params["idle_power"] = usage.idle_power
+            params["max_power"] = usage.max_power
 
     fu = bom.functional_unit.kind if bom.functional_unit is not None else None
     if fu is not None and fu != "per":
@@ -146,7 +154,8 @@ def compile_bom(bom: Bom, method: str | None = None) -> Compiled:
 
     compiled = Compiled(bom=bom, method=method, components=tuple(specs), params=params,
                         power_mode=power_mode, n_states=n_states, functional_unit=fu,
-                        grid_source=grid_source, grid_region=grid_region)
+                        grid_source=grid_source, grid_region=grid_region,
+                        parts_power=parts_power)
     compiled.options = impl.options(bom)
     for key, fig in impl.factor_parameters(compiled.options).items():
         params[key] = fig.value

@@ -134,7 +134,7 @@ def term(spec: ComponentSpec, options: dict[str, Any]) -> ComponentTerm:
     shared = common_term(spec)
     if shared is not None:
         if shared.evaluate is None:
-            raise _uncovered(spec, shared.reason)
+            raise _uncovered(spec, f"{shared.reason}: give {spec.factor_basis}, or carbon")
         return shared
     if spec.part_of is not None and spec.part_of in options["hbm"]:
         return ComponentTerm(lambda P: 0.0, basis=f"inside {spec.part_of} (HBM per GB covers the stack)")
@@ -227,13 +227,13 @@ def _item(spec, options):
     if material is not None and amount(spec, "mass") is not None:
         f = f"factors.act2022.material.{material}"
         return _by_mass(spec, f, f"mass x material.{material}",
-                        note=f"{spec.name}: {material} by mass at the primary-metal factor "
+                        note=f"{material} by mass at the primary-metal factor "
                              "(forming not included: a lower bound)")
     if cat == "chassis" and amount(spec, "mass") is None:
         f = _bz("case.rack")
         return ComponentTerm(lambda P: P[n] * P[f], basis="boavizta case.rack per chassis",
                              factor_keys=(f,), note="no chassis mass: Boavizta's rack case")
     return _by_mass(spec, _bz("gpu.casing"), "mass x boavizta gpu.casing (stand-in)",
-                    note=f"{spec.name}: no per-kg figure for a {cat} item"
+                    note=f"no per-kg figure for a {cat} item"
                          f"{' of ' + spec.material if spec.material else ''}: costed at "
                          "Boavizta's card-casing factor (mixed metal and plastic) as a stand-in")
