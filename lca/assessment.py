@@ -175,6 +175,7 @@ class Assessment:
             "method": self.method,
             "lifetime_years": float(self.params["lifetime"]),
             "embodied_kgco2e": num(self.row["embodied_kgco2e"]),
+            "embodied_complete": not self.uncovered,
             "embodied_low_kgco2e": num(self.embodied_range["low"].magnitude),
             "embodied_high_kgco2e": num(self.embodied_range["high"].magnitude),
             "embodied_by_component_kgco2e": {k: num(v.magnitude) for k, v in

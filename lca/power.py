@@ -19,7 +19,7 @@ without ``power:``, a processor without TDP, device or power) is a
 :class:`~lca.errors.BomError` naming the component and the field to give.
 
 :func:`boavizta_server_power` evaluates BoaviztAPI's documented server model on the same
-parts for comparison (docs/POWER.md says where and why the two differ).
+parts for comparison (README, "Power from parts", says where and why the two differ).
 
 References
 ----------
