@@ -210,12 +210,16 @@ def sensitivity_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM
                         None, "--sobol", min=1, help="Also Sobol indices with N base samples "
                         "(needs SALib: pip install \"lca[sensitivity]\")."),
                     seed: Optional[int] = typer.Option(None, "--seed", help="Seed for --sobol."),
+                    vary: Vary = typer.Option(Vary.all, "--vary", help="What is swung: all "
+                                              "(factors and usage inputs), factors, usage."),
                     format: Format = typer.Option(Format.table, "--format", "-f",
                                                   help="Output format.")) -> None:
     """One-at-a-time swings of every input with a range, ranked by effect on the per-year
     total (tornado data)."""
     over = overrides_from(lifetime, grid, region, pue, method)
-    frame = whatif.sensitivity(bom, **over)
+    if vary == Vary.none:
+        raise ParameterError("sensitivity --vary: expected all, factors or usage")
+    frame = whatif.sensitivity(bom, vary=vary.value, **over)
     indices = whatif.sobol(bom, sobol, seed, **over) if sobol else None
     if format == Format.json:
         out: dict[str, Any] | list = _records(frame)

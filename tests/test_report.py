@@ -227,7 +227,7 @@ def test_cli_report_adds_analyses_when_the_api_has_them(tmp_path, monkeypatch):
     out = tmp_path / "r.pdf"
     r = CliRunner().invoke(app, ["report", "clemm2024-cpu", "clemm2024-gpu", "-o", str(out),
                                  "--no-png", "--samples", "500", "--seed", "7",
-                                 "--lifetime", "3"])
+                                 "--lifetime", "3", "--no-validation"])
     assert r.exit_code == 0, r.output
     assert "(9 pages)" in r.stdout
     assert seen["monte_carlo"] == (500, 7, {"lifetime": 3.0})

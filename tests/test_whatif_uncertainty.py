@@ -180,3 +180,20 @@ def test_sensitivity_restricted_to_usage():
     t = sensitivity("clemm2024-cpu", vary="usage")
     assert not t.parameter.str.startswith("factors.").any()
     assert t.parameter.iloc[0] == "grid"
+
+
+def test_cli_mc_json_says_what_was_varied():
+    import json
+
+    from typer.testing import CliRunner
+
+    from lca.cli import app
+    out = CliRunner().invoke(app, ["mc", "clemm2024-cpu", "-n", "300", "--seed", "1",
+                                   "--vary", "usage", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    d = json.loads(out.output)
+    assert d["vary"] == "usage"
+    varied = {r["parameter"]: r for r in d["varied"]}
+    assert set(varied) >= {"grid", "pue", "lifetime"}
+    assert "whatif.yaml" in varied["lifetime"]["source"]
+    assert not any(k.startswith("factors.") for k in varied)
