@@ -245,7 +245,7 @@ def test_cli_report_adds_analyses_when_the_api_has_them(tmp_path, monkeypatch):
     r = CliRunner().invoke(app, ["report", "clemm2024-cpu", "-o", str(out), "--no-png",
                                  "--samples", "50"])
     assert r.exit_code == 0, r.output
-    assert "(6 pages)" in r.stdout  # 4 + methods + Monte Carlo; sensitivity left out
+    assert "(7 pages)" in r.stdout  # 4 + methods + Monte Carlo + validation; no sensitivity
     assert "lca: warning: sensitivity left out for" in r.stderr
 
 
