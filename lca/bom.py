@@ -311,12 +311,17 @@ class ProfileEntry(_Model):
     share: Fraction
     power: IdlePower | None = None
     state: Literal["active", "idle"] | None = None
+    #: A load instead of a power: the server's power at this utilization from its parts
+    #: (lca.power), a load profile.
+    utilization: Fraction | None = None
     label: str | None = None
 
     @model_validator(mode="after")
     def _power_or_state(self) -> "ProfileEntry":
-        if (self.power is None) == (self.state is None):
-            raise ValueError("expected power (e.g. \"555 W\") or state (active | idle), one of them")
+        given = [v for v in (self.power, self.state, self.utilization) if v is not None]
+        if len(given) != 1:
+            raise ValueError("expected power (e.g. \"555 W\"), state (active | idle) or "
+                             "utilization (0-1, power from the parts), one of them")
         return self
 
 

@@ -125,6 +125,11 @@ def compile_bom(bom: Bom, method: str | None = None) -> Compiled:
             params[f"profile.{i}.share"] = entry.share
             if entry.power is not None:
                 params[f"profile.{i}.power"] = entry.power
+            elif entry.utilization is not None:   # a load profile: power from the parts
+                if parts_power is None:
+                    from . import power
+                    parts_power = power.from_parts(bom)
+                params[f"profile.{i}.power"] = float(parts_power.at(entry.utilization))
             else:  # sum of the components' powers in that state
                 params[f"profile.{i}.power"] = float(sum(
                     c.count * getattr(c.power, entry.state) for c in bom.components

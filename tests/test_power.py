@@ -94,3 +94,18 @@ def test_boavizta_comparison_on_the_same_parts(write_bom):
     b0, b1 = power.boavizta_server_power(bom, [0.0, 1.0])
     assert b0 == pytest.approx((2 * 35.6 + 384 * 0.284) * 1.33, rel=2e-3)
     assert b1 == pytest.approx((2 * 260.0 + 384 * 0.284 + 700) * 1.33, rel=2e-3)
+
+
+def test_load_profile_from_parts(write_bom):
+    """A profile of loads (utilization per state) takes each state's power from the parts;
+    the same profile written with those powers gives the same result."""
+    text = PARTS.format(u=0.5).replace(
+        "  utilization: 0.5\n",
+        "  profile:\n    - {share: 0.6, utilization: 0.8}\n    - {share: 0.4, utilization: 0.1}\n")
+    bom = lca.load_bom(write_bom(text, "load.yaml"))
+    pp = power.from_parts(bom)
+    p8, p1 = float(pp.at(0.8)), float(pp.at(0.1))
+    given = text.replace("utilization: 0.8}", f"power: {p8!r} W}}").replace(
+        "utilization: 0.1}", f"power: {p1!r} W}}")
+    a, b = lca.assess(bom).row, lca.assess(write_bom(given, "given.yaml")).row
+    assert a["mean_power_w"] == b["mean_power_w"] == pytest.approx(0.6 * p8 + 0.4 * p1)
