@@ -48,7 +48,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from PIL import Image, PngImagePlugin
 
-from . import data
+from . import data, registry
 from .assessment import Assessment, as_assessments
 from .formatting import fmt_number, unique_labels
 from .io import CREATOR, check_target, write_atomic
@@ -481,7 +481,9 @@ def draw_tornado(ax: Any, label: str, frame: Any, a: Assessment | None) -> None:
     ax.barh(y, low - base, left=base, color="#2ca02c", label="parameter at low")
     ax.barh(y, high - base, left=base, color="#d62728", label="parameter at high")
     ax.axvline(base, color="#222222", linewidth=1)
-    ax.set_yticks(y, [tornado_label(r) for r in top.itertuples(index=False)], fontsize=7)
+    context = a.params if a is not None else None
+    ax.set_yticks(y, [tornado_label(r, context) for r in top.itertuples(index=False)],
+                  fontsize=7)
     ax.set_xlabel("Total per year [kgCO2e/year]")
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5))
     ax.xaxis.set_major_formatter(THOUSANDS)
@@ -505,10 +507,12 @@ def varied_inputs_text(result: Any, limit: int = 6) -> str:
     return "\n".join(textwrap.wrap(head + " " + "; ".join(parts), 70)) if parts else head + " nothing"
 
 
-def tornado_label(row: Any) -> str:
-    """A tornado bar's label: the parameter and the range it was swung over."""
-    return textwrap.shorten(f"{row.parameter} ({fmt_number(float(row.low), 3)}-"
-                            f"{fmt_number(float(row.high), 3)})", 44)
+def tornado_label(row: Any, context: Any = None) -> str:
+    """A tornado bar's label: the parameter's registry label and the range it was swung
+    over (issue 12: the page says what was varied and over what range)."""
+    return textwrap.shorten(f"{registry.label(str(row.parameter), context)} "
+                            f"({fmt_number(float(row.low), 3)}-{fmt_number(float(row.high), 3)})",
+                            48)
 
 
 def validation_page(results: Sequence[Any]) -> Figure:
