@@ -205,7 +205,8 @@ def module_bom(key: str):
                       "die_area": f"{die_area.value} {die_area.unit}",
                       "capacity": f"{capacity} GB", "packages": stacks})
         comps.append({"name": "hbm base dies", "type": "logic", "role": "other", "dies": stacks,
-                      "die_area": f"{die_area.value} {die_area.unit}", "packages": 0})
+                      "die_area": f"{die_area.value} {die_area.unit}", "packages": 0,
+                      "part_of": "hbm"})   # inside the HBM for per-GB HBM methods (composite)
         notes.append(f"{key}: HBM die area {die_area.value:g} {die_area.unit} is a weak "
                      "secondary figure (data/kernels.yaml module.hbm_die_area)")
     interposer = _fig(spec, "package.interposer_area", key)
