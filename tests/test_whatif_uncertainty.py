@@ -197,3 +197,26 @@ def test_cli_mc_json_says_what_was_varied():
     assert set(varied) >= {"grid", "pue", "lifetime"}
     assert "whatif.yaml" in varied["lifetime"]["source"]
     assert not any(k.startswith("factors.") for k in varied)
+
+
+def test_three_state_profile_shares_stay_valid(write_bom):
+    """Only the first state's share is drawn; the others split the remainder, so every
+    draw of a three-state profile sums to 1 (no refused scenario)."""
+    text = """\
+name: three states
+kind: gpu
+lifetime: 3 years
+embodied: {method: clemm2024}
+usage:
+  grid: 0.3 kgCO2e/kWh
+  profile:
+    - {share: 0.5, power: 300 W}
+    - {share: 0.3, power: 200 W}
+    - {share: 0.2, power: 50 W}
+components:
+  - {name: gpu, type: logic, role: accelerator, area: 8 cm^2}
+"""
+    mc = monte_carlo(write_bom(text), 2000, seed=4, vary="usage")
+    assert "profile.1.share" not in mc.distributions
+    assert mc.samples["profile.0.share"].between(0.25, 0.75).all()
+    assert (mc.samples.mean_power_w > 0).all()

@@ -267,13 +267,17 @@ def usage_distributions(bom: "Bom | str | Path", **overrides: Any) -> dict[str, 
     """Triangular distributions (low, base, high) of the usage inputs over the ranges of
     :func:`lca.whatif.input_ranges` (grid by region, PUE, lifetime, utilization or time
     shares, powers; ranges from data/grid/ and data/whatif.yaml), with each range's source.
-    The last profile state's share is not drawn: it takes the remainder."""
+    Only the first profile state's share is drawn; the others share the remainder in
+    their base proportions (lca.model.complete_profile_shares), so shares always sum to 1."""
     from .ranking import input_ranges
     table = input_ranges(bom, **overrides)
     out: dict[str, tuple[Distribution, str]] = {}
     for row in table.itertuples(index=False):
         if row.parameter.startswith("factors."):
             continue
+        if row.parameter.startswith("profile.") and row.parameter.endswith(".share") \
+                and row.parameter != "profile.0.share":
+            continue   # drawn independently, shares could sum past 1: the rest follow state 0
         lo, base, hi = float(row.low), float(row.base), float(row.high)
         out[row.parameter] = (Distribution("triangular", (min(lo, base), base, max(hi, base))),
                               str(row.source))
