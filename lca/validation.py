@@ -227,8 +227,10 @@ def validate(names: Iterable[str] | None = None) -> list[ValidationResult]:
 def hardware(ref: Reference) -> ValidationResult:
     """Embodied carbon of the reference's BOM [kgCO2e] by every embodied method, scaled by
     ``reproduce.scale`` (a per-chip share), over ``reproduce.components`` (all when
-    absent); the default method's low-high range over its factor ranges; each breakdown
-    line against the sum of its components (or marked as a stage lca does not model)."""
+    absent), plus the GWP of the other life-cycle stages in ``reproduce.stages``
+    (``transport``, ``end_of_life``, ``infrastructure``: the same for every method); the
+    default method's low-high range over its factor ranges (other stages at their value);
+    each breakdown line against the sum of its components, or against its ``stage``."""
     from .assessment import assess
     from .embodied import DEFAULT_METHOD, METHODS
     from .methods import embodied_range
@@ -236,6 +238,7 @@ def hardware(ref: Reference) -> ValidationResult:
     bom = ref.reproduce["bom"]
     scale = float(ref.reproduce.get("scale", 1.0))
     subset = ref.reproduce.get("components")
+    stages = [s for s in ref.reproduce.get("stages", ["manufacturing"]) if s != "manufacturing"]
     values: dict[str, float] = {}
     notes: list[str] = []
     default = None
@@ -252,23 +255,30 @@ def hardware(ref: Reference) -> ValidationResult:
             notes.append(f"{method}: leaves out {', '.join(a.uncovered)}")
         if method == DEFAULT_METHOD:
             default = a
+    gwp = default.to_dict()["impacts"]["gwp"]
+    other = scale * sum(float(gwp[s] or 0.0) for s in stages)
+    values = {m: v + other for m, v in values.items()}
+    if stages:
+        notes.append("stages added to manufacturing: " + ", ".join(
+            f"{s} {scale * float(gwp[s] or 0.0):.1f} kgCO2e" for s in stages))
     rng = embodied_range(default.compiled, default.params)
     if subset:
-        low = scale * sum(rng.components[c][0] for c in subset)
-        high = scale * sum(rng.components[c][2] for c in subset)
+        low = scale * sum(rng.components[c][0] for c in subset) + other
+        high = scale * sum(rng.components[c][2] for c in subset) + other
     else:
-        low, high = scale * rng.low, scale * rng.high
+        low, high = scale * rng.low + other, scale * rng.high + other
     rows = []
     by_comp = {k: v.magnitude for k, v in default.embodied_by_component.items()}
     for line, spec in ref.breakdown.items():
         row = {"line": line, "published": float(spec["value"])}
         if "components" in spec:
             row["lca"] = scale * float(sum(by_comp[c] for c in spec["components"]))
-            row["error"] = relative_error(row["lca"], row["published"])
+        elif spec.get("stage") in gwp and gwp[spec["stage"]] is not None:
+            row["lca"] = scale * float(gwp[spec["stage"]])
         else:
             row["lca"] = None
-            row["error"] = None
-            row["note"] = f"stage {spec.get('stage')} is not modelled by lca yet"
+            row["note"] = f"stage {spec.get('stage')} is not modelled by lca"
+        row["error"] = None if row["lca"] is None else relative_error(row["lca"], row["published"])
         rows.append(row)
     return ValidationResult.compare(ref, values, low, high, default_key=DEFAULT_METHOD,
                                     breakdown=rows, notes=notes)
