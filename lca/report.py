@@ -220,6 +220,7 @@ def yearly_footprint(a: Assessment) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 SUMMARY_ROWS = [
     ("Kind", None), ("Embodied method", None), ("Lifetime [years]", "lifetime"),
     ("Embodied [kgCO2e]", "embodied_kgco2e"),
+    ("Embodied low-high [kgCO2e]", "embodied_range"),
     ("Embodied per year [kgCO2e/year]", "embodied_kgco2e_per_year"),
     ("Energy [kWh/year]", "energy_kwh_per_year"), ("Mean power [W]", "mean_power_w"),
     ("PUE [-]", "pue"), ("Grid intensity [kgCO2e/kWh]", "grid"),
@@ -246,6 +247,11 @@ def _summary_cell(a: Assessment, key: str | None, row_label: str) -> str:
         return textwrap.shorten(a.meta.get("grid_source") or a.compiled.grid_source, 30)
     if key == "use_phase_share":
         return fmt_number(100 * a.row["use_phase_share"], 1)
+    if key == "embodied_kgco2e" and a.uncovered:   # issue 12: a partial total says so
+        return f"{fmt_number(a.row[key], 1)} (partial)"
+    if key == "embodied_range":
+        r = a.embodied_range
+        return f"{fmt_number(r['low'].magnitude, 0)}-{fmt_number(r['high'].magnitude, 0)}"
     if key == "fu":
         fu = a.per_functional_unit
         if fu is None:
