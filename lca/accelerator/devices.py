@@ -281,7 +281,7 @@ def _cost(bom, method: str, exclude: tuple[str, ...] = ()) -> tuple[float, dict,
 
 
 @functools.lru_cache(maxsize=None)
-def accelerator_embodied(device_key: str, method: str = "clemm2024",
+def accelerator_embodied(device_key: str, method: str = "composite",
                          host: bool | str = True) -> ModuleEmbodied:
     """Embodied carbon of one accelerator module from its die specs, costed by ``method``
     (any of ``lca.embodied.METHODS``), plus its share of the host server: the host BOM's
@@ -325,7 +325,7 @@ def accelerator_embodied(device_key: str, method: str = "clemm2024",
                           notes=tuple(notes))
 
 
-def embodied_per_device(device_key: str, method: str = "clemm2024", host: bool | str = True,
+def embodied_per_device(device_key: str, method: str = "composite", host: bool | str = True,
                         embodied=None) -> tuple[Any, list[str], str]:
     """Embodied carbon charged per device [kgCO2e] (module + host share), its notes and a
     one-line description. ``embodied`` overrides the die-spec model with a figure of your
