@@ -18,11 +18,15 @@ from .common import MissingDependencyError, _prepared, canonical, defaults
 
 # --- sensitivity -----------------------------------------------------------------------------
 
-def input_ranges(bom: "Bom | str | Path", **overrides: Any) -> pd.DataFrame:
+def input_ranges(bom: "Bom | str | Path", *, lifecycle: bool = False,
+                 **overrides: Any) -> pd.DataFrame:
     """Every input with a range and where the range comes from: the method's factors
     (their figures' min/max), grid (a named value's own range, else the band of
     ``data/whatif.yaml``), lifetime, PUE, powers and time shares (bands of
-    ``data/whatif.yaml``). Columns: parameter, base, low, high, unit, source."""
+    ``data/whatif.yaml``); with ``lifecycle``, also the inputs that move only the
+    life-cycle columns (WUE, the electricity's water/ADPe/PE, mass, transport, end-of-life
+    and infrastructure factors: :func:`lifecycle_ranges`). Columns: parameter, base, low,
+    high, unit, source."""
     from ..assessment import prepare
     from ..embodied import get_method
     compiled, params, meta = prepare(bom, overrides)
@@ -73,9 +77,15 @@ def input_ranges(bom: "Bom | str | Path", **overrides: Any) -> pd.DataFrame:
     figs = get_method(compiled.method).factor_parameters(compiled.options)
     for k, f in figs.items():
         add(k, f.low, f.high, f.unit, f.source)
-    for k, low, high, unit, source in lifecycle_ranges(compiled, params, d["grid_band"]):
-        add(k, low, high, unit, source)
+    if lifecycle:
+        for k, low, high, unit, source in lifecycle_ranges(compiled, params, d["grid_band"]):
+            add(k, low, high, unit, source)
     return pd.DataFrame(rows, columns=["parameter", "base", "low", "high", "unit", "source"])
+
+
+def _moves_lifecycle(output: str) -> bool:
+    """Whether ``output`` is a life-cycle column (the life-cycle inputs move only those)."""
+    return output.startswith("impacts.") or output == "use_water_l_per_year"
 
 
 def lifecycle_ranges(compiled, params, band) -> list[tuple[str, float, float, str, str]]:
@@ -105,8 +115,22 @@ def lifecycle_ranges(compiled, params, band) -> list[tuple[str, float, float, st
     return out
 
 
+def _restrict(table: pd.DataFrame, vary: str) -> pd.DataFrame:
+    """Rows of ``input_ranges`` for ``vary``: all, factors (factors.*) or usage (the rest)."""
+    if vary not in ("all", "factors", "usage"):
+        raise ParameterError(f"vary: expected all, factors or usage, got {vary!r}",
+                             parameter="vary", value=vary)
+    is_factor = table.parameter.str.startswith("factors.")
+    if vary == "factors":
+        return table[is_factor].reset_index(drop=True)
+    if vary == "usage":
+        return table[~is_factor].reset_index(drop=True)
+    return table
+
+
 def sensitivity(bom: "Bom | str | Path", *, ranges: Mapping[str, tuple[Any, Any]] | None = None,
-                output: str = "total_kgco2e_per_year", **overrides: Any) -> pd.DataFrame:
+                output: str = "total_kgco2e_per_year", vary: str = "all",
+                **overrides: Any) -> pd.DataFrame:
     """One-at-a-time sensitivity (tornado data): each input with a range set to its low
     and then its high value, all others at base, evaluated in one vectorized call.
 
@@ -115,9 +139,11 @@ def sensitivity(bom: "Bom | str | Path", *, ranges: Mapping[str, tuple[Any, Any]
     ``parameter``, ``low``, ``high`` (input values, canonical units), ``total_at_low``,
     ``total_at_high`` (``output``, by default ``total_kgco2e_per_year`` [kgCO2e/a]),
     ``swing`` (their absolute difference), ``base``, ``unit`` and ``source``, sorted by
-    swing, largest first. Inputs whose swing is zero stay in the table, last.
+    swing, largest first. Inputs whose swing is zero stay in the table, last. ``vary``
+    (``all`` by default, ``factors``, ``usage``) restricts the inputs swung to the method's
+    factors or to the usage inputs (as lca.monte_carlo).
     """
-    table = input_ranges(bom, **overrides)
+    table = _restrict(input_ranges(bom, lifecycle=_moves_lifecycle(output), **overrides), vary)
     compiled, given, _, params = _prepared(bom, overrides)
     for name, (lo, hi) in (ranges or {}).items():
         key = ALIASES.get(name, name)
@@ -166,7 +192,7 @@ def sobol(bom: "Bom | str | Path", n: int = 1024, seed: int | None = None, *,
         from SALib.sample import sobol as sobol_sample
     except ImportError:
         raise MissingDependencyError("Sobol indices need SALib: pip install \"lca[sensitivity]\"") from None
-    table = input_ranges(bom, **overrides)
+    table = input_ranges(bom, lifecycle=_moves_lifecycle(output), **overrides)
     compiled, given, _, params = _prepared(bom, overrides)
     registry.check_memory(int(n) * (len(table) + 2) * 4, f"Sobol indices with N = {int(n):,}",
                           "take a smaller N")
