@@ -8,7 +8,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from .. import data, registry
+from .. import data, power, registry
 from ..bom import Bom
 from ..errors import ParameterError
 from ..model import ALIASES, evaluate, resolve
@@ -22,8 +22,10 @@ def input_ranges(bom: "Bom | str | Path", **overrides: Any) -> pd.DataFrame:
     """Every input with a range and where the range comes from: the method's factors
     (their figures' min/max), grid (a country's lowest and highest yearly value over
     the five years to its data year, data/grid/countries.csv; a named value's own range;
-    the judgement band of ``data/whatif.yaml`` only for a grid given as a number), lifetime, PUE, powers and time shares (bands of
-    ``data/whatif.yaml``). Columns: parameter, base, low, high, unit, source."""
+    the judgement band of ``data/whatif.yaml`` only for a grid given as a number),
+    lifetime, PUE, powers and time shares (bands of ``data/whatif.yaml``; a power that
+    comes from the parts varies through the power model's figures of data/power.yaml,
+    ``power.*``, over their sourced min-max instead). Columns: parameter, base, low, high, unit, source."""
     from ..assessment import prepare
     from ..embodied import get_method
     compiled, params, meta = prepare(bom, overrides)
@@ -59,8 +61,18 @@ def input_ranges(bom: "Bom | str | Path", **overrides: Any) -> pd.DataFrame:
     pue, pf = float(params["pue"]), d["pue"]
     add("pue", min(pue, pf.min), max(pue, pf.max), "", "data/whatif.yaml pue")
     pb, sb = d["power_band"], d["share_band"]
+    from_parts = {i for i, _ in compiled.parts_states}
+    if compiled.parts_power is not None:   # the power model's figures, not a band
+        figs = power.figures()
+        for path in compiled.parts_power.used:
+            f = figs[path]
+            if f.min is not None and f.max is not None:
+                add(power.parameter_name(path), f.min, f.max, f.unit,
+                    f"data/power.yaml {path}: {f.source}")
     if compiled.power_mode == "profile":
         for i in range(compiled.n_states):
+            if i in from_parts:
+                continue
             k = f"profile.{i}.power"
             v = float(params[k])
             add(k, v * pb.min, v * pb.max, "W", "data/whatif.yaml power_band")
@@ -70,7 +82,7 @@ def input_ranges(bom: "Bom | str | Path", **overrides: Any) -> pd.DataFrame:
             add(k, max(0.0, v + sb.min), min(1.0, v + sb.max), "",
                 "data/whatif.yaml share_band (the last state takes the remainder)")
     else:
-        for k in ("idle_power", "max_power"):
+        for k in ("idle_power", "max_power") if compiled.parts_power is None else ():
             v = float(params[k])
             add(k, v * pb.min, v * pb.max, "W", "data/whatif.yaml power_band")
         v = float(params["utilization"])
