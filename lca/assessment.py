@@ -7,13 +7,16 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from . import data
 from .bom import Bom, load_bom
+from .cache import compiled as cached_compile
 from .errors import LcaError, ParameterError
 from .functional import KINDS
 from .model import Compiled, compile_bom, evaluate, resolve, to_canonical
@@ -26,7 +29,7 @@ def prepare(bom: "Bom | str | Path", overrides: Mapping[str, Any]) -> tuple[Comp
     overrides = {k: v for k, v in overrides.items() if v is not None}
     method = overrides.pop("method", None)
     region = overrides.pop("region", None)
-    compiled = compile_bom(bom, method)
+    compiled = cached_compile(bom, method)
     meta: dict[str, Any] = {"grid_source": compiled.grid_source, "region": compiled.grid_region}
     if region is not None:
         if "grid" in overrides:
@@ -214,6 +217,8 @@ class Assessment:
                 continue
             quantity, unit = _split_key(key)
             rows.append((quantity, None, value, unit))
+        import pandas as pd  # on use: `import lca` does not load pandas
+
         return pd.DataFrame(rows, columns=["quantity", "component", "value", "unit"])
 
 
@@ -266,4 +271,4 @@ def assess(bom: "Bom | str | Path", **overrides: Any) -> Assessment:
 
 def parameters(bom: "Bom | str | Path", method: str | None = None) -> dict[str, float]:
     """The parameters of a BOM (names and base values in canonical units)."""
-    return dict(compile_bom(load_bom(bom), method).params)
+    return dict(cached_compile(load_bom(bom), method).params)

@@ -131,8 +131,21 @@ NonNegativeInt = Annotated[int, Field(ge=0, strict=True)]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
+_EDITS = [0]
+
+
+def edits() -> int:
+    """How many times a field of a BOM model has been assigned to in this process
+    (lca.cache retires compiled models made before the last assignment)."""
+    return _EDITS[0]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        _EDITS[0] += 1
+        super().__setattr__(name, value)
 
 
 # --- components ---------------------------------------------------------------------------
@@ -562,12 +575,14 @@ def load_bom(source: "Bom | str | Path") -> Bom:
         return source
     if isinstance(source, dict):
         return bom_from_dict(source)
+    from .cache import load_file   # parsed once per file content
+
     path = Path(source)
     if path.is_file():
-        return load_bom_file(path)
+        return load_file(path)
     shipped = data.server_path(str(source))
     if shipped is not None:
-        return load_bom_file(shipped)
+        return load_file(shipped)
     if path.suffix in (".yaml", ".yml") or len(path.parts) > 1:
         raise BomError("file not found", file=str(source))
     raise UnknownBomError(

@@ -11,7 +11,6 @@ import typer
 
 import lca
 
-from .assessment import assess
 from .cli import GRID, LIFETIME, METHOD, PUE, REGION, app, overrides_from, user_errors
 from .io import check_target
 
@@ -89,7 +88,7 @@ def export_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped 
     _check_suffix(output, ".xlsx")
     check_target(output, force)  # before any analysis runs
     over = overrides_from(lifetime, grid, region, pue, method)
-    results = [assess(b, **over) for b in boms]
+    results = [lca.assess(b, **over) for b in boms]
     if methods:
         required_api("compare_methods", "--methods")
     if monte_carlo:
@@ -139,7 +138,7 @@ def report_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped 
     _check_suffix(output, ".pdf")
     check_target(output, force)  # before any analysis runs
     over = overrides_from(lifetime, grid, region, pue, method)
-    results = [assess(b, **over) for b in boms]
+    results = [lca.assess(b, **over) for b in boms]
     extra: dict[str, Any] = {}
     if analyses:
         for key, name, kwargs in (("methods", "compare_methods", {}),

@@ -7,16 +7,17 @@ import math
 from pathlib import Path
 from typing import Any, Optional
 
-import numpy as np
-import pandas as pd
 import typer
 
-from . import whatif
-from .assessment import assess as lca_assess
+from ._lazy import lazy_module
 from .cli import GRID, LIFETIME, METHOD, PUE, REGION, Format, _fmt, app, overrides_from, user_errors
 from .errors import ParameterError
 from .io import write_atomic
-from .units import ureg
+
+np = lazy_module("numpy")
+pd = lazy_module("pandas")
+whatif = lazy_module("lca.whatif")
+_units = lazy_module("lca.units")
 
 #: Result columns shown by the table format of `lca sweep` (all are in csv/json).
 SWEEP_TABLE_COLUMNS = ("embodied_kgco2e_per_year", "operational_kgco2e_per_year",
@@ -52,14 +53,14 @@ def parse_vary(spec: str) -> tuple[str, Any]:
         if num < 1:
             raise ParameterError(f"--vary {spec!r}: NUM must be at least 1")
         try:
-            start, stop = ureg.Quantity(parts[0].strip()), ureg.Quantity(parts[1].strip())
+            start, stop = _units.ureg.Quantity(parts[0].strip()), _units.ureg.Quantity(parts[1].strip())
             stop = stop.to(start.units)
         except Exception:
             raise ParameterError(f"--vary {spec!r}: cannot read {parts[0]!r} and {parts[1]!r} "
                                  "as numbers or quantities of one dimension") from None
         grid = np.linspace(float(start.magnitude), float(stop.magnitude), num)
         return name, (grid if start.dimensionless and str(start.units) == "dimensionless"
-                      else ureg.Quantity(grid, start.units))
+                      else _units.ureg.Quantity(grid, start.units))
     return name, [_number_or_text(v) for v in values.split(",") if v.strip()]
 
 
@@ -237,6 +238,8 @@ def break_even_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM 
     """The grid intensity at which operational equals embodied carbon per year, and with
     --efficiency-gain the lifetime that minimises the footprint per year (refresh)."""
     over = overrides_from(lifetime, grid, region, pue, method)
+    from .assessment import assess as lca_assess
+
     a = lca_assess(bom, **over)
     grid_even = whatif.break_even_grid(bom, **over).to("kgCO2e/kWh").magnitude
     out: dict[str, Any] = {
