@@ -94,8 +94,9 @@ def _table(frame: pd.DataFrame) -> str:
     return text
 
 
-OUTPUT = typer.Option(None, "--output", "-o", help="Write to this file (csv, or json when "
-                      "the name ends in .json) instead of printing.")
+OUTPUT = typer.Option(None, "--output", "-o", help="Write to this file instead of printing; "
+                      "the suffix picks the format: .csv, .parquet (row groups, units in the "
+                      "schema) or .json.")
 
 
 @app.command("sweep")
@@ -118,8 +119,11 @@ def sweep_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name.
             raise ParameterError(f"--vary {name}: given twice")
         axes[name] = values
     keep = [c.strip() for c in columns.split(",")] if columns else None
-    as_json = format == Format.json or (output is not None and output.suffix == ".json")
+    as_json = format == Format.json or (output is not None and output.suffix.lower() == ".json")
     if output is not None and not as_json:
+        from .sinks import output_format
+
+        output_format(output)   # .csv or .parquet; anything else is an error
         path = whatif.sweep(bom, chunk_size=chunk_size, out=output, columns=keep,
                             progress=True, **axes)
         typer.echo(f"wrote {path}", err=True)
@@ -161,14 +165,19 @@ def mc_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
            region: Optional[str] = REGION, pue: Optional[float] = PUE,
            method: Optional[str] = METHOD,
            format: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
-           output: Optional[Path] = typer.Option(None, "--output", "-o",
-                                                 help="Also write every sample to this CSV file.")) -> None:
+           output: Optional[Path] = typer.Option(
+               None, "--output", "-o", help="Also write every sample to this file (.csv or "
+               ".parquet, chosen by the suffix).")) -> None:
     """Monte Carlo: every factor drawn within its range; summary (mean, P5, P50, P95)."""
+    if output is not None:
+        from .sinks import output_format
+
+        output_format(output)   # before any sampling
     dists = dict(parse_dist(s) for s in (dist or []))
     result = whatif.monte_carlo(bom, n, seed, dists=dists,
                                 **overrides_from(lifetime, grid, region, pue, method))
     if output is not None:
-        result.to_csv(output)
+        result.write(output)
         typer.echo(f"wrote {output}", err=True)
     summary = result.summary
     if format == Format.json:

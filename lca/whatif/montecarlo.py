@@ -14,9 +14,8 @@ import pandas as pd
 from .. import data
 from ..bom import Bom
 from ..errors import ParameterError
-from ..model import ALIASES, Compiled, evaluate, resolve
+from ..model import ALIASES, Compiled, evaluate, parameter_unit, resolve
 from .common import SUB_BLOCK, _prepared, canonical, defaults
-from .sweeps import _write_csv
 
 
 # --- distributions and Monte Carlo ----------------------------------------------------------
@@ -141,11 +140,27 @@ class MonteCarlo:
     n: int
     seed: Any
     base: dict[str, float] = field(default_factory=dict)
+    compiled: Compiled | None = field(default=None, repr=False)
 
     def to_csv(self, path: "str | Path") -> Path:
         """Write the samples to a CSV file (atomically: a temporary file in the same
         folder, then moved into place)."""
-        return _write_csv(iter([self.samples]), Path(path))
+        from ..sinks import write_frames
+
+        return write_frames(iter([self.samples]), Path(path), fmt="csv")
+
+    def write(self, path: "str | Path", rows_per_group: int = 1_000_000) -> Path:
+        """Write the samples to ``.csv`` or ``.parquet`` (chosen by the suffix; Parquet in
+        row groups of ``rows_per_group``, with the unit of each column in the schema),
+        atomically, through :func:`lca.sinks.write_frames`."""
+        from ..sinks import frame_units, write_frames
+
+        known = {k: (parameter_unit(self.compiled, k) or "") for k in self.distributions
+                 if k in self.samples.columns} if self.compiled is not None else None
+        units = frame_units(self.samples.columns, known)
+        step = max(1, int(rows_per_group))
+        parts = (self.samples.iloc[a:a + step] for a in range(0, len(self.samples), step))
+        return write_frames(parts, path, units=units)
 
 
 def summarise(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -205,4 +220,5 @@ def monte_carlo(bom: "Bom | str | Path", n: int = 10_000, seed: Any = None, *,
     samples = pd.DataFrame(block.T, columns=[*varied, *results], copy=False)
     return MonteCarlo(samples=samples, summary=summarise(samples, results),
                       distributions=dist, n=n, seed=seed,
-                      base={k: float(np.asarray(v)) for k, v in params.items()})
+                      base={k: float(np.asarray(v)) for k, v in params.items()},
+                      compiled=compiled)

@@ -13,7 +13,6 @@ import pandas as pd
 from .. import data
 from ..bom import Bom, load_bom
 from ..errors import ParameterError
-from ..io import write_atomic
 from ..model import ALIASES, Compiled, compile_bom, evaluate, resolve
 from .common import METHOD, REGION, SUB_BLOCK, _canonical_array
 
@@ -172,6 +171,21 @@ class _Sweep:
     def n(self) -> int:
         return self.design.n
 
+    def units(self) -> dict[str, str]:
+        """Unit of each output column (parameters from the model's canonical units,
+        results from their names; "" for dimensionless; labels have none)."""
+        from ..model import parameter_unit
+        from ..sinks import frame_units
+
+        known: dict[str, str | None] = {}
+        for name in self.out_names:
+            if name in (REGION, METHOD):
+                continue
+            if name in self.design.numeric or name == "grid":
+                known[name] = parameter_unit(self.models[0], name) or ""
+        units = frame_units([c for c in self.out_names if c not in (REGION, METHOD)], known)
+        return units
+
     def _overrides(self, j: int, num: Mapping[str, np.ndarray], cod: Mapping[str, np.ndarray],
                    rows: np.ndarray | None) -> dict[str, Any]:
         over: dict[str, Any] = {}
@@ -308,8 +322,11 @@ def sweep(bom: "Bom | str | Path", scenarios: pd.DataFrame | None = None, *,
     chunk_size : int, optional
         Evaluate this many scenarios at a time (bounds the working memory).
     out : path, optional
-        Stream the rows to this CSV file chunk by chunk (written to a temporary file in
-        the same folder and moved into place) and return the path instead of a DataFrame.
+        Stream the rows to this file chunk by chunk and return the path instead of a
+        DataFrame: ``.csv`` or ``.parquet`` (one row group per chunk, the unit of each
+        column in the schema); any other suffix is an error. Written through
+        :func:`lca.sinks.write_frames` (a temporary file in the same folder, moved into
+        place; an interrupted stream leaves the old file as it was).
     columns : list of str, optional
         Keep only these result columns (the axis columns are always kept).
     progress : bool
@@ -324,19 +341,10 @@ def sweep(bom: "Bom | str | Path", scenarios: pd.DataFrame | None = None, *,
     """
     engine = _Sweep(bom, _design_from(axes, scenarios), columns)
     if out is not None:
-        return _write_csv(engine.chunks(chunk_size or 1_000_000, progress), Path(out))
+        from ..sinks import output_format, write_frames
+
+        output_format(out)   # an unknown suffix fails before any work
+        return write_frames(engine.chunks(chunk_size or 1_000_000, progress), Path(out),
+                            units=engine.units())
     parts = list(engine.chunks(chunk_size, progress))
     return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=False)
-
-
-def _write_csv(frames: Iterator[pd.DataFrame], path: Path) -> Path:
-    """Stream frames into one CSV, written atomically (lca.io.write_atomic). A sweep's
-    output file is overwritten like any result file the user names."""
-    def write(tmp: Path) -> None:
-        with tmp.open("w", encoding="utf-8", newline="") as fh:
-            header = True
-            for frame in frames:
-                frame.to_csv(fh, index=False, header=header, lineterminator="\n")
-                header = False
-
-    return write_atomic(path, write, force=True)
