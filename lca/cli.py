@@ -249,7 +249,7 @@ def schema_cmd() -> None:
 # The commands of each further capability live in a module of their own and register
 # themselves on ``app`` when imported (methods, accelerators and workloads, what-if
 # analysis, exports and reports).
-from . import cli_accelerator, cli_methods, cli_report, cli_whatif  # noqa: E402,F401
+from . import cli_accelerator, cli_fleet, cli_methods, cli_report, cli_whatif  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> None:  # console-script entry point
