@@ -12,7 +12,6 @@ import typer
 from ._lazy import lazy_module
 from .cli import GRID, LIFETIME, METHOD, PUE, REGION, Format, _fmt, app, overrides_from, user_errors
 from .errors import ParameterError
-from .io import write_atomic
 
 np = lazy_module("numpy")
 pd = lazy_module("pandas")
@@ -65,6 +64,8 @@ def parse_vary(spec: str) -> tuple[str, Any]:
 
 
 def _atomic_text(path: Path, text: str) -> None:
+    from .io import write_atomic
+
     write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), force=True)
 
 
