@@ -204,6 +204,16 @@ def _factor(name: str, unit: str, canonical: str | None) -> float:
                              f"{canonical or 'a plain number'}") from None
 
 
+def _check(source: str, name: str, values: np.ndarray) -> None:
+    """The registry's bounds of ``name`` (lca.registry), with the inventory named."""
+    from . import registry
+
+    try:
+        registry.check(name, values)
+    except ParameterError as exc:
+        raise ParameterError(f"{source}: {exc}") from None
+
+
 def decimal_years(name: str, values: Any) -> np.ndarray:
     """Dates (``2021-03-01``) or year numbers (``2021``, ``2021.5``) as decimal calendar
     years; NaN for empty cells."""
@@ -272,18 +282,21 @@ def _evaluate_chunk(frame: "pd.DataFrame", source: str) -> Iterator[_Groups]:
     if "count" in by_name:
         c = by_name["count"]
         count = _numbers("count", cols[c][1], frame[c], None)
-        if np.any(np.isnan(count) | (count < 0)):
+        if np.any(np.isnan(count)):
             raise ParameterError(f"{source}: column 'count': expected a number of servers "
-                                 "of zero or more in every row")
+                                 "in every row")
+        _check(source, "fleet.count", count)
     start = np.full(n, np.nan)
     if "install_date" in by_name:
         start = decimal_years("install_date", frame[by_name["install_date"]])
     if np.any(np.isnan(start)):
         raise ParameterError(f"{source}: column 'install_date': every row needs one "
                              "(a date such as 2021-03-01 or a year such as 2021)")
+    _check(source, "fleet.install_date", start)
     retire = None
     if "retire_date" in by_name:
         retire = decimal_years("retire_date", frame[by_name["retire_date"]])
+        _check(source, "fleet.retire_date", retire[~np.isnan(retire)])
     regions = None
     if "region" in by_name:
         regions = frame[by_name["region"]].astype("string").fillna("").str.strip() \
@@ -322,6 +335,7 @@ def _evaluate_chunk(frame: "pd.DataFrame", source: str) -> Iterator[_Groups]:
         if np.any(~(life > 0)):
             raise ParameterError(f"{source}: BOM {label!r}: every group needs a retirement "
                                  "after its installation (lifetime > 0)")
+        _check(source, "lifetime", life)
         over["lifetime"] = life
         region = np.full(len(rows), model.grid_region or "custom", dtype=object)
         grid = np.full(len(rows), float(model.params["grid"]))
