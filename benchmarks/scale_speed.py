@@ -49,9 +49,12 @@ def fill_seconds(nbytes: float) -> float:
 
 
 def child(code: str) -> dict:
-    """Run ``code`` (which prints one JSON object last) in a fresh interpreter; adds its
-    peak resident memory [MB] and CPU seconds."""
+    """Run ``code`` in a fresh interpreter; it leaves its figures in a dict ``result``.
+    Adds the child's own peak resident memory [MB] (ru_maxrss) and CPU seconds."""
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    code += ("\nimport json as _j, resource as _r\n"
+             "result['peak_rss_mb'] = _r.getrusage(_r.RUSAGE_SELF).ru_maxrss / 1e3\n"
+             "print(_j.dumps(result))\n")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                          check=False)
@@ -60,7 +63,6 @@ def child(code: str) -> dict:
         raise SystemExit(out.stderr)
     result = json.loads(out.stdout.strip().splitlines()[-1])
     result["cpu_s"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    result["peak_rss_mb"] = after.ru_maxrss / 1e3   # the largest child so far (KB on Linux)
     return result
 
 
@@ -118,7 +120,7 @@ from lca import cache
 def uncached():
     cache.clear(); lca.assess("clemm2024-cpu")
 cold_again = best(uncached, 20)
-print(json.dumps({"cold": cold, "path": path, "parsed": parsed, "uncached": cold_again}))
+result = {"cold": cold, "path": path, "parsed": parsed, "uncached": cold_again}
 """)
     print("\nlca.assess in one process (best of 5 loops)")
     print(f"  first call (imports, parse)    {r['cold'] * 1e3:8.2f} ms")
@@ -140,16 +142,19 @@ def axes(n):
 """
 
 
-def sinks(n: int, bom: str = "clemm2024-cpu", columns: str | None = None) -> None:
+def sinks(n: int, bom: str = "clemm2024-cpu", columns: str | None = None,
+          pandas_n: int = 1_000_000) -> None:
     folder = Path(tempfile.mkdtemp())
-    print(f"\n{bom}: {n:,} sweep scenarios streamed in chunks of 1e6 "
-          f"({'all result columns' if columns is None else columns})")
-    print(f"  {'sink':<10}{'seconds':>9}{'rows/s':>14}{'file bytes/row':>16}"
-          f"{'peak RSS MB':>13}{'values':>7}{'fill ratio':>12}")
-    for suffix in (".parquet", ".csv", ".csv (pandas)"):
+    print(f"\n{bom}: sweep scenarios streamed in chunks of 1e6 "
+          f"({'all result columns' if columns is None else columns}); CPU seconds of the "
+          "writing process beside wall seconds (this machine is shared)")
+    print(f"  {'sink':<20}{'rows':>12}{'wall s':>8}{'CPU s':>8}{'rows/s':>12}{'rows/CPU-s':>12}"
+          f"{'file B/row':>11}{'peak RSS MB':>12}{'values':>7}{'fill ratio':>11}")
+    figures = {}
+    for suffix, count in ((".parquet", n), (".csv", n), (".csv (pandas)", pandas_n)):
         path = folder / ("sweep" + suffix.split()[0])
         cols = "None" if columns is None else repr(columns.split(","))
-        if suffix.endswith("(pandas)"):
+        if suffix.endswith("(pandas)"):   # what lca did before issue 15
             write = (f"frames = lca.iter_sweep(bom, chunk_size=10**6, columns={cols}, **axes(n))\n"
                      f"with open(r'{path}', 'w') as fh:\n"
                      f"    for i, f in enumerate(frames): f.to_csv(fh, index=False, header=i == 0)")
@@ -157,19 +162,23 @@ def sinks(n: int, bom: str = "clemm2024-cpu", columns: str | None = None) -> Non
             write = (f"lca.sweep(bom, out=r'{path}', chunk_size=10**6, columns={cols}, "
                      f"**axes(n))")
         r = child(SINK_AXES + f"""
-import json, time, lca
-n = {n}
+import time, lca
+n = {count}
 bom = lca.load_bom("{bom}")
 ncols = lca.sweep(bom, columns={cols}, **{{k: v[:1] for k, v in axes(1_000_000).items()}}).shape[1]
-t = time.perf_counter()
+t, c = time.perf_counter(), time.process_time()
 {write}
-print(json.dumps({{"seconds": time.perf_counter() - t, "columns": ncols}}))
+result = {{"seconds": time.perf_counter() - t, "cpu": time.process_time() - c, "columns": ncols}}
 """)
         size = path.stat().st_size
         path.unlink()
-        ratio = fill_seconds(n * r["columns"] * 8) / r["seconds"]
-        print(f"  {suffix:<10}{r['seconds']:>9.2f}{n / r['seconds']:>14,.0f}{size / n:>16.1f}"
-              f"{r['peak_rss_mb']:>13,.0f}{r['columns']:>7}{ratio:>12.3f}")
+        ratio = fill_seconds(count * r["columns"] * 8) / r["seconds"]
+        figures[suffix] = count / r["cpu"]
+        print(f"  {suffix:<20}{count:>12,}{r['seconds']:>8.1f}{r['cpu']:>8.1f}"
+              f"{count / r['seconds']:>12,.0f}{count / r['cpu']:>12,.0f}{size / count:>11.1f}"
+              f"{r['peak_rss_mb']:>12,.0f}{r['columns']:>7}{ratio:>11.3f}")
+    print(f"  CSV rows per CPU-second, pyarrow writer / pandas writer: "
+          f"{figures['.csv'] / figures['.csv (pandas)']:.1f}x (target >= 10x)")
     folder.rmdir()
 
 
@@ -197,7 +206,7 @@ def fleet(groups: int, dask: bool) -> None:
 import json
 pq.write_table(pa.Table.from_pandas(inventory({groups}), preserve_index=False), r'{inv}',
                row_group_size=250_000)
-print(json.dumps({{}}))
+result = {{}}
 """)
     print(f"\nfleet of {groups:,} server groups (4 BOMs, 8 regions, installed 2018-2024, "
           f"lifetimes 3-6 years: about 10 calendar years), --by year,region,bom")
@@ -219,7 +228,7 @@ if __name__ == "__main__":
     t = time.perf_counter()
     out = lca.fleet(r'{inv}', by='year,region,bom', {kwargs})
     s = time.perf_counter() - t
-    print(json.dumps({{"seconds": s, "rows": len(out)}}))
+    result = {{"seconds": s, "rows": len(out)}}
 """)
         cells = groups * 10   # about 10 years per group
         ratio = fill_seconds(cells * 2 * 8) / r["seconds"]   # two stages of float64 per cell
@@ -243,7 +252,7 @@ import json
 for i in range({partitions}):
     pq.write_table(pa.Table.from_pandas(inventory({per}, seed=i), preserve_index=False),
                    r'{folder}/part-%03d.parquet' % i)
-print(json.dumps({{}}))
+result = {{}}
 """)
     size = sum(p.stat().st_size for p in folder.iterdir())
     print(f"  wrote {size / 1e6:,.0f} MB of Parquet in {time.perf_counter() - t:.0f} s "
@@ -259,7 +268,7 @@ if __name__ == "__main__":
     s = time.perf_counter() - t
     peaks = client.run(lambda: __import__('resource').getrusage(
         __import__('resource').RUSAGE_SELF).ru_maxrss / 1e3)
-    print(json.dumps({{"seconds": s, "rows": len(out), "workers": list(peaks.values())}}))
+    result = {{"seconds": s, "rows": len(out), "workers": list(peaks.values())}}
 """)
     print(f"  {r['seconds']:,.1f} s, {groups / r['seconds']:,.0f} groups/s; result "
           f"{r['rows']} rows; worker peak RSS {', '.join(f'{w:,.0f}' for w in r['workers'])} MB; "
@@ -286,7 +295,7 @@ times = []
 for _ in range(3):
     t = time.perf_counter(); f = lca.sweep(bom, **a); times.append(time.perf_counter() - t)
     cols = f.shape[1]; del f
-print(json.dumps({{"times": times, "columns": cols}}))
+result = {{"times": times, "columns": cols}}
 """)
         best = min(r["times"])
         nbytes = 1e6 * r["columns"] * 8

@@ -10,6 +10,11 @@ folder of Parquet files, or a DataFrame). Its columns:
 ``region`` or ``grid``
     The grid: a country code or named value (resolved through ``data/grid/``), or an
     intensity [kgCO2e/kWh]. A row that gives neither keeps its BOM's grid.
+``grid_series``
+    A file of hourly grid intensities [kgCO2e/kWh], one number per line (``#`` comments
+    allowed), e.g. 8,760 values for a year. The model's power is a time-average (profile
+    shares carry no timing), so the hourly series enters as its mean: exact for that
+    model, and the place where an hourly power profile would join it.
 ``pue``, ``utilization``
     As in the BOM (``utilization`` only for BOMs with a power curve).
 ``install_date``
@@ -90,8 +95,8 @@ RESULTS: tuple[tuple[str, str, str, str, str], ...] = (
 )
 
 #: Inventory columns that are not model parameters.
-INVENTORY_COLUMNS = ("bom", "count", "region", "grid", "install_date", "retire_date",
-                     "lifetime")
+INVENTORY_COLUMNS = ("bom", "count", "region", "grid", "grid_series", "install_date",
+                     "retire_date", "lifetime")
 #: Columns carried along and ignored.
 IGNORED_COLUMNS = ("id", "name", "notes")
 
@@ -204,6 +209,31 @@ def _factor(name: str, unit: str, canonical: str | None) -> float:
                              f"{canonical or 'a plain number'}") from None
 
 
+def _grid_series(column: Any, source: str) -> np.ndarray | None:
+    """Mean grid intensity [kgCO2e/kWh] of each row's hourly series file (NaN where the
+    cell is empty); each distinct file is read once."""
+    import pandas as pd
+
+    names = pd.Series(column).astype("string").fillna("").str.strip().to_numpy(dtype=object)
+    if not np.any(names != ""):
+        return None
+    uniq, inverse = np.unique(names.astype(str), return_inverse=True)
+    means = np.full(len(uniq), np.nan)
+    for i, name in enumerate(uniq):   # once per distinct file
+        if not name:
+            continue
+        try:
+            values = np.loadtxt(name, comments="#", ndmin=1, dtype=float)
+        except (OSError, ValueError) as exc:
+            raise ParameterError(f"{source}: column 'grid_series': {name}: expected a file "
+                                 f"of hourly intensities in kgCO2e/kWh ({exc})") from None
+        if values.size == 0 or not np.all(np.isfinite(values)) or np.any(values < 0):
+            raise ParameterError(f"{source}: column 'grid_series': {name}: expected finite "
+                                 "intensities of zero or more")
+        means[i] = float(values.mean())
+    return means[inverse]
+
+
 def _check(source: str, name: str, values: np.ndarray) -> None:
     """The registry's bounds of ``name`` (lca.registry), with the inventory named."""
     from . import registry
@@ -305,6 +335,13 @@ def _evaluate_chunk(frame: "pd.DataFrame", source: str) -> Iterator[_Groups]:
     if "grid" in by_name:
         c = by_name["grid"]
         grid_given = _numbers("grid", cols[c][1], frame[c], "kgCO2e/kWh")
+    if "grid_series" in by_name:
+        series = _grid_series(frame[by_name["grid_series"]], source)
+        if series is not None:
+            if grid_given is not None and np.any(~np.isnan(grid_given) & ~np.isnan(series)):
+                raise ParameterError(f"{source}: give grid or grid_series in a row, not both")
+            grid_given = series if grid_given is None else np.where(
+                np.isnan(series), grid_given, series)
     params_cols = {name: c for name, c in by_name.items()
                    if name not in INVENTORY_COLUMNS and name not in IGNORED_COLUMNS}
 

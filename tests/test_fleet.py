@@ -189,3 +189,14 @@ def test_cli_fleet_table_csv_and_parquet(inventory, tmp_path):
     r = runner.invoke(app, ["fleet", str(path), "--by", "bom", "-o", str(out)])
     assert r.exit_code == 0, r.output
     assert pq.read_table(out).num_rows == len(lca.fleet(inventory, by="bom"))
+
+
+def test_an_hourly_grid_series_enters_as_its_mean(tmp_path):
+    # 8,760 hours: half the year at 0.1, half at 0.5 kgCO2e/kWh -> mean 0.3
+    series = tmp_path / "grid.txt"
+    series.write_text("# kgCO2e/kWh\n" + "0.1\n" * 4380 + "0.5\n" * 4380)
+    hourly = pd.DataFrame({"bom": ["clemm2024-cpu"], "count": [2], "install_date": [2023],
+                           "lifetime": [4], "grid_series": [str(series)]})
+    flat = hourly.drop(columns="grid_series").assign(grid=[0.3])
+    pd.testing.assert_frame_equal(lca.fleet(hourly, by="year"), lca.fleet(flat, by="year"),
+                                  check_exact=False, rtol=1e-12)

@@ -43,24 +43,41 @@ class _Design:
         if self.shape is None:
             return ({k: v[start:stop] for k, v in self.numeric.items()},
                     {k: v[start:stop] for k, v in self.codes.items()})
-        m = stop - start
-        idx = None
         num: dict[str, np.ndarray] = {}
         cod: dict[str, np.ndarray] = {}
         stride = self.n
         for name, size in zip(self.names, self.shape):
             stride //= size
-            if size == 1:
-                pos = np.zeros(m, dtype=np.intp)
-            else:
-                if idx is None:
-                    idx = np.arange(start, stop, dtype=np.intp)
-                pos = (idx // stride) % size if stride > 1 else idx % size
             if name in self.codes:
-                cod[name] = pos
+                cod[name] = _axis_positions(size, stride, start, stop)
             else:
-                num[name] = self.numeric[name][pos]
+                num[name] = _axis_values(self.numeric[name], stride, start, stop)
         return num, cod
+
+
+def _axis_values(values: np.ndarray, stride: int, start: int, stop: int) -> np.ndarray:
+    """Rows [start, stop) of a cartesian axis whose values each repeat ``stride`` times
+    and cycle (as in ``itertools.product``), built from runs, not from a per-row index:
+    ``np.repeat`` of the values over their run lengths (slow axes: a few long runs) or a
+    tiled period (fast axes). No integer division or gather per row."""
+    size, m = len(values), stop - start
+    if size == 1:
+        return np.full(m, values[0])
+    period = size * stride
+    if stride == 1 or period <= m:
+        once = np.repeat(values, stride) if stride > 1 else values
+        offset = start % period
+        reps = -(-(offset + m) // period)
+        return np.tile(once, reps)[offset:offset + m]
+    first, last = start // stride, (stop - 1) // stride
+    runs = np.arange(first, last + 1)
+    lengths = np.minimum((runs + 1) * stride, stop) - np.maximum(runs * stride, start)
+    return np.repeat(values[runs % size], lengths)
+
+
+def _axis_positions(size: int, stride: int, start: int, stop: int) -> np.ndarray:
+    """The category codes of a labelled cartesian axis for rows [start, stop)."""
+    return _axis_values(np.arange(size, dtype=np.intp), stride, start, stop)
 
 
 def _cartesian(compiled: Compiled, axes: Mapping[str, Any]) -> _Design:
