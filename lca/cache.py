@@ -19,9 +19,10 @@ file at the next call).
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import OrderedDict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
     from .bom import Bom
@@ -76,10 +77,58 @@ def compiled(bom: "Bom", method: str | None = None) -> "Compiled":
     return model
 
 
+def cache_folder() -> Path | None:
+    """lca's cache folder: ``$LCA_CACHE_DIR``, else ``$XDG_CACHE_HOME/lca``, else
+    ``~/.cache/lca``; None when ``LCA_CACHE_DIR`` is ``off`` (or empty)."""
+    env = os.environ.get("LCA_CACHE_DIR")
+    if env is not None:
+        return None if env.strip().lower() in ("", "off", "0", "none") else Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "lca"
+
+
+def parsed_data_file(path: Path, parse: Callable[[], Any]) -> Any:
+    """``parse()`` of a shipped data file, kept across processes in lca's cache folder.
+
+    Parsing YAML in pure Python costs about 0.1 s for ``data/parameters.yaml``, which every
+    CLI command reads for its help texts; the parsed value is stored with :mod:`marshal`
+    (plain dicts, lists, strings and numbers; a file holding anything else, such as a
+    YAML date, is simply not cached) under a name made of the file's resolved path, size
+    and modification time, so an edited data file is parsed again. Without a writable
+    cache folder the file is parsed every time.
+    """
+    import marshal
+    import sys
+
+    folder = cache_folder()
+    if folder is None:
+        return parse()
+    stat = path.stat()
+    key = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{sys.version_info[:2]}"
+    name = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+    cached = folder / "data" / f"{name}.marshal"
+    try:
+        return marshal.loads(cached.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    value = parse()
+    try:
+        blob = marshal.dumps(value)
+    except ValueError:   # not plain data: not cached
+        return value
+    try:
+        from .io import write_atomic
+
+        write_atomic(cached, lambda tmp: tmp.write_bytes(blob), force=True)
+    except OSError:
+        pass
+    return value
+
+
 def clear() -> None:
     """Forget every parsed BOM and compiled model."""
     _files.clear()
     _compiled.clear()
 
 
-__all__ = ["load_file", "compiled", "clear", "MAX_ENTRIES"]
+__all__ = ["load_file", "compiled", "clear", "cache_folder", "parsed_data_file", "MAX_ENTRIES"]

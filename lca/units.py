@@ -15,9 +15,10 @@ Conventions, declared once here and relied on everywhere:
 from __future__ import annotations
 
 import hashlib
-import os
 import sys
 from pathlib import Path
+
+from .cache import cache_folder
 
 #: Hours in a year: the project's convention (365 days of 24 h; pint's default is the
 #: Julian year of 8,766 h). The registry's ``year`` is defined from this number.
@@ -77,16 +78,6 @@ def _definitions(name: str = "default_en.txt") -> list[str]:
             line = f"year = {HOURS_PER_YEAR:g} * hour = a = yr"
         lines.append(line)
     return lines
-
-
-def cache_folder() -> Path | None:
-    """lca's cache folder: ``$LCA_CACHE_DIR``, else ``$XDG_CACHE_HOME/lca``, else
-    ``~/.cache/lca``; None when ``LCA_CACHE_DIR`` is ``off`` (or empty)."""
-    env = os.environ.get("LCA_CACHE_DIR")
-    if env is not None:
-        return None if env.strip().lower() in ("", "off", "0", "none") else Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "lca"
 
 
 def _definitions_file(text: str) -> tuple[Path, Path] | None:
