@@ -176,6 +176,9 @@ def _numbers(name: str, unit: str | None, values: Any, canonical: str | None) ->
     import pandas as pd
 
     series = pd.Series(values)
+    if series.dtype.kind in "fiub":   # numbers already: no text to read
+        numeric = series.to_numpy(dtype=float, copy=True)
+        return numeric * _factor(name, unit, canonical) if unit is not None else numeric
     numeric = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, copy=True)
     text = series.astype("string")
     blank = series.isna().to_numpy() | (text.str.strip() == "").fillna(True).to_numpy()
@@ -250,6 +253,8 @@ def decimal_years(name: str, values: Any) -> np.ndarray:
     import pandas as pd
 
     series = pd.Series(values)
+    if series.dtype.kind in "fiu":   # year numbers already
+        return series.to_numpy(dtype=float, copy=True)
     numeric = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, copy=True)
     text = series.astype("string")
     blank = series.isna().to_numpy() | (text.str.strip() == "").fillna(True).to_numpy()

@@ -13,7 +13,7 @@ scenarios: the loops below run over components and profile states.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
@@ -221,11 +221,13 @@ def _unknown(compiled: Compiled, name: str) -> ParameterError:
         f"{compiled.method}; known: {', '.join(compiled.params)}", parameter=name)
 
 
-def check_parameters(compiled: Compiled, params: Mapping[str, Any]) -> None:
-    """Every parameter checked against the registry (one vectorized test per array), and
-    the profile's time shares summing to 1 in every scenario."""
-    for key, value in params.items():
-        registry.check(key, value, parameter_unit(compiled, key))
+def check_parameters(compiled: Compiled, params: Mapping[str, Any],
+                     keys: "Iterable[str] | None" = None) -> None:
+    """Every parameter (or those named in ``keys``) checked against the registry (one
+    vectorized test per array), and the profile's time shares summing to 1 in every
+    scenario."""
+    for key in (params if keys is None else keys):
+        registry.check(key, params[key], parameter_unit(compiled, key))
     if compiled.power_mode == "profile":
         total = sum(np.asarray(params[f"profile.{i}.share"], dtype=float)
                     for i in range(compiled.n_states))
@@ -271,14 +273,18 @@ def complete_profile_shares(compiled: Compiled, params: dict[str, Any], given) -
         params[k] = remainder if weight == 1.0 else remainder * weight
 
 
-def evaluate(compiled: Compiled, params: Mapping[str, Any], n: int = 1) -> dict[str, np.ndarray]:
+def evaluate(compiled: Compiled, params: Mapping[str, Any], n: int = 1, *,
+             check: "Iterable[str] | None" = None) -> dict[str, np.ndarray]:
     """Every result column for ``n`` scenarios.
 
     ``params`` maps parameter names to scalars or arrays of length ``n``. Returns columns
     named as the JSON keys of ``lca assess`` (``embodied_kgco2e``, ...), component columns as
     ``embodied_by_component_kgco2e.<name>``; NaN where a method cannot cover a component.
+    Every parameter is checked against the registry first; a caller that has checked the
+    values already (a sweep checks each axis once, not each block of rows) names in
+    ``check`` the parameters that still need it.
     """
-    check_parameters(compiled, params)
+    check_parameters(compiled, params, check)
     out: dict[str, np.ndarray] = {}
     embodied = np.zeros(n)
     for spec in compiled.components:

@@ -167,6 +167,7 @@ class _Sweep:
                     continue
                 names.append(name)
             self.known.append(names)
+        self.block_checks = [self._check_once(j) for j in range(len(self.models))]
         probe = evaluate(self.models[0], resolve(self.models[0], {}), 1)
         self.results = list(probe)
         self.float_names: list[str] = []
@@ -222,6 +223,27 @@ class _Sweep:
             over["grid"] = self.design.grids[c]
         return over
 
+    def _check_once(self, j: int) -> tuple[str, ...]:
+        """Check the base parameters and every axis (or table column) of model ``j``
+        against the registry once, on their values, instead of in every block of rows.
+        Returns the parameters blocks must still check: profile shares filled in from
+        varied ones (``complete_profile_shares``), which exist only per block."""
+        from ..model import check_parameters, parameter_unit
+
+        model = self.models[j]
+        check_parameters(model, resolve(model, {}))
+        varied = []
+        for name in self.known[j]:
+            key = ALIASES.get(name, name)
+            if key not in model.params:
+                resolve(model, {name: 0.0})   # raises the unknown-parameter error
+            registry.check(key, self.design.numeric[name], parameter_unit(model, key))
+            varied.append(key)
+        if self.design.grids is not None:
+            registry.check("grid", self.design.grids, parameter_unit(model, "grid"))
+        shares = [f"profile.{i}.share" for i in range(model.n_states)]
+        return tuple(shares) if any(k in varied for k in shares) else ()
+
     def _fill(self, block: np.ndarray, start: int, stop: int) -> dict[str, np.ndarray]:
         """Evaluate rows [start, stop) into ``block`` (columns x rows); returns the label
         codes of those rows."""
@@ -241,7 +263,8 @@ class _Sweep:
         for j, rows in groups:
             model = self.models[j]
             k = m if rows is None else len(rows)
-            cols = evaluate(model, resolve(model, self._overrides(j, num, cod, rows)), k)
+            cols = evaluate(model, resolve(model, self._overrides(j, num, cod, rows)), k,
+                            check=self.block_checks[j])
             for name, values in cols.items():
                 if name not in where:
                     continue
