@@ -15,7 +15,7 @@ from .. import data
 from ..bom import Bom
 from .. import registry
 from ..errors import DataError, ParameterError
-from ..model import ALIASES, Compiled, evaluate, parameter_unit, resolve
+from ..model import ALIASES, Compiled, check_parameters, evaluate, parameter_unit, resolve
 from .common import SUB_BLOCK, _prepared, canonical, defaults
 
 
@@ -346,11 +346,13 @@ def monte_carlo(bom: "Bom | str | Path", n: int = 10_000, seed: Any = None, *,
     block = np.empty((len(varied) + len(results), n))
     for i, k in enumerate(varied):
         block[i] = drawn[k]
+    # every draw checked against the registry once, not in every sub-block
+    check_parameters(compiled, resolve(compiled, {**given, **drawn}))
     for a in range(0, n, SUB_BLOCK):   # in cache-sized sub-blocks, as lca.sweep
         b = min(n, a + SUB_BLOCK)
         over = {**given, **{k: (v[a:b] if isinstance(v, np.ndarray) else v)
                             for k, v in drawn.items()}}
-        cols = evaluate(compiled, resolve(compiled, over), b - a)
+        cols = evaluate(compiled, resolve(compiled, over), b - a, check=())
         for i, name in enumerate(results):
             block[len(varied) + i, a:b] = cols[name]
     samples = pd.DataFrame(block.T, columns=[*varied, *results], copy=False)
