@@ -3,6 +3,7 @@ Prints figures; asserts nothing.
 
     python benchmarks/scale_speed.py latency          # import, --help, assess: CPU seconds
     python benchmarks/scale_speed.py sinks [--n 1e7]  # sweep streamed to CSV and Parquet
+    python benchmarks/scale_speed.py stream [--n 1e8] # dgx-h100, 5 axes + total, Parquet
     python benchmarks/scale_speed.py fleet [--groups 1e5] [--dask]
     python benchmarks/scale_speed.py fleet-big [--groups 1e7]   # Dask, bounded memory
     python benchmarks/scale_speed.py sweep            # in-memory sweeps vs numpy fill
@@ -182,6 +183,27 @@ result = {{"seconds": time.perf_counter() - t, "cpu": time.process_time() - c, "
     folder.rmdir()
 
 
+def stream(n: int, bom: str = "dgx-h100") -> None:
+    """The 1e8 stream of issue 5 and 15: 5 axes and total_kgco2e_per_year to Parquet."""
+    folder = Path(tempfile.mkdtemp())
+    path = folder / "sweep.parquet"
+    r = child(SINK_AXES.replace("n // (10 * 8 * 25 * 20)", "n // (10 * 8 * 25 * 20)") + f"""
+import time, lca
+bom = lca.load_bom("{bom}")
+t, c = time.perf_counter(), time.process_time()
+lca.sweep(bom, out=r'{path}', chunk_size=10**6, columns=["total_kgco2e_per_year"], **axes({n}))
+result = {{"seconds": time.perf_counter() - t, "cpu": time.process_time() - c}}
+""")
+    size = path.stat().st_size
+    path.unlink()
+    folder.rmdir()
+    ratio = fill_seconds(n * 6 * 8) / r["seconds"]
+    print(f"\n{bom}: {n:,} scenarios (5 axes + total_kgco2e_per_year) streamed to Parquet: "
+          f"{r['seconds']:.1f} s wall, {r['cpu']:.1f} s CPU, {n / r['seconds']:,.0f} rows/s, "
+          f"{size / n:.2f} bytes/row, peak RSS {r['peak_rss_mb']:,.0f} MB, fill ratio "
+          f"{ratio:.3f} (targets: < 60 s, < 500 MB)")
+
+
 # --- fleets -------------------------------------------------------------------------------------
 
 MAKE_INVENTORY = """
@@ -228,9 +250,9 @@ if __name__ == "__main__":
     t = time.perf_counter()
     out = lca.fleet(r'{inv}', by='year,region,bom', {kwargs})   # first call: imports, parsing
     first = time.perf_counter() - t
-    t, c = time.perf_counter(), time.process_time()
+    t, c0 = time.perf_counter(), time.process_time()
     out = lca.fleet(r'{inv}', by='year,region,bom', {kwargs})
-    s, cpu = time.perf_counter() - t, time.process_time() - c
+    s, cpu = time.perf_counter() - t, time.process_time() - c0
     result = {{"seconds": s, "first": first, "cpu": cpu, "rows": len(out)}}
 """)
         cells = groups * 10   # about 10 years per group
@@ -313,7 +335,8 @@ result = {{"times": times, "columns": cols}}
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", choices=["latency", "sinks", "fleet", "fleet-big", "sweep", "all"])
+    ap.add_argument("what", choices=["latency", "sinks", "stream", "fleet", "fleet-big", "sweep",
+                                     "all"])
     ap.add_argument("--n", type=float, default=1e7, help="sweep scenarios for `sinks`")
     ap.add_argument("--bom", default="clemm2024-cpu", help="BOM for `sinks`")
     ap.add_argument("--columns", default=None, help="result columns for `sinks` (comma-separated)")
@@ -328,6 +351,9 @@ def main() -> None:
         sinks(int(args.n), args.bom, args.columns)
     if args.what in ("fleet", "all"):
         fleet(int(args.groups or 1e5), args.dask or args.what == "all")
+    if args.what == "stream":
+        stream(int(args.n if args.n != 1e7 else 1e8), args.bom if args.bom != "clemm2024-cpu"
+               else "dgx-h100")
     if args.what == "fleet-big":
         fleet_big(int(args.groups or 1e7))
     if args.what in ("sweep", "all"):
