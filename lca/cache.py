@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 MAX_ENTRIES = 256
 
 _files: "OrderedDict[tuple[str, bytes], tuple[Bom, int]]" = OrderedDict()
-_compiled: "OrderedDict[tuple[int, str | None], tuple[Any, int, Compiled]]" = OrderedDict()
+_compiled: "OrderedDict[tuple[int, str | None, Any], tuple[Any, int, Compiled]]" = OrderedDict()
 
 
 def _put(cache: OrderedDict, key: Any, value: Any) -> None:
@@ -61,18 +61,18 @@ def load_file(path: str | Path) -> "Bom":
     return bom
 
 
-def compiled(bom: "Bom", method: str | None = None) -> "Compiled":
-    """``lca.model.compile_bom(bom, method)``, once per Bom object and method (until a
-    BOM model is assigned to, see :func:`lca.bom.edits`)."""
+def compiled(bom: "Bom", method: str | None = None, boundary: Any = None) -> "Compiled":
+    """``lca.model.compile_bom(bom, method, boundary)``, once per Bom object, method and
+    boundary (until a BOM model is assigned to, see :func:`lca.bom.edits`)."""
     from .bom import edits
     from .model import compile_bom
 
-    key = (id(bom), method)
+    key = (id(bom), method, boundary)
     hit = _compiled.get(key)
     if hit is not None and hit[0] is bom and hit[1] == edits():
         _compiled.move_to_end(key)
         return hit[2]
-    model = compile_bom(bom, method)
+    model = compile_bom(bom, method, boundary)
     _put(_compiled, key, (bom, edits(), model))   # holding bom keeps its id unique
     return model
 

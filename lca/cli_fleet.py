@@ -82,15 +82,15 @@ def fleet_cmd(inventory: str = typer.Argument(
         typer.echo(result.to_csv(index=False, lineterminator="\n"), nl=False)
     else:
         keys = [c for c in result.columns if c not in ("stage", "category", "value", "unit")]
-        wide = result.pivot_table(index=keys or None, columns=["category", "stage"],
-                                  values="value", aggfunc="sum", sort=False).fillna(0.0) \
-            if keys else result.set_index(["category", "stage"])["value"].to_frame().T
-        wide.columns = [f"{c} {s} [{_unit(result, c)}]" for c, s in wide.columns]
-        typer.echo(f"Fleet impacts (embodied: {embodied.value}"
-                   f"{' year' if embodied == Embodied.purchase else ' over the lifetime'})")
-        typer.echo(wide.to_string(float_format=lambda v: _fmt(v, 1)))
+        from .fleet import results
 
-
-def _unit(result, category: str) -> str:
-    units = result.loc[result["category"] == category, "unit"].unique()
-    return ", ".join(map(str, units))
+        index = [*keys, "category", "unit"]
+        wide = result.pivot(index=index, columns="stage", values="value")
+        present = result.assign(_p=1.0).pivot(index=index, columns="stage", values="_p")
+        wide = wide.where(present.notna(), 0.0)   # no impact that year: 0; NaN: not covered
+        order = list(dict.fromkeys(r[0] for r in results()))
+        wide = wide[[s for s in order if s in wide.columns]]
+        typer.echo(f"Fleet impacts by stage (embodied: {embodied.value}"
+                   f"{' year' if embodied == Embodied.purchase else ' over the lifetime'}; "
+                   "- : not covered)")
+        typer.echo(wide.to_string(float_format=lambda v: _fmt(v, 1), na_rep="-"))

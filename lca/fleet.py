@@ -33,18 +33,21 @@ Units go in the cells (``"5 years"``, ``"400 gCO2e/kWh"``) or in the header
 its parameter.
 
 The result is tidy: one row per (the ``by`` columns, stage, category) with ``value`` and
-``unit``. Today's stages and categories are ``manufacturing`` and ``use`` of ``gwp``
-[kgCO2e] (see :data:`RESULTS`). Each calendar year a group is in service counts the share
-of the year it is in service (install and retirement dates may fall mid-year).
+``unit``: every stage (manufacturing, transport, use, end_of_life, infrastructure) and
+category (gwp [kgCO2e], water [L_water], adpe [kgSbeq], pe [MJ_primary]) of
+:mod:`lca.impacts` that the model reports (see :func:`results`); NaN where a factor is
+missing (not covered, never counted as zero). Use and infrastructure accrue with time in
+service: each calendar year counts the share of the year a group is in service (install
+and retirement dates may fall mid-year).
 
-Embodied impacts are reported in one of the two conventions of fleet accounting (say
-which when quoting a figure):
+One-off impacts (manufacturing, transport, end of life) are reported in one of the two
+conventions of fleet accounting (say which when quoting a figure):
 
 ``purchase`` (default)
-    The whole embodied impact in the calendar year of installation, as a purchase is
+    Manufacturing and transport in the calendar year of installation, as a purchase is
     booked (GHG Protocol Scope 3 category 2, capital goods: "companies should account for
     the total cradle-to-gate emissions of purchased capital goods in the year of
-    acquisition").
+    acquisition"); end of life in the calendar year of retirement.
 ``amortised``
     Spread evenly over the service life, in proportion to the time in service each year
     (the per-year convention of ``lca assess``).
@@ -86,13 +89,23 @@ EMBODIED_CONVENTIONS = (PURCHASE, AMORTISED)
 #: Dimensions a fleet result can be broken down by (stage and category are always kept).
 DIMENSIONS = ("year", "region", "bom")
 
-#: Result columns of lca.model.evaluate reported by fleets: (stage, category, unit,
-#: column, basis). basis "total": an amount per server (embodied; allocated by the
-#: convention); "per_year": a rate per server-year in service.
-RESULTS: tuple[tuple[str, str, str, str, str], ...] = (
-    ("manufacturing", "gwp", "kgCO2e", "embodied_kgco2e", "total"),
-    ("use", "gwp", "kgCO2e", "operational_kgco2e_per_year", "per_year"),
-)
+#: How each stage's lifetime total is spread over calendar years: "in_service" (in
+#: proportion to the time in service), "purchase" (one-off at installation unless
+#: amortised), "retirement" (one-off at retirement unless amortised).
+STAGE_TIMING: dict[str, str] = {
+    "manufacturing": "purchase", "transport": "purchase", "use": "in_service",
+    "end_of_life": "retirement", "infrastructure": "in_service"}
+
+
+def results() -> tuple[tuple[str, str, str, str, str], ...]:
+    """(stage, category, unit, model column, timing) of every result a fleet reports:
+    each stage x category of :mod:`lca.impacts`, read from the model's lifetime totals
+    ``impacts.<category>.<stage>``."""
+    from .impacts import CATEGORIES, STAGES, unit
+
+    return tuple((stage, category, unit(category), f"impacts.{category}.{stage}",
+                  STAGE_TIMING.get(stage, "in_service"))
+                 for stage in STAGES for category in CATEGORIES)
 
 #: Inventory columns that are not model parameters.
 INVENTORY_COLUMNS = ("bom", "count", "region", "grid", "grid_series", "install_date",
@@ -300,10 +313,9 @@ def _columns(frame: "pd.DataFrame") -> dict[str, tuple[str, str | None]]:
 
 
 def _evaluate_chunk(frame: "pd.DataFrame", source: str) -> Iterator[_Groups]:
-    from . import data
     from .bom import load_bom
     from .cache import compiled as compiled_model
-    from .model import ALIASES, evaluate, parameter_unit, resolve
+    from .model import ALIASES, evaluate, parameter_unit, region_parameters, resolve
 
     cols = _columns(frame)
     by_name = {name: c for c, (name, _) in cols.items()}
@@ -384,17 +396,24 @@ def _evaluate_chunk(frame: "pd.DataFrame", source: str) -> Iterator[_Groups]:
         if regions is not None:
             names = regions[rows]
             uniq, inv = np.unique(names.astype(str), return_inverse=True)
-            keys, values = [], []
-            for name in uniq:   # once per distinct region
+            keys: list[str] = []
+            resolved: list[dict[str, float]] = []
+            for name in uniq:   # once per distinct region (lca.model.region_parameters)
                 if name == "":
-                    keys.append(""), values.append(np.nan)
+                    keys.append(""), resolved.append({})
                     continue
-                g = data.grid_intensity(name)
-                keys.append(g.key), values.append(g.value)
-            keys_arr, val_arr = np.asarray(keys, dtype=object), np.asarray(values)
+                values, key, _ = region_parameters(name)
+                keys.append(key), resolved.append(values)
+            keys_arr = np.asarray(keys, dtype=object)
             has = keys_arr[inv] != ""
             region = np.where(has, keys_arr[inv], region)
-            grid = np.where(has, val_arr[inv], grid)
+            for name in dict.fromkeys(k for r in resolved for k in r):
+                if name not in model.params:
+                    continue
+                per_region = np.array([r.get(name, np.nan) for r in resolved])
+                base = over.get(name, model.params[name])
+                over[name] = np.where(has, per_region[inv], base)
+            grid = over.pop("grid", grid)
         if grid_given is not None:
             g = grid_given[rows]
             has = ~np.isnan(g)
@@ -407,14 +426,15 @@ def _evaluate_chunk(frame: "pd.DataFrame", source: str) -> Iterator[_Groups]:
         cols_out = evaluate(model, params, len(rows))
         yield _Groups(bom=label, rows=rows, count=count[rows], start=start[rows],
                       lifetime=life, region=region,
-                      results={r[3]: np.asarray(cols_out[r[3]], dtype=float) for r in RESULTS})
+                      results={r[3]: np.asarray(cols_out[r[3]], dtype=float)
+                               for r in results() if r[3] in cols_out})
 
 
 def _spread(g: _Groups, embodied: str, years: tuple[int, int] | None):
     """(year0, per-result (rows x years) arrays of impacts) for one BOM's groups."""
     end = g.start + g.lifetime
     y0 = int(np.floor(g.start.min()))
-    y1 = int(np.ceil(end.max()))
+    y1 = int(np.floor(end.max())) + 1   # through the year of the last retirement
     if years is not None:
         y0, y1 = max(y0, years[0]), min(y1, years[1] + 1)
     if y1 <= y0:
@@ -423,15 +443,17 @@ def _spread(g: _Groups, embodied: str, years: tuple[int, int] | None):
     in_service = np.clip(np.minimum(end[:, None], calendar + 1.0)
                          - np.maximum(g.start[:, None], calendar), 0.0, None)   # [years]
     out = {}
-    for stage, category, unit, column, basis in RESULTS:
-        per_server = g.results[column]
-        if basis == "per_year":
-            out[(stage, category, unit)] = (g.count * per_server)[:, None] * in_service
-        elif embodied == AMORTISED:
-            out[(stage, category, unit)] = (g.count * per_server / g.lifetime)[:, None] * in_service
+    for stage, category, unit, column, timing in results():
+        if column not in g.results:
+            continue
+        total = g.count * g.results[column]   # over the lifetime, all servers of a group
+        if timing == "in_service" or embodied == AMORTISED:
+            share = in_service / g.lifetime[:, None]
         else:
-            purchase = (np.floor(g.start)[:, None] == calendar).astype(float)
-            out[(stage, category, unit)] = (g.count * per_server)[:, None] * purchase
+            when = np.floor(g.start) if timing == "purchase" else np.floor(end)
+            share = (when[:, None] == calendar).astype(float)
+        counted = share > 0   # cells that carry a part of the group (NaN: not covered)
+        out[(stage, category, unit)] = (np.where(counted, total[:, None] * share, 0.0), counted)
     return y0, out
 
 
@@ -448,12 +470,12 @@ def chunk_impacts(frame: "pd.DataFrame", embodied: str = PURCHASE,
         if not spread:
             continue
         region_labels, region_codes = np.unique(g.region.astype(str), return_inverse=True)
-        ny = next(iter(spread.values())).shape[1]
+        ny = next(iter(spread.values()))[0].shape[1]
         cell = (region_codes[:, None] * ny + np.arange(ny)[None, :]).ravel()
         size = len(region_labels) * ny
-        for (stage, category, unit), values in spread.items():
+        for (stage, category, unit), (values, counted) in spread.items():
             sums = np.bincount(cell, weights=values.ravel(), minlength=size)
-            present = np.bincount(cell, weights=(values.ravel() != 0), minlength=size) > 0
+            present = np.bincount(cell, weights=counted.ravel(), minlength=size) > 0
             idx = np.flatnonzero(present)
             parts.append(pd.DataFrame({
                 "year": (y0 + idx % ny).astype(np.int64),
@@ -484,11 +506,16 @@ def combine(partials: Iterable["pd.DataFrame"], by: Sequence[str]) -> "pd.DataFr
     else:
         frame = pd.concat(frames, ignore_index=True)
     keys = [*by, "stage", "category", "unit"]
-    out = frame.groupby(keys, sort=True, observed=True, dropna=False)["value"].sum() \
-        .reset_index()
-    stage_order = {s: i for i, s in enumerate(dict.fromkeys(r[0] for r in RESULTS))}
+    # a value not covered (NaN) keeps its sum NaN: never counted as zero
+    out = frame.groupby(keys, sort=True, observed=True, dropna=False)["value"] \
+        .sum(skipna=False).reset_index()
+    order = results()
+    stage_order = {s: i for i, s in enumerate(dict.fromkeys(r[0] for r in order))}
+    category_order = {c: i for i, c in enumerate(dict.fromkeys(r[1] for r in order))}
     out["_stage"] = out["stage"].map(stage_order)
-    out = out.sort_values([*by, "_stage", "category"], kind="stable").drop(columns="_stage")
+    out["_category"] = out["category"].map(category_order)
+    out = out.sort_values([*by, "_category", "_stage"], kind="stable") \
+        .drop(columns=["_stage", "_category"])
     return out[[*by, "stage", "category", "value", "unit"]].reset_index(drop=True)
 
 
@@ -524,7 +551,7 @@ def _dask_frame(source: Any):
 def _dask_impacts(source: Any, by: list[str], embodied: str, years, scheduler: str | None,
                   label: str) -> "pd.DataFrame":
     try:
-        import dask  # noqa: F401
+        import dask
     except ImportError:
         from .whatif.common import MissingDependencyError
 
@@ -543,8 +570,6 @@ def _dask_impacts(source: Any, by: list[str], embodied: str, years, scheduler: s
             parts = client.compute(partials.to_delayed())
             computed = client.gather(parts)
     else:
-        import dask
-
         computed = dask.compute(*partials.to_delayed())
     return combine(computed, by)
 
@@ -678,5 +703,5 @@ class _FleetModule(types.ModuleType):
 sys.modules[__name__].__class__ = _FleetModule
 
 __all__ = ["fleet", "chunk_impacts", "combine", "iter_inventory", "write_result",
-           "split_header", "decimal_years", "RESULTS", "PURCHASE", "AMORTISED",
+           "split_header", "decimal_years", "results", "STAGE_TIMING", "PURCHASE", "AMORTISED",
            "EMBODIED_CONVENTIONS", "DIMENSIONS", "LcaError"]
