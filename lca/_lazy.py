@@ -15,8 +15,6 @@ from typing import Any
 class LazyModule:
     """A stand-in for a module that imports it on the first attribute access."""
 
-    __slots__ = ("_name", "_module")
-
     def __init__(self, name: str) -> None:
         self._name = name
         self._module: ModuleType | None = None
@@ -27,7 +25,11 @@ class LazyModule:
         return self._module
 
     def __getattr__(self, attr: str) -> Any:
-        return getattr(self._load(), attr)
+        # called only for names not found on the instance: after the first use, each
+        # attribute lives in the instance's __dict__ and costs a plain lookup
+        value = getattr(self._load(), attr)
+        self.__dict__[attr] = value
+        return value
 
     def __repr__(self) -> str:
         state = "loaded" if self._module is not None else "not loaded yet"

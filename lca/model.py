@@ -318,8 +318,20 @@ def check_parameters(compiled: Compiled, params: Mapping[str, Any],
                      keys: "Iterable[str] | None" = None) -> None:
     """Every parameter (or those named in ``keys``) checked against the registry (one
     vectorized test per array), and the profile's time shares summing to 1 in every
-    scenario."""
-    for key in (params if keys is None else keys):
+    scenario.
+
+    The base parameters of a compiled model are checked once, at its first evaluation;
+    after that only values that are not the base's own (overrides, axes, filled-in
+    shares) are checked again, so that a single assessment does not re-check some 40
+    unchanged numbers on every call."""
+    if keys is None:
+        base = compiled.params
+        if not compiled.__dict__.get("_base_checked"):
+            for key, value in base.items():
+                registry.check(key, value, parameter_unit(compiled, key))
+            compiled.__dict__["_base_checked"] = True
+        keys = [k for k, v in params.items() if k not in base or v is not base[k]]
+    for key in keys:
         registry.check(key, params[key], parameter_unit(compiled, key))
     if compiled.power_mode == "profile":
         total = sum(np.asarray(params[f"profile.{i}.share"], dtype=float)

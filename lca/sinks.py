@@ -83,6 +83,11 @@ def column_unit(name: str) -> str | None:
     (``<quantity>_<unit>[_per_year][.<part>]``), ``""`` for shares, None if unknown."""
     if name.endswith("_share"):
         return ""
+    if name.startswith("impacts."):   # impacts.<category>.<stage>[.<component>]: lca.impacts
+        from .impacts import CATEGORIES
+
+        category = name.split(".")[1] if name.count(".") >= 2 else None
+        return CATEGORIES[category][0] if category in CATEGORIES else None
     for part in (name.rsplit(".", 1)[-1], name.split(".", 1)[0]):
         for token, unit in _UNIT_TOKENS.items():
             if part.endswith(f"_{token}_per_year"):

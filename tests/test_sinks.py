@@ -111,3 +111,5 @@ def test_column_units_follow_the_naming_convention():
     assert sinks.column_unit("mean_power_w") == "W"
     assert sinks.column_unit("embodied_by_component_kgco2e.other ICs") == "kgCO2e"
     assert sinks.column_unit("region") is None
+    assert sinks.column_unit("impacts.water.use") == "L_water"
+    assert sinks.column_unit("impacts.gwp.manufacturing.dram") == "kgCO2e"
