@@ -12,7 +12,6 @@ import math
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-import pint
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
                       WithJsonSchema, field_validator, model_validator)
 from ruamel.yaml import YAML
@@ -23,7 +22,7 @@ import numpy as np
 
 from . import data, registry
 from .errors import BomError, UnitError, UnknownBomError, UnknownDeviceError, UnknownRegionError
-from .units import to_unit, ureg
+from .units import pint, to_unit, ureg  # pint as lca.units imports it (no dask, scipy)
 
 #: Share tolerance: profile time shares must sum to 1 within this.
 SHARE_SUM_TOLERANCE = 1e-6
