@@ -384,6 +384,7 @@ def infer(*, device: str, params=None, count=1, batch=1, tokens_per_second=None,
     life, util = kernels.allocation(lifetime, utilization)
     srv_req = inference.server_energy(acc_req, busy_req, count, h_act, h_idle, dev.idle_w, util)
     fac_req = inference.facility_energy(srv_req, p)
+    host_req = _a(count) * _a(h_act) * busy_req
     by = {"accelerator": acc_req, "server": srv_req, "facility": fac_req}
     chosen = by[boundary]
     per_token = {k: v / _a(n_out) for k, v in by.items()}
@@ -415,6 +416,9 @@ def infer(*, device: str, params=None, count=1, batch=1, tokens_per_second=None,
             "energy_wh_per_request_server": srv_req / JOULES_PER_WH,
             "energy_wh_per_request_facility": fac_req / JOULES_PER_WH,
             "prefill_wh_per_request_accelerator": acc_prefill / JOULES_PER_WH,
+            "host_wh_per_request": host_req / JOULES_PER_WH,
+            "idle_wh_per_request": (srv_req - acc_req - host_req) / JOULES_PER_WH,
+            "overhead_wh_per_request": (fac_req - srv_req) / JOULES_PER_WH,
             "decode_wh_per_request_accelerator": acc_decode / JOULES_PER_WH,
             "energy_kwh_per_1000_requests": chosen / JOULES_PER_WH,   # Wh x 1000 / 1000
             "operational_gco2e_per_token": op_token, "embodied_gco2e_per_token": emb_token,
