@@ -45,6 +45,12 @@ from ..errors import DataError, ParameterError
 from . import kernels
 
 BOUNDARIES = ("accelerator", "server", "facility")
+
+
+def boundaries() -> tuple[str, ...]:
+    """The boundary choices, as registered (data/parameters.yaml inference.boundary)."""
+    raw = data.load_yaml("parameters.yaml")["parameters"].get("inference.boundary") or {}
+    return tuple(raw.get("choices") or BOUNDARIES)
 JOULES_PER_WH = 3600.0
 
 
@@ -233,7 +239,7 @@ def architecture(model: str | None = None, **given) -> Architecture:
         hidden=spec.get("hidden", np.nan))
 
 
-__all__ = ["BOUNDARIES", "kv_cache_bytes_per_token", "weights_touched", "prefill_flops",
+__all__ = ["BOUNDARIES", "boundaries", "kv_cache_bytes_per_token", "weights_touched", "prefill_flops",
            "prefill_bytes", "decode_step_flops", "decode_step_bytes", "mean_decode_context",
            "allreduce_time", "phase_time", "server_energy", "facility_energy", "architecture",
            "Architecture", "host_power", "link_bandwidth", "model_keys"]

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import registry
 from ..errors import ParameterError
 from . import devices, ecologits, inference, kernels
 
@@ -222,11 +223,6 @@ def decode_step_time(active_params, batch, chips, peak, bandwidth, weight_bytes,
                                  compute_fraction, bandwidth_fraction)
 
 
-def _fraction(name: str, value) -> None:
-    if value is not None and np.any((_a(value) <= 0) | (_a(value) > 1)):
-        raise ParameterError(f"{name}: expected a fraction greater than 0 and at most 1")
-
-
 def _token_counts(input_tokens, output_tokens, tokens_per_request, notes):
     if tokens_per_request is not None and output_tokens is None and input_tokens is None:
         notes.append("tokens_per_request counted as output tokens with no prompt (give "
@@ -238,9 +234,6 @@ def _token_counts(input_tokens, output_tokens, tokens_per_request, notes):
     if output_tokens is None:
         output_tokens = inference.default_value("request.output_tokens")
         notes.append(f"{output_tokens:g} output tokens per request assumed (data/inference.yaml)")
-    if np.any(_a(input_tokens) < 0):
-        raise ParameterError("input_tokens: expected zero or more tokens")
-    _positive("output_tokens", output_tokens)
     return input_tokens, output_tokens
 
 
@@ -273,18 +266,28 @@ def infer(*, device: str, params=None, count=1, batch=1, tokens_per_second=None,
     2019, arXiv:1909.08053 (tensor parallelism); Elsworth et al. 2025, arXiv:2508.15734
     (boundaries: active accelerator, host, idle, data-centre overhead).
     """
-    if boundary not in inference.BOUNDARIES:
-        raise ParameterError(f"boundary: expected one of {', '.join(inference.BOUNDARIES)}, "
+    if boundary not in inference.boundaries():
+        raise ParameterError(f"boundary: expected one of {', '.join(inference.boundaries())}, "
                              f"got {boundary!r}")
     dev = devices.device(device)
     arch = inference.architecture(model, params=params, total_params=total_params,
                                   layers=layers, heads=heads, kv_heads=kv_heads,
                                   head_dim=head_dim, hidden=hidden)
     for name, v in (("params", arch.params), ("total_params", arch.total_params),
-                    ("count", count), ("batch", batch),
-                    ("tokens_per_second", tokens_per_second),
-                    ("tokens_per_request", tokens_per_request)):
-        _positive(name, v)
+                    ("count", count), ("batch", batch), ("tokens_per_second", tokens_per_second),
+                    ("input_tokens", input_tokens), ("output_tokens", output_tokens),
+                    ("compute_fraction", compute_fraction),
+                    ("bandwidth_fraction", bandwidth_fraction),
+                    ("prefill_compute_fraction", prefill_compute_fraction),
+                    ("step_overhead", step_overhead), ("host_power", host_power),
+                    ("host_idle_power", host_idle_power)):
+        if v is not None:
+            registry.check(f"inference.{name}", v)
+    for name in ("layers", "heads", "kv_heads", "head_dim", "hidden"):
+        v = getattr(arch, name)
+        if np.all(np.isfinite(_a(v))):
+            registry.check(f"inference.{name}", v)
+    _positive("tokens_per_request", tokens_per_request)
     notes: list[str] = []
     n_in, n_out = _token_counts(input_tokens, output_tokens, tokens_per_request, notes)
     peak = dev.peak(dtype)
@@ -294,13 +297,8 @@ def infer(*, device: str, params=None, count=1, batch=1, tokens_per_second=None,
     fb = inference.default_value("decode.bandwidth_fraction") if bandwidth_fraction is None else bandwidth_fraction
     fp = (inference.default_value("prefill.compute_fraction") if prefill_compute_fraction is None
           else prefill_compute_fraction)
-    for name, v in (("compute_fraction", fc), ("bandwidth_fraction", fb),
-                    ("prefill_compute_fraction", fp)):
-        _fraction(name, v)
     overhead = (inference.default_value("decode.step_overhead", "s") if step_overhead is None
                 else step_overhead)
-    if np.any(_a(overhead) < 0):
-        raise ParameterError("step_overhead: expected zero or more seconds")
     if arch.has_attention:
         kv_tok = inference.kv_cache_bytes_per_token(arch.layers, arch.kv_heads, arch.head_dim, kvb)
         att = dict(layers=arch.layers, heads=arch.heads, head_dim=arch.head_dim)
@@ -365,7 +363,7 @@ def infer(*, device: str, params=None, count=1, batch=1, tokens_per_second=None,
         p_pre = chip_power(f_pre, b_pre, np.where(has_prefill, t_pre, 1.0), fp)
         notes.append("power per chip from the kernel power model between idle and TDP")
     else:
-        _positive("power", power)
+        registry.check("inference.power", power)
         p_dec = p_pre = _a(power)
     busy_req = t_pre + _a(n_out) * decode_per_token            # s on the serving chips
     acc_prefill = _a(count) * p_pre * t_pre
@@ -374,9 +372,6 @@ def infer(*, device: str, params=None, count=1, batch=1, tokens_per_second=None,
     h_act, h_idle, h_note = inference.host_power(device)
     h_act = h_act if host_power is None else host_power
     h_idle = h_idle if host_idle_power is None else host_idle_power
-    for name, v in (("host_power", h_act), ("host_idle_power", h_idle)):
-        if np.any(_a(v) < 0):
-            raise ParameterError(f"{name}: expected zero or more watts")
     notes.append(h_note if host_power is None and host_idle_power is None
                  else "host share of power given")
     g, p, grid_source, use_notes = kernels.use_phase(grid, region, pue)
