@@ -225,15 +225,26 @@ TRAIN_ROWS = [("flops", "Training compute", "FLOP", 0), ("days", "Duration", "da
               ("embodied_gco2e_per_eflop", "  embodied", "gCO2e/EFLOP", 1),
               ("gco2e_per_1000_tokens", "Per 1,000 training tokens", "gCO2e", 4)]
 INFER_ROWS = [("tokens_per_second", "Throughput (all chips)", "tokens/s", 1),
-              ("power_w_per_chip", "Power per chip", "W", 1),
-              ("energy_j_per_token", "Energy per token (with PUE)", "J", 4),
+              ("input_tokens", "Input tokens per request", "", 0),
+              ("output_tokens", "Output tokens per request", "", 0),
+              ("prefill_time_s", "Prefill time", "s", 4),
+              ("decode_step_time_s", "Decode step time", "s", 5),
+              ("power_w_per_chip", "Power per chip (decode)", "W", 1),
+              ("energy_j_per_token", "Energy per output token (boundary)", "J", 4),
+              ("energy_j_per_token_accelerator", "  accelerator", "J", 4),
+              ("energy_j_per_token_server", "  server (+ host, idle)", "J", 4),
+              ("energy_j_per_token_facility", "  facility (x PUE)", "J", 4),
+              ("energy_wh_per_request", "Energy per request (boundary)", "Wh", 4),
+              ("energy_kwh_per_1000_requests", "Energy per 1,000 requests", "kWh", 4),
               ("operational_gco2e_per_token", "Operational per token", "gCO2e", 6),
               ("embodied_gco2e_per_token", "Embodied per token", "gCO2e", 6),
               ("gco2e_per_token", "Total per token", "gCO2e", 6),
               ("gco2e_per_1000_requests", "Per 1,000 requests", "gCO2e", 2),
               ("operational_gco2e_per_1000_requests", "  operational", "gCO2e", 2),
               ("embodied_gco2e_per_1000_requests", "  embodied", "gCO2e", 2),
-              ("gco2e_per_eflop", "Per exaFLOP", "gCO2e/EFLOP", 1)]
+              ("gco2e_per_eflop", "Per exaFLOP", "gCO2e/EFLOP", 1),
+              ("ecologits_energy_wh_per_request", "EcoLogits 0.9.1: energy per request", "Wh", 4),
+              ("ecologits_gco2e_per_request", "EcoLogits 0.9.1: carbon per request", "gCO2e", 4)]
 
 LEVER = typer.Option(None, "--lever", help="What-if lever NAME=VALUE, repeatable: precision=fp8, "
                      "sparsity=0.5 (FLOPs kept), distillation=7e9 (params), carbon_aware=0.05 "
@@ -346,31 +357,114 @@ def train_cmd(device: str = typer.Option(..., "--device"),
 @workload_app.command("infer")
 @user_errors
 def infer_cmd(device: str = typer.Option(..., "--device"),
-              params: float = typer.Option(..., "--params", help="Active parameters."),
-              count: float = typer.Option(1, "--count", help="Number of chips serving."),
+              params: Optional[float] = typer.Option(None, "--params", help="Active parameters (default: the --model's)."),
+              model: Optional[str] = typer.Option(None, "--model", help="Model architecture of data/models.yaml (`lca workload models`)."),
+              count: float = typer.Option(1, "--count", help="Accelerators serving one replica (tensor-parallel)."),
               batch: float = typer.Option(1, "--batch", help="Sequences decoded together."),
-              tokens_per_second: Optional[float] = typer.Option(None, "--tokens-per-second", help="Measured throughput of all chips; default: modelled."),
-              tokens_per_request: Optional[float] = typer.Option(None, "--tokens-per-request", help="Tokens per request (default: data/kernels.yaml inference.tokens_per_request)."),
+              input_tokens: Optional[float] = typer.Option(None, "--input-tokens", help="Prompt tokens per request (default: data/inference.yaml)."),
+              output_tokens: Optional[float] = typer.Option(None, "--output-tokens", help="Generated tokens per request (default: data/inference.yaml)."),
+              boundary: str = typer.Option("facility", "--boundary", help="accelerator | server | facility: the headline energy and the operational carbon."),
+              total_params: Optional[float] = typer.Option(None, "--total-params", help="Parameters in memory (mixture of experts; default: --params)."),
+              layers: Optional[float] = typer.Option(None, "--layers", help="Transformer layers (KV cache, all-reduces)."),
+              heads: Optional[float] = typer.Option(None, "--heads", help="Attention (query) heads."),
+              kv_heads: Optional[float] = typer.Option(None, "--kv-heads", help="Key/value heads."),
+              head_dim: Optional[float] = typer.Option(None, "--head-dim", help="Head dimension."),
+              hidden: Optional[float] = typer.Option(None, "--hidden", help="Hidden size (all-reduce size)."),
+              kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV cache precision (default: the weights', at least 2 bytes)."),
+              host_power: Optional[float] = typer.Option(None, "--host-power", help="Host power per accelerator while busy [W] (default: data/inference.yaml)."),
+              host_idle_power: Optional[float] = typer.Option(None, "--host-idle-power", help="Host power per accelerator while idle [W]."),
+              step_overhead: Optional[float] = typer.Option(None, "--step-overhead", help="Host overhead per decode step [s]."),
+              prefill_compute_fraction: Optional[float] = typer.Option(None, "--prefill-compute-fraction", help="Prefill achievable fraction of peak compute [0-1]."),
+              tokens_per_second: Optional[float] = typer.Option(None, "--tokens-per-second", help="Measured output throughput of all chips; default: modelled."),
+              tokens_per_request: Optional[float] = typer.Option(None, "--tokens-per-request", help="Output tokens per request with no prompt (older option; prefer --input-tokens and --output-tokens)."),
               power: Optional[str] = typer.Option(None, "--power", help="Power per chip, e.g. 500W; default: modelled."),
               dtype: str = DTYPE, pue: Optional[float] = PUE, grid: Optional[float] = GRID,
               region: Optional[str] = REGION, lifetime: Optional[float] = LIFETIME,
-              utilization: Optional[float] = UTIL, method: str = METHOD,
-              no_host: bool = NO_HOST, embodied: Optional[float] = EMBODIED,
+              utilization: Optional[float] = typer.Option(None, "--utilization", help="Busy share of the time [0-1]: idle capacity in the server boundary and the embodied share (default: data/kernels.yaml allocation.utilization)."),
+              method: str = METHOD,
+              no_host: bool = NO_HOST, compute_fraction: Optional[float] = FC,
+              bandwidth_fraction: Optional[float] = FB, embodied: Optional[float] = EMBODIED,
               lever: Optional[list[str]] = LEVER,
               format: Format = FORMAT) -> None:
-    """An inference service: gCO2e per token, per 1,000 requests and per exaFLOP."""
-    kwargs = dict(device=device, params=params, count=count, batch=batch,
+    """An inference service per output token, per request and per 1,000 requests: prefill
+    and decode, at the accelerator, server or facility boundary, with EcoLogits beside it."""
+    kwargs = dict(device=device, params=params, model=model, count=count, batch=batch,
+                  input_tokens=input_tokens, output_tokens=output_tokens, boundary=boundary,
+                  total_params=total_params, layers=layers, heads=heads, kv_heads=kv_heads,
+                  head_dim=head_dim, hidden=hidden, kv_dtype=kv_dtype, host_power=host_power,
+                  host_idle_power=host_idle_power, step_overhead=step_overhead,
+                  prefill_compute_fraction=prefill_compute_fraction,
                   tokens_per_second=tokens_per_second, tokens_per_request=tokens_per_request,
                   power=_power(power), dtype=dtype, pue=pue, grid=grid, region=region,
                   lifetime=lifetime, utilization=utilization, method=method, host=not no_host,
+                  compute_fraction=compute_fraction, bandwidth_fraction=bandwidth_fraction,
                   embodied=embodied)
+    kwargs = {k: v for k, v in kwargs.items() if v is not None}
     chosen = _levers(lever)
     if chosen:
         _whatif("infer", kwargs, chosen, format)
         return
     r = accelerator.infer(**kwargs)
-    _emit(r, format, f"inference on {_fmt(count, 0)} x {device}, {r.dtype}, batch {_fmt(batch, 0)}",
-          INFER_ROWS)
+    what = r.model or f"{_fmt(r.columns['params'][0], 0)} parameters"
+    _emit(r, format, f"inference of {what} on {_fmt(count, 0)} x {device}, {r.dtype}, batch "
+          f"{_fmt(batch, 0)}, boundary {r.boundary}", INFER_ROWS)
+
+
+@workload_app.command("models")
+@user_errors
+def models_cmd(format: Format = FORMAT) -> None:
+    """Model architectures known to the inference model (data/models.yaml)."""
+    from .accelerator import inference
+
+    rows = []
+    for key in inference.model_keys():
+        a = inference.architecture(key)
+        rows.append({"model": key, "params": a.params, "total_params": a.total_params,
+                     "layers": a.layers, "heads": a.heads, "kv_heads": a.kv_heads,
+                     "head_dim": a.head_dim, "hidden": a.hidden})
+    if format == Format.json:
+        typer.echo(json.dumps([{k: (None if isinstance(v, float) and v != v else v)
+                                for k, v in row.items()} for row in rows], indent=2))
+        return
+    import pandas as pd
+
+    frame = pd.DataFrame(rows)
+    if format == Format.csv:
+        typer.echo(frame.to_csv(index=False), nl=False)
+    else:
+        typer.echo(frame.to_string(index=False, na_rep="-"))
+
+
+@workload_app.command("validate")
+@user_errors
+def validate_cmd(kind: Optional[str] = typer.Option(None, "--kind", help="inference or training (default: both)."),
+                 format: Format = FORMAT) -> None:
+    """The inference and training models against public measurements (data/validation/)."""
+    from .accelerator import validation
+
+    if kind is not None and kind not in validation.KINDS:
+        raise ParameterError(f"--kind: expected one of {', '.join(validation.KINDS)}, got {kind!r}")
+    frame = validation.evaluate_all(kind)
+    if format == Format.json:
+        typer.echo(frame.to_json(orient="records", indent=2))
+        return
+    if format == Format.csv:
+        cols = [c for c in frame.columns if c not in ("inputs", "extra", "source")]
+        typer.echo(frame[cols].to_csv(index=False), nl=False)
+        return
+    lines = []
+    for ref, group in frame.groupby("reference", sort=False):
+        first = group.iloc[0]
+        lines.append(f"{ref} ({first['kind']}, boundary {first['boundary']}, {first['quantity']} "
+                     f"[{first['unit']}])")
+        for _, row in group.iterrows():
+            pub = "-" if row["published"] is None else _fmt(row["published"], 4)
+            err = "-" if row["error"] is None else f"{100 * row['error']:+.1f}%"
+            if row["error"] is not None and "absolute" in row["tolerance"]:
+                err = f"{row['error']:+.3f}"
+            lines.append(f"  {row['case']:<44} lca {_fmt(row['lca'], 4):>12}  published "
+                         f"{pub:>10}  error {err:>8}  {row['tolerance']:<22} {row['status']}")
+    typer.echo("\n".join(lines))
 
 
 @workload_app.command("levers")

@@ -97,12 +97,12 @@ def judge(lca: float, published: float, tol: dict[str, float]) -> tuple[float, b
     (|lca - published| <= a, the error then being the difference)."""
     if "absolute" in tol:
         err = lca - published
-        return err, bool(abs(err) <= tol["absolute"]), f"absolute {tol['absolute']:g}"
+        return err, bool(abs(err) <= tol["absolute"]), f"absolute {tol['absolute']:.3g}"
     err = lca / published - 1.0
     if "factor" in tol:
         q = lca / published
-        return err, bool(max(q, 1.0 / q) <= tol["factor"]), f"factor {tol['factor']:g}"
-    return err, bool(abs(err) <= tol["relative"]), f"relative {tol['relative']:g}"
+        return err, bool(max(q, 1.0 / q) <= tol["factor"]), f"factor {tol['factor']:.3g}"
+    return err, bool(abs(err) <= tol["relative"]), f"relative {tol['relative']:.3g}"
 
 
 # --- evaluators ---------------------------------------------------------------------------------------
