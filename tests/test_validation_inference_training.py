@@ -61,12 +61,18 @@ def test_mlenergy_v3_within_the_version_spread(checks, case):
 
 def test_mlenergy_v3_8b_batch_512_is_missed_by_26_percent(checks):
     """Honest current error: lca -26 % at 8B / batch 512, outside the 9 % between versions
-    (v2.0 0.0765 J, v3.0 0.0702 J). lca's decode is bandwidth-bound there at 0.6 of HBM
-    bandwidth; the measurement runs below that (vLLM's max_num_seqs is a ceiling, not the
-    running batch)."""
+    (v2.0 0.0765 J, v3.0 0.0702 J). 512 sequences of 973 tokens need 16 GB of weights +
+    512 x 973 x 128 KiB = 65 GB of KV cache, more than the H100's 80 GB: vLLM cannot have
+    kept 512 sequences running (max_num_seqs is a ceiling), and lca says so in a note."""
     c = checks[("mlenergy-llama31-h100", "8B, 1 GPU, batch 512")]
     assert not c.within
     assert c.error == pytest.approx(-0.262, abs=0.02)
+    import lca
+
+    r = lca.infer(**c.inputs, boundary="accelerator")
+    assert float(r.memory_gb_required[0]) == pytest.approx(
+        (8.03e9 * 2 + 512 * 973 * 131072) / 1e9)
+    assert any("exceed the accelerators' memory" in n for n in r.notes)
 
 
 def test_mlenergy_errors_all_below_zero(checks):

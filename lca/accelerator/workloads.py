@@ -389,13 +389,19 @@ def infer(*, device: str, params=None, count=1, batch=1, tokens_per_second=None,
                                                               life, util)
     fpt = inference_flops_per_token(arch.params)
     tps = _a(n_out) / busy_req
+    need_gb = (_a(arch.total_params) * wb
+               + _a(batch) * (_a(n_in) + _a(n_out)) * _a(kv_tok)) / 1e9
+    if dev.memory_gb is not None and np.any(need_gb > _a(count) * dev.memory_gb):
+        notes.append(f"weights and KV cache ({float(np.max(need_gb)):,.0f} GB at the largest "
+                     f"scenario) exceed the accelerators' memory ({float(np.max(_a(count))) * dev.memory_gb:,.0f} GB): "
+                     "such a batch or context would not fit; results are extrapolated")
     eco = ecologits.request(arch.params, n_out, arch.total_params, pue=p, grid=g)
     with np.errstate(divide="ignore", invalid="ignore"):
         cols = _columns({
             "tokens_per_second": tps, "count": count, "batch": batch,
             "input_tokens": n_in, "output_tokens": n_out, "mean_context": ctx,
             "params": arch.params, "total_params": arch.total_params,
-            "kv_cache_bytes_per_token": kv_tok,
+            "kv_cache_bytes_per_token": kv_tok, "memory_gb_required": need_gb,
             "prefill_time_s": t_pre, "decode_step_time_s": t_step,
             "request_time_s": t_pre + _a(n_out) * t_step,
             "power_w_per_chip": p_dec, "prefill_power_w_per_chip": p_pre,
