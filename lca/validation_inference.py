@@ -1,0 +1,58 @@
+"""The inference and training evaluators in the reference framework of ``lca validate``
+(``lca.validation``): each reference of kind ``inference`` or ``training`` is run through
+:mod:`lca.accelerator.validation`, and its headline case (the one whose figure is the
+file's ``published``) becomes the result; every case goes into the breakdown.
+
+Imported by ``lca.validation`` on first use (its ``EVALUATOR_MODULES``); without that
+framework installed this module registers nothing and the plain entry points
+(``lca.accelerator.validation.evaluate_all``, ``lca workload validate``) still work.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .accelerator import validation as checks_mod
+
+try:  # the framework of `lca validate`, when present
+    from .validation import ValidationResult, register
+except ImportError:  # pragma: no cover - depends on which branches are merged
+    ValidationResult = None  # type: ignore[assignment]
+    register = None  # type: ignore[assignment]
+
+
+def headline(ref_published_value: float, ref_unit: str, checks: list) -> float:
+    """lca's value for the reference's headline figure: the case with that published
+    value; for a reference whose only published figure is an input (GPU-hours), lca's
+    chip-hours."""
+    if ref_unit == "h":
+        return float(checks[0].extra["chip_hours"])
+    for c in checks:
+        if c.published is not None and abs(c.published - ref_published_value) <= 1e-9 * max(
+                1.0, abs(ref_published_value)):
+            return float(c.lca)
+    return float(checks[0].lca)
+
+
+def breakdown(checks: list) -> list[dict[str, Any]]:
+    """Every case as a breakdown line: lca, published, error, tolerance, status."""
+    return [{"part": c.case, "lca": c.lca, "published": c.published, "error": c.error,
+             "tolerance": c.tolerance, "status": c.status, "boundary": c.boundary,
+             "unit": c.unit} for c in checks]
+
+
+def evaluate_reference(ref) -> Any:
+    """A ``lca.validation.ValidationResult`` for a reference of kind inference or training."""
+    checks = checks_mod.evaluate(ref.name)
+    value = headline(ref.published.value, ref.published.unit, checks)
+    values = [c.lca for c in checks if c.unit == checks[0].unit]
+    notes = [f"{c.case}: {c.status}" + ("" if c.error is None else f" ({c.error:+.3f})")
+             for c in checks]
+    return ValidationResult.compare(ref, values={"lca": value}, low=min(values + [value]),
+                                    high=max(values + [value]), breakdown=breakdown(checks),
+                                    notes=notes)
+
+
+if register is not None:
+    for _kind in checks_mod.KINDS:
+        register(_kind)(evaluate_reference)
