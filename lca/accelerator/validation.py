@@ -10,8 +10,8 @@ reference without a value (no published figure) gives lca's prediction only; a f
 case (a source that contradicts itself) is reported, never evaluated.
 
 Entry points: :func:`evaluate` (one reference), :func:`evaluate_all` (every reference of
-these kinds) and :data:`EVALUATORS` (kind -> function), registered with ``lca.validation``
-when that module provides ``register``.
+these kinds), :data:`EVALUATORS` (kind -> function) and ``lca workload validate``;
+``lca.validation_inference`` registers them with the ``lca validate`` framework.
 """
 
 from __future__ import annotations
@@ -190,20 +190,6 @@ def evaluate_all(kind: str | None = None) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     return frame.replace({np.nan: None}) if len(frame) else frame
 
-
-def _register() -> None:
-    """Register the evaluators with ``lca.validation`` when it offers ``register``."""
-    try:
-        from .. import validation as framework  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    register = getattr(framework, "register", None)
-    if callable(register):
-        for kind, fn in EVALUATORS.items():
-            register(kind, fn)
-
-
-_register()
 
 __all__ = ["Check", "EVALUATORS", "KINDS", "evaluate", "evaluate_all", "evaluate_inference",
            "evaluate_training", "judge", "load", "reference_names", "tolerance_of"]
