@@ -223,6 +223,11 @@ def decode_step_time(active_params, batch, chips, peak, bandwidth, weight_bytes,
                                  compute_fraction, bandwidth_fraction)
 
 
+def _or_default(value, path: str, unit: str | None = None):
+    """``value``, or the figure of data/inference.yaml at ``path`` when it is None."""
+    return inference.default_value(path, unit) if value is None else value
+
+
 def _token_counts(input_tokens, output_tokens, tokens_per_request, notes):
     if tokens_per_request is not None and output_tokens is None and input_tokens is None:
         notes.append("tokens_per_request counted as output tokens with no prompt (give "
@@ -293,12 +298,10 @@ def infer(*, device: str, params=None, count=1, batch=1, tokens_per_second=None,
     peak = dev.peak(dtype)
     wb, ab = kernels.dtype_sizes(dtype)
     kvb = kernels.dtype_sizes(kv_dtype)[0] if kv_dtype else max(wb, 2.0)
-    fc = inference.default_value("decode.compute_fraction") if compute_fraction is None else compute_fraction
-    fb = inference.default_value("decode.bandwidth_fraction") if bandwidth_fraction is None else bandwidth_fraction
-    fp = (inference.default_value("prefill.compute_fraction") if prefill_compute_fraction is None
-          else prefill_compute_fraction)
-    overhead = (inference.default_value("decode.step_overhead", "s") if step_overhead is None
-                else step_overhead)
+    fc = _or_default(compute_fraction, "decode.compute_fraction")
+    fb = _or_default(bandwidth_fraction, "decode.bandwidth_fraction")
+    fp = _or_default(prefill_compute_fraction, "prefill.compute_fraction")
+    overhead = _or_default(step_overhead, "decode.step_overhead", "s")
     if arch.has_attention:
         kv_tok = inference.kv_cache_bytes_per_token(arch.layers, arch.kv_heads, arch.head_dim, kvb)
         att = dict(layers=arch.layers, heads=arch.heads, head_dim=arch.head_dim)
@@ -392,9 +395,10 @@ def infer(*, device: str, params=None, count=1, batch=1, tokens_per_second=None,
     need_gb = (_a(arch.total_params) * wb
                + _a(batch) * (_a(n_in) + _a(n_out)) * _a(kv_tok)) / 1e9
     if dev.memory_gb is not None and np.any(need_gb > _a(count) * dev.memory_gb):
+        have = float(np.max(_a(count))) * dev.memory_gb
         notes.append(f"weights and KV cache ({float(np.max(need_gb)):,.0f} GB at the largest "
-                     f"scenario) exceed the accelerators' memory ({float(np.max(_a(count))) * dev.memory_gb:,.0f} GB): "
-                     "such a batch or context would not fit; results are extrapolated")
+                     f"scenario) exceed the accelerators' memory ({have:,.0f} GB): such a "
+                     "batch or context would not fit; results are extrapolated")
     eco = ecologits.request(arch.params, n_out, arch.total_params, pue=p, grid=g)
     with np.errstate(divide="ignore", invalid="ignore"):
         cols = _columns({
