@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 import typer
 
-from . import accelerator
+from . import accelerator, registry
 from .accelerator import levers as levers_mod
 from .cli import FORMAT, GRID, PUE, REGION, Format, _fmt, app, user_errors  # noqa: F401
 from .errors import ParameterError
@@ -22,14 +22,21 @@ app.add_typer(workload_app, name="workload")
 DEVICE = typer.Option(None, "--device", help="Accelerator key (`lca list devices`; default: "
                       "data/kernels.yaml defaults.device, h100-sxm5).")
 DTYPE = typer.Option("bf16", "--dtype", help="Precision: fp32, tf32, bf16, fp16, fp8, int8.")
-LIFETIME = typer.Option(None, "--lifetime", help="Device lifetime [years] (default: data/kernels.yaml allocation.lifetime).", min=0.0)
-UTIL = typer.Option(None, "--utilization", help="Busy share of the lifetime [0-1] (default: data/kernels.yaml allocation.utilization).")
+def _h(name: str, more: str = "") -> str:
+    """Option help from the parameter registry: label, unit and accepted range."""
+    return registry.help_text(name) + (f" {more}" if more else "")
+
+
+LIFETIME = typer.Option(None, "--lifetime", help=_h("accelerator.lifetime",
+                        "Default: data/kernels.yaml allocation.lifetime."))
+UTIL = typer.Option(None, "--utilization", help=_h("accelerator.utilization",
+                    "Default: data/kernels.yaml allocation.utilization."))
 METHOD = typer.Option("clemm2024", "--method", help="Embodied method for the module and host.")
 NO_HOST = typer.Option(False, "--no-host", help="Leave the host server's share out of embodied.")
-FC = typer.Option(None, "--compute-fraction", help="Achievable fraction of peak compute [0-1].")
-FB = typer.Option(None, "--bandwidth-fraction", help="Achievable fraction of peak bandwidth [0-1].")
-EMBODIED = typer.Option(None, "--embodied", help="Embodied carbon per device [kgCO2e] (module + "
-                        "host share), replacing the die-spec model, e.g. a vendor's footprint.")
+FC = typer.Option(None, "--compute-fraction", help=_h("kernel.compute_fraction"))
+FB = typer.Option(None, "--bandwidth-fraction", help=_h("kernel.bandwidth_fraction"))
+EMBODIED = typer.Option(None, "--embodied", help=_h("accelerator.embodied", "Module + host "
+                        "share, replacing the die-spec model, e.g. a vendor's footprint."))
 
 
 def _common(device, dtype, grid, region, pue, lifetime, utilization, method, no_host, fc, fb):
@@ -86,8 +93,8 @@ def _kernel(kind: str, shape: dict, fmt: Format, embodied: Optional[float] = Non
 
 @kernel_app.command("gemm")
 @user_errors
-def gemm_cmd(m: float = typer.Option(..., "--m"), n: float = typer.Option(..., "--n"),
-             k: float = typer.Option(..., "--k"), device: Optional[str] = DEVICE, dtype: str = DTYPE,
+def gemm_cmd(m: float = typer.Option(..., "--m", help=_h("kernel.m")), n: float = typer.Option(..., "--n", help=_h("kernel.n")),
+             k: float = typer.Option(..., "--k", help=_h("kernel.k")), device: Optional[str] = DEVICE, dtype: str = DTYPE,
              grid: Optional[float] = GRID, region: Optional[str] = REGION,
              pue: Optional[float] = PUE, lifetime: Optional[float] = LIFETIME,
              utilization: Optional[float] = UTIL, method: str = METHOD, no_host: bool = NO_HOST,
@@ -101,8 +108,8 @@ def gemm_cmd(m: float = typer.Option(..., "--m"), n: float = typer.Option(..., "
 
 @kernel_app.command("bgemm")
 @user_errors
-def bgemm_cmd(batch: float = typer.Option(..., "--batch"), m: float = typer.Option(..., "--m"),
-              n: float = typer.Option(..., "--n"), k: float = typer.Option(..., "--k"),
+def bgemm_cmd(batch: float = typer.Option(..., "--batch", help=_h("kernel.batch")), m: float = typer.Option(..., "--m", help=_h("kernel.m")),
+              n: float = typer.Option(..., "--n", help=_h("kernel.n")), k: float = typer.Option(..., "--k", help=_h("kernel.k")),
               device: Optional[str] = DEVICE, dtype: str = DTYPE, grid: Optional[float] = GRID,
               region: Optional[str] = REGION, pue: Optional[float] = PUE,
               lifetime: Optional[float] = LIFETIME, utilization: Optional[float] = UTIL,
@@ -117,15 +124,15 @@ def bgemm_cmd(batch: float = typer.Option(..., "--batch"), m: float = typer.Opti
 
 @kernel_app.command("conv2d")
 @user_errors
-def conv2d_cmd(batch: Optional[float] = typer.Option(None, "--batch"),
-               in_channels: float = typer.Option(..., "--in-channels"),
-               height: float = typer.Option(..., "--height"),
-               width: float = typer.Option(..., "--width"),
-               out_channels: float = typer.Option(..., "--out-channels"),
-               kernel_h: Optional[float] = typer.Option(None, "--kernel-h"),
-               kernel_w: Optional[float] = typer.Option(None, "--kernel-w"),
-               stride: Optional[float] = typer.Option(None, "--stride"),
-               padding: Optional[float] = typer.Option(None, "--padding"),
+def conv2d_cmd(batch: Optional[float] = typer.Option(None, "--batch", help=_h("kernel.batch")),
+               in_channels: float = typer.Option(..., "--in-channels", help=_h("kernel.in_channels")),
+               height: float = typer.Option(..., "--height", help=_h("kernel.height")),
+               width: float = typer.Option(..., "--width", help=_h("kernel.width")),
+               out_channels: float = typer.Option(..., "--out-channels", help=_h("kernel.out_channels")),
+               kernel_h: Optional[float] = typer.Option(None, "--kernel-h", help=_h("kernel.kernel_h")),
+               kernel_w: Optional[float] = typer.Option(None, "--kernel-w", help=_h("kernel.kernel_w")),
+               stride: Optional[float] = typer.Option(None, "--stride", help=_h("kernel.stride")),
+               padding: Optional[float] = typer.Option(None, "--padding", help=_h("kernel.padding")),
                device: Optional[str] = DEVICE, dtype: str = DTYPE, grid: Optional[float] = GRID,
                region: Optional[str] = REGION, pue: Optional[float] = PUE,
                lifetime: Optional[float] = LIFETIME, utilization: Optional[float] = UTIL,
@@ -143,11 +150,11 @@ def conv2d_cmd(batch: Optional[float] = typer.Option(None, "--batch"),
 
 @kernel_app.command("attention")
 @user_errors
-def attention_cmd(batch: Optional[float] = typer.Option(None, "--batch"),
-                  heads: float = typer.Option(..., "--heads"),
-                  seq: float = typer.Option(..., "--seq"),
-                  kv_seq: Optional[float] = typer.Option(None, "--kv-seq", help="Default: --seq."),
-                  head_dim: float = typer.Option(..., "--head-dim"),
+def attention_cmd(batch: Optional[float] = typer.Option(None, "--batch", help=_h("kernel.batch")),
+                  heads: float = typer.Option(..., "--heads", help=_h("kernel.heads")),
+                  seq: float = typer.Option(..., "--seq", help=_h("kernel.seq")),
+                  kv_seq: Optional[float] = typer.Option(None, "--kv-seq", help=_h("kernel.kv_seq", "Default: --seq.")),
+                  head_dim: float = typer.Option(..., "--head-dim", help=_h("kernel.head_dim")),
                   causal: bool = typer.Option(False, "--causal"),
                   device: Optional[str] = DEVICE, dtype: str = DTYPE, grid: Optional[float] = GRID,
                   region: Optional[str] = REGION, pue: Optional[float] = PUE,
@@ -165,10 +172,10 @@ def attention_cmd(batch: Optional[float] = typer.Option(None, "--batch"),
 
 @kernel_app.command("elementwise")
 @user_errors
-def elementwise_cmd(elements: float = typer.Option(..., "--elements"),
-                    reads: Optional[float] = typer.Option(None, "--reads"),
-                    writes: Optional[float] = typer.Option(None, "--writes"),
-                    flops_per_element: Optional[float] = typer.Option(None, "--flops-per-element"),
+def elementwise_cmd(elements: float = typer.Option(..., "--elements", help=_h("kernel.elements")),
+                    reads: Optional[float] = typer.Option(None, "--reads", help=_h("kernel.reads")),
+                    writes: Optional[float] = typer.Option(None, "--writes", help=_h("kernel.writes")),
+                    flops_per_element: Optional[float] = typer.Option(None, "--flops-per-element", help=_h("kernel.flops_per_element")),
                     device: Optional[str] = DEVICE, dtype: str = DTYPE, grid: Optional[float] = GRID,
                     region: Optional[str] = REGION, pue: Optional[float] = PUE,
                     lifetime: Optional[float] = LIFETIME, utilization: Optional[float] = UTIL,
@@ -185,7 +192,7 @@ def elementwise_cmd(elements: float = typer.Option(..., "--elements"),
 
 @kernel_app.command("copy")
 @user_errors
-def copy_cmd(size: str = typer.Option(..., "--size", "--bytes", help="Buffer size, e.g. 4GB or 4e9 (bytes)."),
+def copy_cmd(size: str = typer.Option(..., "--size", "--bytes", help=_h("kernel.size", "E.g. 4GB or 4e9.")),
              device: Optional[str] = DEVICE, grid: Optional[float] = GRID, region: Optional[str] = REGION,
              pue: Optional[float] = PUE, lifetime: Optional[float] = LIFETIME,
              utilization: Optional[float] = UTIL, method: str = METHOD,
@@ -198,16 +205,13 @@ def copy_cmd(size: str = typer.Option(..., "--size", "--bytes", help="Buffer siz
 
 
 def _bytes(text: str) -> float:
-    from .units import ureg
+    """A buffer size [B] from bytes (4e9) or a quantity (4GB), checked (registry kernel.size)."""
+    from . import registry
 
     try:
-        return float(text)
+        return registry.check("kernel.size", float(text))
     except ValueError:
-        pass
-    try:
-        return float(ureg.Quantity(text).to("byte").magnitude)
-    except Exception:
-        raise ParameterError(f"--size: expected a size such as 4GB or 4e9, got {text!r}") from None
+        return registry.to_canonical("kernel.size", text)
 
 
 # --- workloads -------------------------------------------------------------------------------------
@@ -325,14 +329,14 @@ def _whatif(kind: str, kwargs: dict, levers: dict, fmt: Format) -> None:
 @workload_app.command("train")
 @user_errors
 def train_cmd(device: str = typer.Option(..., "--device"),
-              count: float = typer.Option(1, "--count", help="Number of chips."),
-              params: Optional[float] = typer.Option(None, "--params", help="Active parameters."),
-              tokens: Optional[float] = typer.Option(None, "--tokens", help="Training tokens."),
-              flops: Optional[float] = typer.Option(None, "--flops", help="Training FLOPs (instead of 6 x params x tokens)."),
-              efficiency: Optional[float] = typer.Option(None, "--efficiency", help="Fraction of the dense peak achieved (MFU)."),
-              tflops: Optional[float] = typer.Option(None, "--tflops", help="Measured TFLOP/s per chip."),
-              days: Optional[float] = typer.Option(None, "--days", help="Duration, instead of FLOPs / rate."),
-              power: Optional[str] = typer.Option(None, "--power", help="Average power per chip, e.g. 330W, or 'measured' (the device's published average); default: modelled."),
+              count: float = typer.Option(1, "--count", help=_h("workload.count")),
+              params: Optional[float] = typer.Option(None, "--params", help=_h("workload.params")),
+              tokens: Optional[float] = typer.Option(None, "--tokens", help=_h("workload.tokens")),
+              flops: Optional[float] = typer.Option(None, "--flops", help=_h("workload.flops", "Instead of 6 x params x tokens.")),
+              efficiency: Optional[float] = typer.Option(None, "--efficiency", help=_h("workload.efficiency")),
+              tflops: Optional[float] = typer.Option(None, "--tflops", help=_h("workload.tflops")),
+              days: Optional[float] = typer.Option(None, "--days", help=_h("workload.days", "Instead of FLOPs / rate.")),
+              power: Optional[str] = typer.Option(None, "--power", help=_h("workload.power", "E.g. 330W, or 'measured' (the device's published average); default: modelled.")),
               dtype: Optional[str] = typer.Option(None, "--dtype", help="Precision (default bf16, else fp16)."),
               pue: Optional[float] = PUE, grid: Optional[float] = GRID,
               region: Optional[str] = REGION, lifetime: Optional[float] = LIFETIME,
@@ -357,33 +361,34 @@ def train_cmd(device: str = typer.Option(..., "--device"),
 @workload_app.command("infer")
 @user_errors
 def infer_cmd(device: str = typer.Option(..., "--device"),
-              params: Optional[float] = typer.Option(None, "--params", help="Active parameters (default: the --model's)."),
+              params: Optional[float] = typer.Option(None, "--params", help=_h("workload.params", "Default: the --model's.")),
               model: Optional[str] = typer.Option(None, "--model", help="Model architecture of data/models.yaml (`lca workload models`)."),
-              count: float = typer.Option(1, "--count", help="Accelerators serving one replica (tensor-parallel)."),
-              batch: float = typer.Option(1, "--batch", help="Sequences decoded together."),
-              input_tokens: Optional[float] = typer.Option(None, "--input-tokens", help="Prompt tokens per request (default: data/inference.yaml)."),
-              output_tokens: Optional[float] = typer.Option(None, "--output-tokens", help="Generated tokens per request (default: data/inference.yaml)."),
+              count: float = typer.Option(1, "--count", help=_h("workload.count", "Tensor-parallel over one replica.")),
+              batch: float = typer.Option(1, "--batch", help=_h("workload.batch")),
+              input_tokens: Optional[float] = typer.Option(None, "--input-tokens", help=_h("inference.input_tokens", "Default: data/inference.yaml.")),
+              output_tokens: Optional[float] = typer.Option(None, "--output-tokens", help=_h("inference.output_tokens", "Default: data/inference.yaml.")),
               boundary: str = typer.Option("facility", "--boundary", help="accelerator | server | facility: the headline energy and the operational carbon."),
-              total_params: Optional[float] = typer.Option(None, "--total-params", help="Parameters in memory (mixture of experts; default: --params)."),
-              layers: Optional[float] = typer.Option(None, "--layers", help="Transformer layers (KV cache, all-reduces)."),
-              heads: Optional[float] = typer.Option(None, "--heads", help="Attention (query) heads."),
-              kv_heads: Optional[float] = typer.Option(None, "--kv-heads", help="Key/value heads."),
-              head_dim: Optional[float] = typer.Option(None, "--head-dim", help="Head dimension."),
-              hidden: Optional[float] = typer.Option(None, "--hidden", help="Hidden size (all-reduce size)."),
+              total_params: Optional[float] = typer.Option(None, "--total-params", help=_h("inference.total_params", "Default: --params.")),
+              layers: Optional[float] = typer.Option(None, "--layers", help=_h("inference.layers")),
+              heads: Optional[float] = typer.Option(None, "--heads", help=_h("inference.heads")),
+              kv_heads: Optional[float] = typer.Option(None, "--kv-heads", help=_h("inference.kv_heads")),
+              head_dim: Optional[float] = typer.Option(None, "--head-dim", help=_h("inference.head_dim")),
+              hidden: Optional[float] = typer.Option(None, "--hidden", help=_h("inference.hidden")),
               kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV cache precision (default: the weights', at least 2 bytes)."),
-              host_power: Optional[float] = typer.Option(None, "--host-power", help="Host power per accelerator while busy [W] (default: data/inference.yaml)."),
-              host_idle_power: Optional[float] = typer.Option(None, "--host-idle-power", help="Host power per accelerator while idle [W]."),
-              step_overhead: Optional[float] = typer.Option(None, "--step-overhead", help="Host overhead per decode step [s]."),
-              prefill_compute_fraction: Optional[float] = typer.Option(None, "--prefill-compute-fraction", help="Prefill achievable fraction of peak compute [0-1]."),
-              tokens_per_second: Optional[float] = typer.Option(None, "--tokens-per-second", help="Measured output throughput of all chips; default: modelled."),
-              tokens_per_request: Optional[float] = typer.Option(None, "--tokens-per-request", help="Output tokens per request with no prompt (older option; prefer --input-tokens and --output-tokens)."),
-              power: Optional[str] = typer.Option(None, "--power", help="Power per chip, e.g. 500W; default: modelled."),
+              host_power: Optional[float] = typer.Option(None, "--host-power", help=_h("inference.host_power", "Default: data/inference.yaml.")),
+              host_idle_power: Optional[float] = typer.Option(None, "--host-idle-power", help=_h("inference.host_idle_power")),
+              step_overhead: Optional[float] = typer.Option(None, "--step-overhead", help=_h("inference.step_overhead")),
+              prefill_compute_fraction: Optional[float] = typer.Option(None, "--prefill-compute-fraction", help=_h("inference.prefill_compute_fraction")),
+              tokens_per_second: Optional[float] = typer.Option(None, "--tokens-per-second", help=_h("workload.tokens_per_second", "Default: modelled.")),
+              tokens_per_request: Optional[float] = typer.Option(None, "--tokens-per-request", help=_h("workload.tokens_per_request", "Counted as output tokens with no prompt (prefer --input-tokens and --output-tokens).")),
+              power: Optional[str] = typer.Option(None, "--power", help=_h("workload.power", "E.g. 500W; default: modelled.")),
               dtype: str = DTYPE, pue: Optional[float] = PUE, grid: Optional[float] = GRID,
               region: Optional[str] = REGION, lifetime: Optional[float] = LIFETIME,
-              utilization: Optional[float] = typer.Option(None, "--utilization", help="Busy share of the time [0-1]: idle capacity in the server boundary and the embodied share (default: data/kernels.yaml allocation.utilization)."),
+              utilization: Optional[float] = typer.Option(None, "--utilization", help=_h("accelerator.utilization", "Also sets the idle capacity in the server boundary. Default: data/kernels.yaml allocation.utilization.")),
               method: str = METHOD,
-              no_host: bool = NO_HOST, compute_fraction: Optional[float] = FC,
-              bandwidth_fraction: Optional[float] = FB, embodied: Optional[float] = EMBODIED,
+              no_host: bool = NO_HOST,
+              compute_fraction: Optional[float] = typer.Option(None, "--compute-fraction", help=_h("inference.compute_fraction", "Default: data/inference.yaml.")),
+              bandwidth_fraction: Optional[float] = typer.Option(None, "--bandwidth-fraction", help=_h("inference.bandwidth_fraction", "Default: data/inference.yaml.")), embodied: Optional[float] = EMBODIED,
               lever: Optional[list[str]] = LEVER,
               format: Format = FORMAT) -> None:
     """An inference service per output token, per request and per 1,000 requests: prefill

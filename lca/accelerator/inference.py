@@ -49,8 +49,9 @@ BOUNDARIES = ("accelerator", "server", "facility")
 
 def boundaries() -> tuple[str, ...]:
     """The boundary choices, as registered (data/parameters.yaml inference.boundary)."""
-    raw = data.load_yaml("parameters.yaml")["parameters"].get("inference.boundary") or {}
-    return tuple(raw.get("choices") or BOUNDARIES)
+    from .. import registry
+
+    return registry.get("inference.boundary").choices or BOUNDARIES
 JOULES_PER_WH = 3600.0
 
 

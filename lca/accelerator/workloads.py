@@ -102,20 +102,18 @@ def _columns(cols: dict[str, Any]) -> dict[str, np.ndarray]:
             for k, v in cols.items()}
 
 
-def _positive(name: str, value) -> None:
-    if value is not None and np.any(~(_a(value) > 0)):
-        raise ParameterError(f"{name}: expected a value greater than zero")
+def _checked(name: str, value) -> None:
+    """``value`` (None: not given) checked against registry ``workload.<name>``."""
+    if value is not None:
+        registry.check(f"workload.{name}", value)
 
 
 def _power_value(power) -> Any:
-    if isinstance(power, str) and power != "measured":
-        from ..units import ureg
-
-        try:
-            return float(ureg.Quantity(power).to("W").magnitude)
-        except Exception as exc:
-            raise ParameterError(f"power: expected watts such as '330 W', got {power!r}") from exc
-    return power
+    """Power per chip [W] from a number, an array or a quantity ('330 W'), checked;
+    ``"measured"`` and None pass through."""
+    if power is None or (isinstance(power, str) and power == "measured"):
+        return power
+    return registry.to_canonical("workload.power", power)
 
 
 # --- training ------------------------------------------------------------------------------------
@@ -137,12 +135,9 @@ def train(*, device: str, count=1, flops=None, params=None, tokens=None, efficie
     dev = devices.device(device)
     dtype = dtype or dev.training_dtype()
     notes: list[str] = []
-    _positive("count", count)
-    for name, v in (("flops", flops), ("params", params), ("tokens", tokens), ("days", days),
-                    ("tflops", tflops)):
-        _positive(name, v)
-    if efficiency is not None and np.any((_a(efficiency) <= 0) | (_a(efficiency) > 1)):
-        raise ParameterError("efficiency: expected a fraction of peak greater than 0 and at most 1")
+    for name, v in (("count", count), ("flops", flops), ("params", params), ("tokens", tokens),
+                    ("days", days), ("tflops", tflops), ("efficiency", efficiency)):
+        _checked(name, v)
     if flops is None and params is not None and tokens is not None:
         flops = training_flops_6nd(params, tokens)
         notes.append("FLOPs = 6 x active parameters x tokens")
@@ -174,7 +169,6 @@ def train(*, device: str, count=1, flops=None, params=None, tokens=None, efficie
         notes.append(f"power per chip modelled: idle + {activity:g} x (TDP - idle) = "
                      f"{float(np.mean(p_chip)):.0f} W (chip only, no host share; data/kernels.yaml)")
     else:
-        _positive("power", power)
         p_chip = _a(power)
     g, p, grid_source, use_notes = kernels.use_phase(grid, region, pue)
     notes.extend(use_notes)
@@ -271,17 +265,17 @@ def infer(*, device: str, params=None, count=1, batch=1, tokens_per_second=None,
     2019, arXiv:1909.08053 (tensor parallelism); Elsworth et al. 2025, arXiv:2508.15734
     (boundaries: active accelerator, host, idle, data-centre overhead).
     """
-    if boundary not in inference.boundaries():
-        raise ParameterError(f"boundary: expected one of {', '.join(inference.boundaries())}, "
-                             f"got {boundary!r}")
+    registry.check_choice("inference.boundary", boundary, inference.boundaries())
     dev = devices.device(device)
     arch = inference.architecture(model, params=params, total_params=total_params,
                                   layers=layers, heads=heads, kv_heads=kv_heads,
                                   head_dim=head_dim, hidden=hidden)
-    for name, v in (("params", arch.params), ("total_params", arch.total_params),
-                    ("count", count), ("batch", batch), ("tokens_per_second", tokens_per_second),
-                    ("input_tokens", input_tokens), ("output_tokens", output_tokens),
-                    ("compute_fraction", compute_fraction),
+    for name, v in (("params", arch.params), ("count", count), ("batch", batch),
+                    ("tokens_per_second", tokens_per_second),
+                    ("tokens_per_request", tokens_per_request)):
+        _checked(name, v)
+    for name, v in (("total_params", arch.total_params), ("input_tokens", input_tokens),
+                    ("output_tokens", output_tokens), ("compute_fraction", compute_fraction),
                     ("bandwidth_fraction", bandwidth_fraction),
                     ("prefill_compute_fraction", prefill_compute_fraction),
                     ("step_overhead", step_overhead), ("host_power", host_power),
@@ -292,7 +286,6 @@ def infer(*, device: str, params=None, count=1, batch=1, tokens_per_second=None,
         v = getattr(arch, name)
         if np.all(np.isfinite(_a(v))):
             registry.check(f"inference.{name}", v)
-    _positive("tokens_per_request", tokens_per_request)
     notes: list[str] = []
     n_in, n_out = _token_counts(input_tokens, output_tokens, tokens_per_request, notes)
     peak = dev.peak(dtype)
@@ -366,7 +359,6 @@ def infer(*, device: str, params=None, count=1, batch=1, tokens_per_second=None,
         p_pre = chip_power(f_pre, b_pre, np.where(has_prefill, t_pre, 1.0), fp)
         notes.append("power per chip from the kernel power model between idle and TDP")
     else:
-        registry.check("inference.power", power)
         p_dec = p_pre = _a(power)
     busy_req = t_pre + _a(n_out) * decode_per_token            # s on the serving chips
     acc_prefill = _a(count) * p_pre * t_pre
