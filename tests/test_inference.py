@@ -177,6 +177,39 @@ def test_bad_inference_inputs_raise_parameter_errors(kwargs):
         lca.infer(**base)
 
 
+# --- life-cycle view: water and the Impacts result -------------------------------------------------
+
+def test_water_per_token_hand_checked_and_impacts_add_up():
+    """Li et al. 2023: water = server energy x (WUE + PUE x EWIF): at WUE 0.5 L/kWh, EWIF
+    3 L/kWh and PUE 1.2, per token = server kWh x (0.5 + 3.6) L. The Impacts view holds the
+    same per token (gwp in kgCO2e), and per request it is per token x output tokens."""
+    r = lca.infer(batch=64, input_tokens=256, output_tokens=500, pue=1.2, wue=0.5,
+                  water_intensity=3.0, **LLAMA8)
+    d = r.to_dict()
+    kwh = d["energy_j_per_token_server"] / 3.6e6
+    assert d["water_l_per_token"] == pytest.approx(kwh * (0.5 + 1.2 * 3.0))
+    assert d["water_onsite_l_per_token"] == pytest.approx(kwh * 0.5)
+    assert d["impacts_per_token"]["water"]["total"] == pytest.approx(d["water_l_per_token"])
+    assert d["impacts_per_token"]["gwp"]["total"] == pytest.approx(d["gco2e_per_token"] / 1000)
+    assert d["impacts_per_token"]["water"]["manufacturing"] is None   # not covered, not 0
+    per_request = r.impacts("request")
+    assert float(per_request.total("water")[0]) == pytest.approx(d["water_l_per_request"])
+    both = r.impacts() + r.impacts()
+    assert float(both.total("gwp")[0]) == pytest.approx(2 * d["gco2e_per_token"] / 1000)
+
+
+def test_offsite_water_needs_a_region_or_an_intensity():
+    """A bare grid value has no electricity water figure: off-site water is not covered
+    (null), on-site is counted, and the notes say so."""
+    d = lca.infer(batch=8, output_tokens=100, **LLAMA8).to_dict()
+    assert d["water_offsite_l_per_token"] is None
+    assert d["water_l_per_token"] == pytest.approx(d["water_onsite_l_per_token"])
+    assert any("off-site (electricity) water not covered" in n for n in d["notes"])
+    us = lca.infer(device="h100-sxm5", model="llama-3.1-8b", region="US", batch=8,
+                   output_tokens=100).to_dict()
+    assert us["water_offsite_l_per_token"] > 0
+
+
 # --- EcoLogits 0.9.1 ----------------------------------------------------------------------------------
 
 def test_ecologits_request_hand_checked():

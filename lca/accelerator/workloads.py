@@ -93,7 +93,34 @@ class WorkloadResult(kernels.ColumnResult):
             out["boundary"] = self.boundary
         if self.model is not None:
             out["model"] = self.model
+        if self.kind == "inference":
+            imp = self.impacts()
+            rows = [imp.to_dict(i) for i in range(len(self))]
+            out["impacts_per_token"] = rows[0] if len(self) == 1 else rows
         return out
+
+    def impacts(self, per: str = "token"):
+        """An inference service's impacts as ``lca.impacts.Impacts`` per output ``token`` or
+        per ``request``: gwp (use: operational at the boundary; manufacturing: the embodied
+        time share of modules and host) and water (use: on-site and off-site, Li et al.
+        2023), in kgCO2e and L_water."""
+        from ..impacts import Boundary, Impacts
+
+        if self.kind != "inference":
+            raise ParameterError("impacts(): only inference results carry per-token impacts")
+        if per not in ("token", "request"):
+            raise ParameterError(f"per: expected token or request, got {per!r}")
+        k = 1.0 if per == "token" else self.columns["output_tokens"]
+        c = self.columns
+        cells = {
+            ("gwp", "use", "operational"): c["operational_gco2e_per_token"] / 1000.0 * k,
+            ("gwp", "manufacturing", "accelerators and host share"):
+                c["embodied_gco2e_per_token"] / 1000.0 * k,
+            ("water", "use", "on-site"): c["water_onsite_l_per_token"] * k,
+            ("water", "use", "off-site"): c["water_offsite_l_per_token"] * k,
+        }
+        return Impacts({key: np.asarray(v, dtype=float) for key, v in cells.items()},
+                       Boundary(("manufacturing", "use"), ("gwp", "water")))
 
 
 def _columns(cols: dict[str, Any]) -> dict[str, np.ndarray]:
@@ -217,6 +244,36 @@ def decode_step_time(active_params, batch, chips, peak, bandwidth, weight_bytes,
                                  compute_fraction, bandwidth_fraction)
 
 
+def _covered_sum(*parts):
+    """Sum of the covered (non-NaN) parts; NaN only when none is covered (lca.impacts)."""
+    stack = np.broadcast_arrays(*[_a(x) for x in parts])
+    covered = np.any([~np.isnan(x) for x in stack], axis=0)
+    return np.where(covered, np.nansum(stack, axis=0), np.nan)
+
+
+def _water_per_request(server_j, pue, region, wue, water_intensity):
+    """(on-site, off-site) water [L] of ``server_j`` [J] of server energy (Li et al. 2023,
+    ``lca.water``): the given WUE and electricity water intensity, else the shipped
+    default WUE and the region's electricity (NaN, not covered, when unknown)."""
+    from .. import data, water
+
+    notes = []
+    if wue is None:
+        wue = data.lifecycle_figure("water", "default_wue").to("L_water/kWh").value
+        notes.append(f"water: on-site WUE {wue:g} L/kWh assumed (Li et al. 2023, U.S. "
+                     "average; data/lifecycle/water.yaml); give wue")
+    registry.check("wue", wue)
+    if water_intensity is None:
+        e = data.electricity_impacts(region) if region is not None else None
+        water_intensity = np.nan if e is None else e.water_intensity
+        if e is None:
+            notes.append("water: off-site (electricity) water not covered without a region "
+                         "or water_intensity")
+    registry.check("water_intensity", water_intensity)
+    kwh = _a(server_j) / 3.6e6
+    return water.onsite(kwh, wue), water.offsite(kwh, pue, water_intensity), notes
+
+
 def _or_default(value, path: str, unit: str | None = None):
     """``value``, or the figure of data/inference.yaml at ``path`` when it is None."""
     return inference.default_value(path, unit) if value is None else value
@@ -244,7 +301,8 @@ def infer(*, device: str, params=None, count=1, batch=1, tokens_per_second=None,
           model: str | None = None, total_params=None, layers=None, heads=None,
           kv_heads=None, head_dim=None, hidden=None, kv_dtype: str | None = None,
           boundary: str = "facility", prefill_compute_fraction=None, step_overhead=None,
-          host_power=None, host_idle_power=None) -> WorkloadResult:
+          host_power=None, host_idle_power=None, wue=None,
+          water_intensity=None) -> WorkloadResult:
     """Energy and carbon per output token, per request and per 1,000 requests of serving a
     model on ``count`` accelerators of ``device`` (tensor-parallel), at three boundaries.
 
@@ -257,7 +315,10 @@ def infer(*, device: str, params=None, count=1, batch=1, tokens_per_second=None,
     (measured output throughput of all chips) replaces the modelled time; ``power`` [W per
     chip] the modelled power. ``compute_fraction`` / ``bandwidth_fraction``: decode's
     achievable fractions; ``prefill_compute_fraction``; ``step_overhead`` [s];
-    ``host_power`` / ``host_idle_power`` [W per accelerator]. ``boundary``
+    ``host_power`` / ``host_idle_power`` [W per accelerator]. Water (Li et al. 2023,
+    on-site ``wue`` + off-site ``water_intensity`` x PUE, per kWh of server energy; the
+    region's electricity when not given) counts at the facility whatever the boundary.
+    ``boundary``
     (accelerator | server | facility) sets the headline energy and the operational carbon;
     every boundary's energy is returned.
 
@@ -392,6 +453,8 @@ def infer(*, device: str, params=None, count=1, batch=1, tokens_per_second=None,
                      f"scenario) exceed the accelerators' memory ({have:,.0f} GB): such a "
                      "batch or context would not fit; results are extrapolated")
     eco = ecologits.request(arch.params, n_out, arch.total_params, pue=p, grid=g)
+    w_on, w_off, w_notes = _water_per_request(srv_req, p, region, wue, water_intensity)
+    notes.extend(w_notes)
     with np.errstate(divide="ignore", invalid="ignore"):
         cols = _columns({
             "tokens_per_second": tps, "count": count, "batch": batch,
@@ -428,6 +491,10 @@ def infer(*, device: str, params=None, count=1, batch=1, tokens_per_second=None,
             "operational_gco2e_per_eflop": carbon_per_exaflop(op_token, fpt),
             "embodied_gco2e_per_eflop": carbon_per_exaflop(emb_token, fpt),
             "gco2e_per_eflop": carbon_per_exaflop(op_token + emb_token, fpt),
+            "water_onsite_l_per_token": w_on / _a(n_out),
+            "water_offsite_l_per_token": w_off / _a(n_out),
+            "water_l_per_token": _covered_sum(w_on, w_off) / _a(n_out),
+            "water_l_per_request": _covered_sum(w_on, w_off),
             "ecologits_gpus": eco["gpus"],
             "ecologits_energy_wh_per_request": eco["energy_wh"],
             "ecologits_energy_j_per_token": eco["energy_wh"] * JOULES_PER_WH / _a(n_out),
