@@ -148,7 +148,7 @@ def _power_value(power) -> Any:
 def train(*, device: str, count=1, flops=None, params=None, tokens=None, efficiency=None,
           tflops=None, days=None, power=None, dtype: str | None = None, pue=None, grid=None,
           region: str | None = None, lifetime=None, utilization=None,
-          method: str = "clemm2024", host: bool | str = True, embodied=None) -> WorkloadResult:
+          method: str = "composite", host: bool | str = True, embodied=None) -> WorkloadResult:
     """Energy and carbon of a training run on ``count`` chips of ``device``.
 
     FLOPs: ``flops``, or 6 x ``params`` (active) x ``tokens``. Time: ``days``, or FLOPs /
@@ -296,7 +296,7 @@ def _token_counts(input_tokens, output_tokens, tokens_per_request, notes):
 def infer(*, device: str, params=None, count=1, batch=1, tokens_per_second=None,
           dtype: str = "bf16", tokens_per_request=None, power=None, pue=None, grid=None,
           region: str | None = None, lifetime=None, utilization=None,
-          method: str = "clemm2024", host: bool | str = True, compute_fraction=None,
+          method: str = "composite", host: bool | str = True, compute_fraction=None,
           bandwidth_fraction=None, embodied=None, input_tokens=None, output_tokens=None,
           model: str | None = None, total_params=None, layers=None, heads=None,
           kv_heads=None, head_dim=None, hidden=None, kv_dtype: str | None = None,
