@@ -35,22 +35,35 @@ def headline(ref_published_value: float, ref_unit: str, checks: list) -> float:
 
 
 def breakdown(checks: list) -> list[dict[str, Any]]:
-    """Every case as a breakdown line: lca, published, error, tolerance, status."""
-    return [{"part": c.case, "lca": c.lca, "published": c.published, "error": c.error,
-             "tolerance": c.tolerance, "status": c.status, "boundary": c.boundary,
-             "unit": c.unit} for c in checks]
+    """Every case as a breakdown line of ``lca validate``: line, published, lca, relative
+    error, the case's own tolerance and status; a case without a published figure (a
+    prediction) or a flagged one has lca None and says why in ``note`` (its value in
+    ``lca_value``)."""
+    rows = []
+    for c in checks:
+        row = {"line": c.case, "published": c.published, "lca_value": c.lca,
+               "tolerance": c.tolerance, "status": c.status, "boundary": c.boundary,
+               "unit": c.unit}
+        if c.published is None or c.status == "flagged":
+            row.update(lca=None, error=None,
+                       note=f"{c.status}: lca {c.lca:.4g} {c.unit}"
+                       + (f"; {c.extra['flag']}" if c.extra.get("flag") else ""))
+        else:
+            row.update(lca=c.lca, error=c.lca / c.published - 1.0)
+        rows.append(row)
+    return rows
 
 
 def evaluate_reference(ref) -> Any:
     """A ``lca.validation.ValidationResult`` for a reference of kind inference or training."""
     checks = checks_mod.evaluate(ref.name)
     value = headline(ref.published.value, ref.published.unit, checks)
-    values = [c.lca for c in checks if c.unit == checks[0].unit]
-    notes = [f"{c.case}: {c.status}" + ("" if c.error is None else f" ({c.error:+.3f})")
-             for c in checks]
-    return ValidationResult.compare(ref, values={"lca": value}, low=min(values + [value]),
-                                    high=max(values + [value]), breakdown=breakdown(checks),
-                                    notes=notes)
+    notes = [f"{c.case}: {c.status} against {c.tolerance}"
+             + ("" if c.error is None else f" (error {c.error:+.3f})") for c in checks]
+    notes.append("no low-high range: the inference and training models have no factor "
+                 "ranges yet (low = high = lca)")
+    return ValidationResult.compare(ref, values={"lca": value}, low=value, high=value,
+                                    breakdown=breakdown(checks), notes=notes)
 
 
 if register is not None:

@@ -163,3 +163,36 @@ def test_opt_175b_missed_by_61_percent(checks):
     assert not c.within
     assert c.error == pytest.approx(0.607, abs=0.02)
     assert c.extra["implied_grid_kgco2e_per_kwh"] == pytest.approx(75 / (992 * 33 * 24 * 0.4 / 1000))
+
+
+# --- in the `lca validate` framework (lca.validation, lca.validation_inference) --------------------
+
+def test_inference_and_training_references_in_lca_validate():
+    """Every inference and training reference is evaluated by `lca validate` through the
+    registered evaluators; the headline case is the file's published figure and every case
+    is a breakdown line."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from lca import validation as framework
+    from lca.cli import app
+
+    results = {r.reference.name: r for r in framework.validate(NAMES)}
+    assert set(results) == set(NAMES)
+    ml = results["mlenergy-llama31-h100"]
+    assert ml.evaluated and ml.met and ml.reference.published.value == 0.1186
+    assert ml.default == pytest.approx(0.0998, rel=0.02)
+    assert len(ml.breakdown) == 8
+    llama = results["meta-llama-model-cards"]
+    flagged = next(b for b in llama.breakdown if b["line"] == "Llama 3.3 70B")
+    assert flagged["lca"] is None and "flagged" in flagged["note"]
+    assert results["deepseek-v3-training"].default == pytest.approx(2.788e6)
+    out = CliRunner().invoke(app, ["validate", "epoch-chatgpt-2025", "opt-175b-training",
+                                   "--format", "json"])
+    assert out.exit_code == 0, out.output
+    rows = {r["name"]: r for r in json.loads(out.output)}
+    assert rows["epoch-chatgpt-2025"]["met"] is True and rows["opt-175b-training"]["met"] is False
+    table = CliRunner().invoke(app, ["validate"])
+    assert table.exit_code == 0, table.output
+    assert "mlenergy-llama31-h100" in table.output and "flagged" in table.output
