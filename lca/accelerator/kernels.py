@@ -274,8 +274,8 @@ class ColumnResult:
     method: str
     notes: list[str] = field(default_factory=list)
     #: The life cycle by category, stage and component (lca.impacts), per scenario; its
-    #: basis (per kernel call, per run, per token) is ``impacts_basis``.
-    impacts: Impacts | None = None
+    #: basis (per kernel call, per training run) is ``impacts_basis``.
+    life_cycle: Impacts | None = None
     impacts_basis: str = ""
 
     #: Key of ``kind`` in ``to_dict`` and the leading columns of ``to_frame``.
@@ -313,11 +313,11 @@ class ColumnResult:
         out.update({k: val(v) for k, v in self.columns.items()})
         out["grid_source"] = self.grid_source
         out["notes"] = list(self.notes)
-        if self.impacts is not None:
-            rows = [self.impacts.to_dict(i) for i in range(len(self.impacts))]
+        if self.life_cycle is not None:
+            rows = [self.life_cycle.to_dict(i) for i in range(len(self.life_cycle))]
             out["impacts"] = rows[0] if one else rows
-            out["boundary"] = {**self.impacts.boundary.to_dict(), "basis": self.impacts_basis,
-                               "not_covered": self.impacts.not_covered()}
+            out["boundary"] = {**self.life_cycle.boundary.to_dict(), "basis": self.impacts_basis,
+                               "not_covered": self.life_cycle.not_covered()}
         return out
 
 
@@ -459,7 +459,7 @@ def kernel(kind: str, device: str | None = None, dtype: str = "bf16", *, grid=No
                  f"{float(np.mean(util)):g}")
     return KernelResult(kind=kind, device=device, dtype="n/a" if kind == "copy" else dtype,
                         columns=cols, grid_source=grid_source, method=method, notes=notes,
-                        impacts=life_cycle, impacts_basis="per kernel call")
+                        life_cycle=life_cycle, impacts_basis="per kernel call")
 
 
 def _ratio(num, den, empty):
