@@ -545,7 +545,8 @@ def lifecycle_layout(compiled: Compiled) -> list[tuple[str, str, str, str | None
     (category, stage, component, column or None when not covered). GWP manufacturing
     reads ``embodied_by_component_kgco2e.<name>``; a stage with one covered component keeps
     it in the stage column ``impacts.<category>.<stage>``; several covered components get
-    ``impacts.<category>.<stage>.<component>`` columns besides the stage sum."""
+    ``impacts.<category>.<stage>.<component>`` columns besides the stage sum. Every stage
+    of the boundary has its stage column in every category (NaN where nothing is covered)."""
     out = []
     for (c, stage), comps in lifecycle_structure(compiled).items():
         covered = [name for name, ok in comps if ok]
@@ -624,9 +625,17 @@ def lifecycle_columns(compiled: Compiled, params: Mapping[str, Any], out: Mappin
         return _column(x, n)
 
     cols: dict[str, np.ndarray] = {}
-    stage_sums: dict[str, list[np.ndarray]] = {c: [] for c in compiled.boundary.categories}
-    if "manufacturing" in compiled.boundary.stages and "gwp" in stage_sums and any(
+    b = compiled.boundary
+    stage_sums: dict[str, list[np.ndarray]] = {c: [] for c in b.categories}
+    # every stage x category of the boundary has its stage column (NaN: not covered), the
+    # contract of issue 11's milestone that fleets and others read
+    nan = np.broadcast_to(np.nan, (n,))
+    for stage in b.stages:
+        for c in b.categories:
+            cols[column(c, stage)] = nan
+    if "manufacturing" in b.stages and "gwp" in stage_sums and any(
             compiled.terms[spec.name].evaluate is not None for spec in compiled.components):
+        cols[column("gwp", "manufacturing")] = out["embodied_kgco2e"]
         stage_sums["gwp"].append(out["embodied_kgco2e"])
     for (c, stage), comps in _covered_values(compiled, params, per_year, energy, mean_power).items():
         if len(comps) == 1:
