@@ -17,8 +17,8 @@ from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
-from . import (allocation, data, end_of_life, functional, infrastructure, operational, registry,
-               transport, water)
+from . import (allocation, data, end_of_life, fab_water, functional, infrastructure, operational,
+               registry, transport, water)
 from .bom import _FACTOR_BASES, SHARE_SUM_TOLERANCE, Bom
 from .errors import DataError, ParameterError
 from .impacts import Boundary, column
@@ -264,6 +264,7 @@ def compile_bom(bom: Bom, method: str | None = None, boundary: Boundary | None =
     for key, fig in compiled.factor_figures.items():
         params[key] = fig.value
     compiled.terms = {spec.name: impl.term(spec, compiled.options) for spec in specs}
+    fab_water.attach(compiled)   # manufacturing water of logic dies, whatever the method
     life_params, compiled.transport_modes, compiled.eol_material, compiled.lifecycle_notes = \
         lifecycle_parameters(bom)
     params.update(life_params)
