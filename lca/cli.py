@@ -36,6 +36,14 @@ class Format(str, Enum):
     csv = "csv"
 
 
+class FormatSci(str, Enum):
+    """Output formats of commands that can also print an SCI score (lca.measured.sci)."""
+    table = "table"
+    json = "json"
+    csv = "csv"
+    sci = "sci"
+
+
 def fail(message: str) -> None:
     """Print one error line and exit 2."""
     typer.echo(f"lca: error: {message}", err=True)
@@ -123,6 +131,8 @@ REGION = typer.Option(None, "--region", help="Grid by country code (DE, FR, US) 
 PUE = typer.Option(None, "--pue", help="Power usage effectiveness [-], 1.0 or more.")
 METHOD = typer.Option(None, "--method", help="Embodied method (see `lca list`).")
 FORMAT = typer.Option(Format.table, "--format", "-f", help="Output format.")
+FORMAT_SCI = typer.Option(FormatSci.table, "--format", "-f", help="Output format; sci: the "
+                          "Software Carbon Intensity (ISO/IEC 21031:2024), E, I, M and R.")
 
 
 @app.command("assess")
@@ -130,10 +140,14 @@ FORMAT = typer.Option(Format.table, "--format", "-f", help="Output format.")
 def assess_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
                lifetime: Optional[float] = LIFETIME, grid: Optional[float] = GRID,
                region: Optional[str] = REGION, pue: Optional[float] = PUE,
-               method: Optional[str] = METHOD, format: Format = FORMAT) -> None:
+               method: Optional[str] = METHOD, format: FormatSci = FORMAT_SCI) -> None:
     """Embodied, operational, per-year and per-functional-unit footprint of one BOM."""
     a = assess(bom, **overrides_from(lifetime, grid, region, pue, method))
-    if format == Format.json:
+    if format == FormatSci.sci:
+        from .measured.sci import for_assessment
+
+        typer.echo(for_assessment(a).to_text())
+    elif format == Format.json:
         typer.echo(a.to_json())
     elif format == Format.csv:
         typer.echo(pd.DataFrame([flat_row(a)]).to_csv(index=False), nl=False)
@@ -237,6 +251,7 @@ def schema_cmd() -> None:
 # themselves on ``app`` when imported (methods, accelerators and workloads, what-if
 # analysis, exports and reports).
 from . import cli_accelerator, cli_methods, cli_report, cli_whatif  # noqa: E402,F401
+from . import cli_measured  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> None:  # console-script entry point

@@ -9,7 +9,7 @@ import typer
 
 from . import accelerator
 from .accelerator import levers as levers_mod
-from .cli import FORMAT, GRID, PUE, REGION, Format, _fmt, app, user_errors  # noqa: F401
+from .cli import FORMAT, FORMAT_SCI, GRID, PUE, REGION, Format, FormatSci, _fmt, app, user_errors  # noqa: F401
 from .errors import ParameterError
 
 kernel_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Time, energy and carbon of one kernel "
@@ -67,7 +67,11 @@ def _table(title: str, d: dict[str, Any], rows) -> str:
 
 
 def _emit(result, fmt: Format, title: str, rows) -> None:
-    if fmt == Format.json:
+    if fmt == FormatSci.sci:
+        from .measured.sci import for_workload
+
+        typer.echo(for_workload(result).to_text())
+    elif fmt == Format.json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
     elif fmt == Format.csv:
         typer.echo(result.to_frame().to_csv(index=False), nl=False)
@@ -237,7 +241,8 @@ INFER_ROWS = [("tokens_per_second", "Throughput (all chips)", "tokens/s", 1),
 
 LEVER = typer.Option(None, "--lever", help="What-if lever NAME=VALUE, repeatable: precision=fp8, "
                      "sparsity=0.5 (FLOPs kept), distillation=7e9 (params), carbon_aware=0.05 "
-                     "(kgCO2e/kWh) or carbon_aware=FILE (hourly kgCO2e/kWh, one per line: the "
+                     "(kgCO2e/kWh) or carbon_aware=FILE (an hourly grid CSV in the Electricity Maps or Ember layout, "
+                     "a shipped sample's name, or hourly kgCO2e/kWh one per line: the "
                      "best window as long as the run). Prints baseline, each lever and all combined.")
 
 
@@ -279,8 +284,15 @@ def _is_number(text: str) -> bool:
 
 
 def _grid_series(path: str):
-    """An hourly grid series [kgCO2e/kWh]: one number per line, '#' comments allowed."""
+    """An hourly grid series [kgCO2e/kWh]: a CSV in the Electricity Maps / Ember layouts or
+    a shipped sample's name (lca.measured.hourly, the reader measured runs use), or one
+    number per line, '#' comments allowed."""
     import numpy as np
+
+    from .measured import hourly
+
+    if path in hourly.shipped_names() or path.lower().endswith(".csv"):
+        return hourly.load(path)
 
     try:
         values = np.loadtxt(path, comments="#", ndmin=1, dtype=float)
@@ -328,13 +340,15 @@ def train_cmd(device: str = typer.Option(..., "--device"),
               utilization: Optional[float] = UTIL, method: str = METHOD,
               no_host: bool = NO_HOST, embodied: Optional[float] = EMBODIED,
               lever: Optional[list[str]] = LEVER,
-              format: Format = FORMAT) -> None:
+              format: FormatSci = FORMAT_SCI) -> None:
     """A training run: days, MWh, operational and embodied tCO2e, gCO2e per exaFLOP."""
     kwargs = dict(device=device, count=count, params=params, tokens=tokens, flops=flops,
                   efficiency=efficiency, tflops=tflops, days=days, power=_power(power),
                   dtype=dtype, pue=pue, grid=grid, region=region, lifetime=lifetime,
                   utilization=utilization, method=method, host=not no_host, embodied=embodied)
     chosen = _levers(lever)
+    if chosen and format == FormatSci.sci:
+        raise ParameterError("--format sci: not for --lever comparisons; leave one of them out")
     if chosen:
         _whatif("train", kwargs, chosen, format)
         return
@@ -357,7 +371,7 @@ def infer_cmd(device: str = typer.Option(..., "--device"),
               utilization: Optional[float] = UTIL, method: str = METHOD,
               no_host: bool = NO_HOST, embodied: Optional[float] = EMBODIED,
               lever: Optional[list[str]] = LEVER,
-              format: Format = FORMAT) -> None:
+              format: FormatSci = FORMAT_SCI) -> None:
     """An inference service: gCO2e per token, per 1,000 requests and per exaFLOP."""
     kwargs = dict(device=device, params=params, count=count, batch=batch,
                   tokens_per_second=tokens_per_second, tokens_per_request=tokens_per_request,
@@ -365,6 +379,8 @@ def infer_cmd(device: str = typer.Option(..., "--device"),
                   lifetime=lifetime, utilization=utilization, method=method, host=not no_host,
                   embodied=embodied)
     chosen = _levers(lever)
+    if chosen and format == FormatSci.sci:
+        raise ParameterError("--format sci: not for --lever comparisons; leave one of them out")
     if chosen:
         _whatif("infer", kwargs, chosen, format)
         return

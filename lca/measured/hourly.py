@@ -231,7 +231,8 @@ def _epoch_seconds(texts: Sequence[str]) -> np.ndarray:
                        format="mixed", dayfirst=False)
     out = np.full(len(texts), np.nan)
     ok = t.notna().to_numpy()
-    out[ok] = t[ok].astype("int64").to_numpy() / 1e9
+    epoch = pd.Timestamp("1970-01-01", tz="UTC")
+    out[ok] = ((t[ok] - epoch) / pd.Timedelta(seconds=1)).to_numpy(dtype=float)
     return out
 
 
@@ -353,6 +354,27 @@ def _steps(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return times, ends
 
 
+# --- assessments over a series ------------------------------------------------------------
+
+def assess_with_series(bom: Any, series: "GridSeries | str | Path", *, market_grid: Any = None,
+                       **overrides: Any) -> dict[str, Any]:
+    """Assess ``bom`` at the time-weighted mean of ``series`` (location-based; the server's
+    power is constant over the year in lca's model, so time-weighted = energy-weighted),
+    and at ``market_grid`` [kgCO2e/kWh] (market-based) when given. Returns
+    {"location": Assessment, "market": Assessment}."""
+    from .. import registry
+    from ..assessment import assess
+
+    s = load(series)
+    out = {"location": assess(bom, grid=s.time_weighted_mean(), **overrides)}
+    out["location"].meta["grid_source"] = f"time-weighted mean of {s.describe()}"
+    if market_grid is not None:
+        g = float(registry.to_canonical("measured.market_grid", market_grid))
+        out["market"] = assess(bom, grid=g, **overrides)
+        out["market"].meta["grid_source"] = "market-based, given"
+    return out
+
+
 # --- shipped samples -------------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=None)
@@ -391,5 +413,5 @@ def load(spec: "str | Path | GridSeries", *, zone: str | None = None,
     return read_grid_series(spec, zone=zone, basis=basis)
 
 
-__all__ = ["GridSeries", "read_grid_series", "interval_mean", "energy_weighted_mean",
+__all__ = ["GridSeries", "read_grid_series", "assess_with_series", "interval_mean", "energy_weighted_mean",
            "coverage", "shipped", "shipped_names", "load", "BASES", "KINDS"]

@@ -295,9 +295,9 @@ def compute(columns: Mapping[str, np.ndarray], text: Mapping[str, Sequence[str]]
     a = _hardware(hardware, lifetime, method)
     n = len(lines)
     if n == 0:
-        raise MeasuredDataError("no run to report: every row was left out" +
-                                (" (" + "; ".join(str(i) for i in issues) + ")" if issues else ""),
-                                file=path)
+        exc = MeasuredDataError("no run to report: every row was left out", file=path)
+        exc.issues = list(issues)
+        raise exc
     issues = list(issues)
     duration = columns["duration"]
     energy = columns["energy_consumed"]
@@ -358,8 +358,12 @@ def compute(columns: Mapping[str, np.ndarray], text: Mapping[str, Sequence[str]]
     notes = []
     if np.all(np.isnan(cc_kg)):
         notes.append("the file has no emissions column: CodeCarbon's own figure is not shown")
-    grid_note = (f"lca, location-based: {sources[0]}" if len(set(sources)) == 1 else
-                 "lca, location-based: the grid of each run's country (lca_grid_source)")
+    if set(sources) == {"-"}:
+        grid_note = "lca, location-based: none for any run (see the issues)"
+    elif len(set(sources)) == 1:
+        grid_note = f"lca, location-based: {sources[0]}"
+    else:
+        grid_note = "lca, location-based: per run (lca_grid_source)"
     return MeasuredRuns(frame=frame, hardware=a, allocation=share_text, grid_note=grid_note,
                         issues=issues, units=counts, source=path, layout=layout,
                         market_grid=mkt, notes=notes)
@@ -399,8 +403,10 @@ def from_codecarbon(path: Any, *, hardware: Any, gpus: Any = None, share: Any = 
     ends, t_issues = cc.end_times(rows, registry.check("measured.utc_offset", utc_offset))
     issues = list(rows.issues) + (t_issues if grid_series is not None else [])
     if len(rows) == 0:
-        raise MeasuredDataError("no run to report: every row was left out (" +
-                                "; ".join(str(i) for i in rows.issues) + ")", file=rows.path)
+        exc = MeasuredDataError(f"no run to report: every row was left out "
+                                f"({len(rows.issues)} issue(s))", file=rows.path)
+        exc.issues = list(rows.issues)
+        raise exc
     return compute(rows.columns, rows.text, rows.lines, hardware=hardware, path=rows.path,
                    layout=rows.layout, issues=issues, ends=ends, gpus=gpus, share=share,
                    lifetime=lifetime, method=method, grid=grid, region=region,
