@@ -89,13 +89,14 @@ class SciScore:
                  f"  I  location-based grid intensity: {self.intensity_source}",
                  f"  M  embodied: {self.embodied_basis}",
                  f"  Boundary: {self.boundary}", ""]
-        head = f"{'':<28}{'E [kWh]':>14}{'I [gCO2e/kWh]':>15}{'M [gCO2e]':>14}{'R':>14}" \
-               f"{'SCI [gCO2e/' + self.unit + ']':>30}"
+        last = f"SCI [gCO2e/{self.unit}]"
+        w = len(last) + 3
+        head = f"{'':<28}{'E [kWh]':>14}{'I [gCO2e/kWh]':>15}{'M [gCO2e]':>14}{'R':>14}{last:>{w}}"
         lines.append(head)
         for lab, e, i, m, r, s in zip(self.labels, self.energy_kwh, self.intensity_g_per_kwh,
                                       self.embodied_g, self.units, self.score):
             lines.append(f"{lab[:27]:<28}{_g(e):>14}{fmt_number(i, 1):>15}{_g(m):>14}"
-                         f"{_g(r):>14}{_g(s):>30}")
+                         f"{_g(r):>14}{_g(s):>{w}}")
         return "\n".join(lines)
 
 

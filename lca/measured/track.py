@@ -55,6 +55,13 @@ def iso3(region: str) -> str:
                          "country as a three-letter code (e.g. DEU)", parameter="country")
 
 
+def accepts(cls: type, name: str) -> bool:
+    """Whether a CodeCarbon tracker class (or a base class it passes keywords to) takes
+    the keyword ``name`` (the keywords differ between codecarbon 2.x and 3.x)."""
+    return any(name in inspect.signature(k.__dict__["__init__"]).parameters
+               for k in cls.__mro__ if "__init__" in k.__dict__)
+
+
 class track:
     """Measure the enclosed code (``with``) or every call of a function (decorator).
 
@@ -126,11 +133,11 @@ class track:
         if save:
             self.output_dir.mkdir(parents=True, exist_ok=True)
             kwargs["output_dir"] = str(self.output_dir)
-        if "output_methods" in inspect.signature(cls.__init__).parameters:
+        if accepts(cls, "output_methods"):
             kwargs["output_methods"] = "csv" if save else ""        # codecarbon 3.x
         else:
             kwargs["save_to_file"] = save                            # codecarbon 2.x
-        if "allow_multiple_runs" in inspect.signature(cls.__init__).parameters:
+        if accepts(cls, "allow_multiple_runs"):
             kwargs["allow_multiple_runs"] = True
         kwargs.update(self.tracker_options)
         return cls(**kwargs)
@@ -189,4 +196,4 @@ def from_emissions_data(d: Any, *, hardware: Any, start: float | None = None,
                             **options)
 
 
-__all__ = ["track", "from_emissions_data", "iso3"]
+__all__ = ["track", "from_emissions_data", "iso3", "accepts"]
