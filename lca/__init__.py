@@ -36,3 +36,10 @@ __all__ = [
 from .errors import OverwriteError  # noqa: E402
 
 __all__ += ["OverwriteError"]
+
+# Measured runs: CodeCarbon imports and trackers, hourly grids, SCI (lca.measured).
+from . import measured  # noqa: E402
+from .errors import MeasuredDataError  # noqa: E402
+from .measured import from_codecarbon, track  # noqa: E402
+
+__all__ += ["measured", "track", "from_codecarbon", "MeasuredDataError"]

@@ -145,7 +145,13 @@ def measured_cmd(emissions: Path = typer.Argument(..., help="CodeCarbon's emissi
                  utc_offset: float = OFFSET, requests: Optional[float] = REQUESTS,
                  tokens: Optional[float] = TOKENS, images: Optional[float] = IMAGES,
                  training_tokens: Optional[float] = TRAINING_TOKENS, per: Per = PER,
-                 format: FormatSci = FORMAT_SCI) -> None:
+                 format: FormatSci = FORMAT_SCI,
+                 xlsx: Optional[Path] = typer.Option(None, "--xlsx", help="Also write a "
+                                                     "workbook with the Measured runs sheet."),
+                 pdf: Optional[Path] = typer.Option(None, "--pdf", help="Also write the "
+                                                    "measured-runs report page (PDF + PNG)."),
+                 force: bool = typer.Option(False, "--force", help="Overwrite files lca did "
+                                            "not write.")) -> None:
     """Complete footprint of CodeCarbon runs: measured energy, operational (CodeCarbon's
     figure and lca's grid), the hardware's embodied share, total, per functional unit.
     Rows that cannot be used get one warning line each; the others are reported."""
@@ -165,6 +171,15 @@ def measured_cmd(emissions: Path = typer.Argument(..., help="CodeCarbon's emissi
         fail(str(exc) if not getattr(exc, "issues", None) else
              f"{exc.file}: no run to report (every row was left out)")
     _emit_runs(r, format, per)
+    if xlsx is not None or pdf is not None:
+        from .measured import export
+
+        if xlsx is not None:
+            export.write_measured_workbook(r, xlsx, force=force)
+            typer.echo(f"wrote {xlsx}", err=True)
+        if pdf is not None:
+            for p in export.build_measured_report(r, pdf, force=force):
+                typer.echo(f"wrote {p}", err=True)
 
 
 @app.command("track", context_settings={"allow_extra_args": True,
