@@ -167,3 +167,10 @@ def test_carbon_aware_lever_uses_the_same_reader(de_week):
     assert via_reader["grid"] < de_week.time_weighted_mean()
     frame = lca.apply_levers("train", workload, carbon_aware=SAMPLE)
     assert frame.loc["carbon_aware", "saving"] > 0
+
+
+def test_a_sweep_takes_the_series_time_weighted_mean(de_week):
+    # the sweep's grid axis given as a series' time-weighted mean equals the hourly assessment
+    frame = lca.sweep("clemm2024-cpu", grid=[de_week.time_weighted_mean()], pue=[1.0, 1.2])
+    a = hourly.assess_with_series("clemm2024-cpu", de_week)["location"]
+    assert frame["total_kgco2e_per_year"].iloc[0] == pytest.approx(a.total_per_year.magnitude)
