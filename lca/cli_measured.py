@@ -81,7 +81,7 @@ def runs_table(r: Any) -> str:
              f"Embodied share = embodied x duration / lifetime x resource share (SCI-style time and "
              f"resource allocation); resource share: {r.allocation}",
              f"Operational (CodeCarbon): CodeCarbon's own emissions column, carried over",
-             f"Operational (lca): measured energy x {r.grid_note}"]
+             f"Operational (lca): measured energy x lca's location-based grid: {r.grid_note}"]
     if r.market_grid is not None:
         lines.append(f"Operational (market-based): measured energy x {r.market_grid:g} kgCO2e/kWh")
     lines.append("")

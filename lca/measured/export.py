@@ -56,7 +56,7 @@ def measured_runs_sheet(ws: Any, runs: MeasuredRuns) -> None:
            ("Embodied share", "embodied x duration / lifetime x resource share (SCI: TE x TS x "
                               f"RS); resource share: {runs.allocation}", None),
            ("Operational (CodeCarbon)", "CodeCarbon's emissions column, carried over", None),
-           ("Operational (lca)", f"measured energy x {runs.grid_note}", None),
+           ("Operational (lca)", f"measured energy x lca's location-based grid: {runs.grid_note}", None),
            ("Boundary", runs.boundary, None),
            ("Source", f"{runs.source} ({runs.layout})", None)]
     for i, (label, value, fmt) in enumerate(top, start=2):
@@ -188,7 +188,7 @@ def measured_runs_page(runs: MeasuredRuns, first: int = 0) -> Any:
                 f"kgCO2e, lifetime {runs.hardware.lifetime.magnitude:g} years of 8,760 h.",
                 "Embodied share = embodied x duration / lifetime x resource share (SCI-style); "
                 f"resource share: {runs.allocation}.",
-                f"Operational (lca): measured energy x {runs.grid_note}.",
+                f"Operational (lca): measured energy x lca's location-based grid: {runs.grid_note}.",
                 "Operational (CodeCarbon): its own emissions column.",
                 f"Boundary: {runs.boundary}"]
         fig.text(0.67, 0.88, "\n".join(textwrap.fill(t, 62) for t in text), fontsize=7,

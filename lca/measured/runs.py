@@ -260,7 +260,7 @@ class MeasuredRuns:
             "allocation": f"embodied share = embodied x duration / lifetime x resource share; "
                           f"resource share: {self.allocation} (SCI-style time and resource "
                           "allocation, ISO/IEC 21031:2024)",
-            "grid": self.grid_note,
+            "grid": f"lca, location-based: {self.grid_note}",
             "market_grid_kgco2e_per_kwh": self.market_grid,
             "functional_units": {k: UNITS[k].unit for k in self.units},
             "boundary": self.boundary,
@@ -359,11 +359,11 @@ def compute(columns: Mapping[str, np.ndarray], text: Mapping[str, Sequence[str]]
     if np.all(np.isnan(cc_kg)):
         notes.append("the file has no emissions column: CodeCarbon's own figure is not shown")
     if set(sources) == {"-"}:
-        grid_note = "lca, location-based: none for any run (see the issues)"
+        grid_note = "none for any run (see the issues)"
     elif len(set(sources)) == 1:
-        grid_note = f"lca, location-based: {sources[0]}"
+        grid_note = sources[0]
     else:
-        grid_note = "lca, location-based: per run (lca_grid_source)"
+        grid_note = "the grid of each run (lca_grid_source)"
     return MeasuredRuns(frame=frame, hardware=a, allocation=share_text, grid_note=grid_note,
                         issues=issues, units=counts, source=path, layout=layout,
                         market_grid=mkt, notes=notes)

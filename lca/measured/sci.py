@@ -126,7 +126,7 @@ def for_runs(runs: Any, unit: str = "run", *, basis: str = "location") -> SciSco
                     intensity_g_per_kwh=f["lca_grid_kgco2e_per_kwh"].to_numpy() * 1000.0,
                     embodied_g=f["embodied_share_kgco2e"].to_numpy() * 1000.0, units=R,
                     unit=UNITS[unit].unit, boundary=runs.boundary,
-                    intensity_source=runs.grid_note.replace("lca, location-based: ", ""),
+                    intensity_source=runs.grid_note,
                     embodied_basis=("hardware embodied x duration / lifetime x resource share; "
                                     f"resource share: {runs.allocation}"))
 

@@ -121,8 +121,8 @@ class track:
         bom = getattr(hw, "bom", None) or load_bom(hw)
         if bom.usage.region:
             return iso3(bom.usage.region)
-        raise ParameterError("country: the hardware's BOM gives no region; give country "
-                             "(e.g. country=\"DEU\") for CodeCarbon's offline tracker",
+        raise ParameterError("country: the hardware's BOM gives no region; give the country "
+                             "(country=\"DEU\", or --country DEU) for CodeCarbon's offline tracker",
                              parameter="country")
 
     def _make_tracker(self) -> Any:
@@ -140,6 +140,8 @@ class track:
         if accepts(cls, "allow_multiple_runs"):
             kwargs["allow_multiple_runs"] = True
         kwargs.update(self.tracker_options)
+        if kwargs["log_level"] == "error":   # CodeCarbon logs its start before applying it
+            logging.getLogger("codecarbon").setLevel(logging.ERROR)
         return cls(**kwargs)
 
     def __enter__(self) -> "track":
@@ -152,7 +154,6 @@ class track:
         tracker, self._tracker = self._tracker, None
         tracker.stop()
         ended = time.time()
-        logging.getLogger("codecarbon").setLevel(logging.ERROR)
         d = tracker.final_emissions_data
         self.emissions_data = d
         self.result = from_emissions_data(d, hardware=self.hardware, start=self._started,
