@@ -43,11 +43,11 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..errors import MeasuredDataError
 
@@ -114,21 +114,17 @@ def layout_name(header: list[str]) -> str:
     return "codecarbon 2.0-2.3"
 
 
-def _parse_time(text: str) -> float:
-    """Seconds since the epoch of a CodeCarbon time stamp read as UTC (NaN if unreadable).
-    CodeCarbon writes the machine's local time without a zone; ``offset`` is applied by
-    the caller."""
-    text = text.strip()
-    if not text:
-        return float("nan")
-    try:
-        t = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return float("nan")
-    if t.tzinfo is None:
-        from datetime import timezone
-        t = t.replace(tzinfo=timezone.utc)
-    return t.timestamp()
+def parse_times(texts: list[str]) -> np.ndarray:
+    """Seconds since the epoch of CodeCarbon time stamps (``%Y-%m-%dT%H:%M:%S``), read as
+    UTC (NaN where unreadable); CodeCarbon writes the machine's local time without a zone,
+    so callers subtract the machine's UTC offset."""
+    t = pd.to_datetime(pd.Series(texts, dtype=object), utc=True, errors="coerce",
+                       format="ISO8601")
+    out = np.full(len(texts), np.nan)
+    ok = t.notna().to_numpy()
+    epoch = pd.Timestamp("1970-01-01", tz="UTC")
+    out[ok] = ((t[ok] - epoch) / pd.Timedelta(seconds=1)).to_numpy(dtype=float)
+    return out
 
 
 def read_emissions_csv(path: "str | Path") -> CodeCarbonRows:
@@ -162,69 +158,78 @@ def read_emissions_csv(path: "str | Path") -> CodeCarbonRows:
             field="header")
     idx = {c: i for i, c in enumerate(header)}
     issues: list[RowIssue] = []
-    num: dict[str, list[float]] = {k: [] for k in NUMERIC}
+    body = [(n, r) for n, r in enumerate(rows[1:], start=2) if any(c.strip() for c in r)]
+    for n, r in body:
+        if len(r) != len(header):
+            issues.append(RowIssue(name, n, None, f"expected {len(header)} cells as in the "
+                                   f"header, got {len(r)}"))
+    body = [(n, r) for n, r in body if len(r) == len(header)]
+    lines = np.array([n for n, _ in body], dtype=int)
+    table = np.array([r for _, r in body], dtype=object).reshape(len(body), len(header))
+    values, cells = {}, {}
+    for key in NUMERIC:   # one vectorized conversion per column
+        if key not in idx:
+            values[key] = np.full(len(body), np.nan)
+            cells[key] = np.full(len(body), "", dtype=object)
+            continue
+        col = np.char.strip(table[:, idx[key]].astype(str))
+        cells[key] = col
+        values[key] = pd.to_numeric(pd.Series(col, dtype=object), errors="coerce").to_numpy(float)
+    problems = _row_problems(values, cells)
+    bad = np.array([bool(p) for p in problems], dtype=bool)
+    for k in np.flatnonzero(bad):
+        issues.append(RowIssue(name, int(lines[k]), None, "; ".join(problems[k])))
+    issues.sort(key=lambda i: i.line or 0)
+    good = ~bad
     text_cols = ("timestamp", "run_id", "project_name", "experiment_id", "country_iso_code",
                  "country_name", "region", "gpu_model", "cpu_model", "codecarbon_version",
                  "task_name")
-    txt: dict[str, list[str]] = {k: [] for k in text_cols}
-    lines: list[int] = []
-    for lineno, row in enumerate(rows[1:], start=2):
-        if not any(c.strip() for c in row):
-            continue
-        if len(row) != len(header):
-            issues.append(RowIssue(name, lineno, None, f"expected {len(header)} cells as in "
-                                   f"the header, got {len(row)}"))
-            continue
-        values, problems = {}, []
-        for key, unit in NUMERIC.items():
-            if key not in idx:
-                values[key] = float("nan")
-                continue
-            cell = row[idx[key]].strip()
-            if cell == "" and key not in REQUIRED:
-                values[key] = float("nan")
-                continue
-            try:
-                v = float(cell)
-            except ValueError:
-                v = float("nan")
-            if not np.isfinite(v):
-                problems.append(f"{key}: expected a number [{unit}], got {cell!r}")
-            values[key] = v
-        if not problems:
-            if values["duration"] < 0:
-                problems.append(f"duration: expected a duration of zero or more [s], got "
-                                f"{values['duration']:g}")
-            elif values["duration"] == 0:
-                problems.append("duration: 0 s (nothing was measured)")
-            if values["energy_consumed"] <= 0:
-                problems.append(f"energy_consumed: {values['energy_consumed']:g} kWh (a run "
-                                "with no energy: nothing to report)")
-            for key in ("emissions", "cpu_energy", "gpu_energy", "ram_energy", "water_consumed",
-                        "gpu_count"):
-                if np.isfinite(values[key]) and values[key] < 0:
-                    problems.append(f"{key}: expected zero or more, got {values[key]:g}")
-            if np.isfinite(values["pue"]) and values["pue"] < 1.0:
-                problems.append(f"pue: expected 1.0 or more, got {values['pue']:g}")
-        if problems:
-            issues.append(RowIssue(name, lineno, None, "; ".join(problems)))
-            continue
-        for key in NUMERIC:
-            num[key].append(values[key])
-        for key in text_cols:
-            txt[key].append(row[idx[key]].strip() if key in idx else "")
-        lines.append(lineno)
-    return CodeCarbonRows(
-        path=name, layout=layout_name(header),
-        columns={k: np.asarray(v, dtype=float) for k, v in num.items()},
-        text=txt, lines=np.asarray(lines, dtype=int), issues=issues)
+    txt = {k: ([c.strip() for c in table[good, idx[k]]] if k in idx else [""] * int(good.sum()))
+           for k in text_cols}
+    return CodeCarbonRows(path=name, layout=layout_name(header),
+                          columns={k: v[good] for k, v in values.items()}, text=txt,
+                          lines=lines[good], issues=issues)
+
+
+def _row_problems(values: dict[str, np.ndarray], cells: dict[str, np.ndarray]) -> list[list[str]]:
+    """What is wrong with each row (an empty list: nothing), from vectorized tests; text
+    is composed only for the rows that fail."""
+    n = len(values["duration"])
+    checks: list[tuple[np.ndarray, Any]] = []
+    for key, unit in NUMERIC.items():
+        v, c = values[key], cells[key]
+        blank_ok = key not in REQUIRED
+        notnum = ~np.isfinite(v) & ~((c == "") & blank_ok)
+        checks.append((notnum, lambda i, key=key, unit=unit, c=c:
+                       f"{key}: expected a number [{unit}], got {str(c[i])!r}"))
+    numeric_ok = ~np.any([m for m, _ in checks], axis=0) if checks else np.ones(n, bool)
+    d, e = values["duration"], values["energy_consumed"]
+    checks.append((numeric_ok & (d < 0), lambda i: f"duration: expected a duration of zero or "
+                                                   f"more [s], got {d[i]:g}"))
+    checks.append((numeric_ok & (d == 0), lambda i: "duration: 0 s (nothing was measured)"))
+    checks.append((numeric_ok & (e <= 0), lambda i: f"energy_consumed: {e[i]:g} kWh (a run "
+                                                    "with no energy: nothing to report)"))
+    for key in ("emissions", "cpu_energy", "gpu_energy", "ram_energy", "water_consumed",
+                "gpu_count"):
+        v = values[key]
+        with np.errstate(invalid="ignore"):
+            checks.append((numeric_ok & (v < 0), lambda i, key=key, v=v:
+                           f"{key}: expected zero or more, got {v[i]:g}"))
+    pue = values["pue"]
+    with np.errstate(invalid="ignore"):
+        checks.append((numeric_ok & (pue < 1.0), lambda i: f"pue: expected 1.0 or more, got {pue[i]:g}"))
+    out: list[list[str]] = [[] for _ in range(n)]
+    for mask, text in checks:
+        for i in np.flatnonzero(mask):
+            out[i].append(text(i))
+    return out
 
 
 def end_times(rows: CodeCarbonRows, utc_offset_h: float = 0.0) -> tuple[np.ndarray, list[RowIssue]]:
     """End of each run [s since the epoch, UTC] from CodeCarbon's local time stamps, and an
     issue for each stamp that cannot be read (NaN there). ``utc_offset_h`` is the machine's
     offset from UTC when it ran (CodeCarbon does not record it)."""
-    t = np.array([_parse_time(s) for s in rows.text["timestamp"]]) - utc_offset_h * 3600.0
+    t = parse_times(rows.text["timestamp"]) - utc_offset_h * 3600.0
     issues = [RowIssue(rows.path, int(rows.lines[i]), "timestamp",
                        f"expected a time such as 2025-10-11T10:20:20, got "
                        f"{rows.text['timestamp'][i]!r}", skipped=False)

@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -181,18 +180,18 @@ def _grid_for_runs(country: Sequence[str], starts: np.ndarray, ends: np.ndarray,
     for i, code in enumerate(country):   # a handful of distinct countries: a lookup table
         if code not in cache:
             try:
-                cache[code] = data.grid_intensity(code) if code else None
+                gi = data.grid_intensity(code) if code else None
             except UnknownRegionError:
-                cache[code] = None
-        gi = cache[code]
-        if gi is None:
+                gi = None
+            cache[code] = None if gi is None else (gi.value, _grid_text(gi))
+        hit = cache[code]
+        if hit is None:
             issues.append(cc.RowIssue(path, int(lines[i]), "country_iso_code",
                                       (f"unknown country {code!r}" if code else "no country") +
                                       ": no lca grid for this run (give a region or a grid)",
                                       skipped=False))
             continue
-        out[i] = gi.value
-        sources[i] = _grid_text(gi)
+        out[i], sources[i] = hit
     return out, sources, issues
 
 
@@ -201,9 +200,16 @@ def _grid_text(gi: Any) -> str:
 
 
 def _iso(t: float) -> str:
-    if not np.isfinite(t):
-        return ""
-    return datetime.fromtimestamp(float(t), timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    return _isos(np.array([t]))[0]
+
+
+def _isos(t: np.ndarray) -> list[str]:
+    """ISO 8601 UTC text of times [s since the epoch], "" where unknown (vectorized)."""
+    t = np.asarray(t, dtype=float)
+    ok = np.isfinite(t)
+    text = np.datetime_as_string(np.where(ok, t, 0).astype("int64").astype("datetime64[s]"),
+                                 unit="s")
+    return np.where(ok, text, "").tolist()
 
 
 # --- the result ----------------------------------------------------------------------------------
@@ -323,8 +329,8 @@ def compute(columns: Mapping[str, np.ndarray], text: Mapping[str, Sequence[str]]
         "line": lines.astype(int),
         "run_id": list(text.get("run_id", [""] * n)),
         "project": list(text.get("project_name", [""] * n)),
-        "start_utc": [_iso(t) for t in starts],
-        "end_utc": [_iso(t) for t in ends],
+        "start_utc": _isos(starts),
+        "end_utc": _isos(ends),
         "duration_s": duration,
         "energy_kwh": energy,
         "cpu_energy_kwh": columns.get("cpu_energy", np.full(n, np.nan)),
