@@ -281,11 +281,11 @@ class MeasuredRuns:
     def to_frame(self) -> pd.DataFrame:
         return self.frame.copy()
 
-    def sci(self, unit: str = "run", *, basis: str = "location"):
+    def sci(self, unit: str = "run"):
         """SCI score of each run per ``unit`` (see :func:`lca.measured.sci.for_runs`)."""
         from .sci import for_runs
 
-        return for_runs(self, unit, basis=basis)
+        return for_runs(self, unit)
 
 
 def compute(columns: Mapping[str, np.ndarray], text: Mapping[str, Sequence[str]],

@@ -108,7 +108,7 @@ def _g(x: float) -> str:
 
 # --- builders ----------------------------------------------------------------------------------
 
-def for_runs(runs: Any, unit: str = "run", *, basis: str = "location") -> SciScore:
+def for_runs(runs: Any, unit: str = "run") -> SciScore:
     """SCI of each measured run per ``unit`` (run, requests, tokens, images,
     training_tokens; the count must have been given). I is lca's location-based grid
     (SCI does not admit market-based figures)."""
