@@ -12,6 +12,7 @@ from typing import Any, Optional
 
 import typer
 
+from . import registry
 from .cli import FORMAT_SCI, FormatSci, _fmt, app, fail, user_errors
 from .errors import LcaError, MeasuredDataError, ParameterError
 
@@ -25,11 +26,15 @@ class Per(str, Enum):
 
 
 HARDWARE = typer.Option(..., "--hardware", help="BOM file or shipped BOM name the runs ran on.")
-GPUS = typer.Option(None, "--gpus", help="GPUs the runs used (resource share = GPUs / GPUs in "
-                    "the BOM); default: CodeCarbon's gpu_count, or the whole machine.")
-SHARE = typer.Option(None, "--share", help="Resource share of the machine [0-1], instead of --gpus.")
-LIFETIME = typer.Option(None, "--lifetime", help="Hardware lifetime [years of 8,760 h]; default: the BOM's.")
-GRID = typer.Option(None, "--grid", help="lca's grid intensity [kgCO2e/kWh] for every run.")
+GPUS = typer.Option(None, "--gpus", help=registry.help_text(
+    "measured.gpus", "GPUs the runs used (resource share = GPUs / GPUs in the BOM; default: "
+    "CodeCarbon's gpu_count, or the whole machine)"))
+SHARE = typer.Option(None, "--share", help=registry.help_text(
+    "measured.resource_share", "Resource share of the machine, instead of --gpus"))
+LIFETIME = typer.Option(None, "--lifetime", help=registry.help_text(
+    "lifetime", "Hardware lifetime (default: the BOM's)"))
+GRID = typer.Option(None, "--grid", help=registry.help_text(
+    "grid", "lca's grid intensity for every run"))
 REGION = typer.Option(None, "--region", help="lca's grid by country code for every run "
                       "(default: each run's country_iso_code).")
 SERIES = typer.Option(None, "--grid-series", help="Hourly grid CSV (Electricity Maps, Ember or "
@@ -37,14 +42,19 @@ SERIES = typer.Option(None, "--grid-series", help="Hourly grid CSV (Electricity 
                       "intensity of the hours it ran in.")
 ZONE = typer.Option(None, "--zone", help="Zone to read from a grid file holding several.")
 BASIS = typer.Option(None, "--basis", help="lifecycle or direct (Electricity Maps files).")
-MARKET = typer.Option(None, "--market-grid", help="Market-based intensity [kgCO2e/kWh] (supplier, "
-                      "PPA), reported beside the location-based figure.")
-OFFSET = typer.Option(0.0, "--utc-offset", help="The measuring machine's offset from UTC [h] "
-                      "(CodeCarbon writes local time without a zone).")
-REQUESTS = typer.Option(None, "--requests", help="Requests served per run.")
-TOKENS = typer.Option(None, "--tokens", help="Tokens per run (reported per 1,000 tokens).")
-IMAGES = typer.Option(None, "--images", help="Images per run.")
-TRAINING_TOKENS = typer.Option(None, "--training-tokens", help="Training tokens per run.")
+MARKET = typer.Option(None, "--market-grid", help=registry.help_text(
+    "measured.market_grid", "Market-based intensity (supplier, PPA), reported beside the "
+    "location-based figure"))
+OFFSET = typer.Option(0.0, "--utc-offset", help=registry.help_text(
+    "measured.utc_offset", "The measuring machine's offset from UTC (CodeCarbon writes local "
+    "time without a zone)"))
+REQUESTS = typer.Option(None, "--requests", help=registry.help_text(
+    "measured.requests", "Requests served per run"))
+TOKENS = typer.Option(None, "--tokens", help=registry.help_text(
+    "measured.tokens", "Tokens per run (reported per 1,000 tokens)"))
+IMAGES = typer.Option(None, "--images", help=registry.help_text("measured.images", "Images per run"))
+TRAINING_TOKENS = typer.Option(None, "--training-tokens", help=registry.help_text(
+    "measured.training_tokens", "Training tokens per run"))
 PER = typer.Option(Per.run, "--per", help="Functional unit of --format sci.")
 
 
