@@ -88,8 +88,9 @@ def runs_table(r: Any) -> str:
     lines = [f"Measured runs: {r.source} ({r.layout}), {len(f)} run(s)",
              f"Hardware: {r.hardware.name}, embodied {_fmt(r.hardware.embodied.magnitude)} kgCO2e "
              f"({r.hardware.method}), lifetime {r.hardware.lifetime.magnitude:g} years of 8,760 h",
-             f"Embodied share = embodied x duration / lifetime x resource share (SCI-style time and "
-             f"resource allocation); resource share: {r.allocation}",
+             f"Hardware share = the hardware's {', '.join(r.hardware_stages)} impacts x duration / "
+             f"lifetime x resource share (SCI-style time and resource allocation); resource "
+             f"share: {r.allocation}",
              f"Operational (CodeCarbon): CodeCarbon's own emissions column, carried over",
              f"Operational (lca): measured energy x lca's location-based grid: {r.grid_note}"]
     if r.market_grid is not None:
@@ -100,10 +101,15 @@ def runs_table(r: Any) -> str:
             ("op. lca [kg]", "operational_kgco2e", 1)]
     if "operational_market_kgco2e" in f:
         cols.append(("op. market [kg]", "operational_market_kgco2e", 1))
-    cols += [("embodied share [kg]", "embodied_share_kgco2e", 1),
-             ("total [kgCO2e]", "total_kgco2e", 1)]
+    cols.append(("embodied [kg]", "embodied_share_kgco2e", 1))
+    if len(r.hardware_stages) > 1:
+        cols.append(("other stages [kg]", "other_stages", 1))
+    if "water_l" in f:
+        cols.append(("water [L]", "water_l", 1))
     if f["water_codecarbon_l"].notna().any():
-        cols.insert(-1, ("water CC [L]", "water_codecarbon_l", 1))
+        cols.append(("water CC [L]", "water_codecarbon_l", 1))
+    cols.append(("total [kgCO2e]", "total_kgco2e", 1))
+    f = f.assign(other_stages=f["hardware_share_kgco2e"] - f["embodied_share_kgco2e"])
     for key in r.units:
         if key != "run":
             from .measured.runs import UNITS
@@ -121,6 +127,10 @@ def runs_table(r: Any) -> str:
         lines.append("".join(cells))
     for note in r.notes:
         lines.append(f"Note: {note}")
+    if len(r.hardware_stages) > 1:
+        lines.append(f"Other stages: {', '.join(x for x in r.hardware_stages if x != 'manufacturing')} "
+                     "(GWP); water: use (on-site cooling, electricity) plus the hardware's share "
+                     "where lca has factors")
     lines.append(f"Boundary: {r.boundary}")
     return "\n".join(lines)
 

@@ -39,7 +39,7 @@ def test_measured_table_json_csv(tmp_path):
     path = _file(tmp_path, [GOOD])
     r = run("measured", path, "--hardware", "dgx-h100", "--tokens", 1e6)
     assert r.exit_code == 0, r.output
-    assert "embodied x duration / lifetime x resource share" in r.stdout
+    assert "x duration / lifetime x resource share" in r.stdout
     assert "GPUs CodeCarbon saw" in r.stdout and "per 1,000 tokens [g]" in r.stdout
     d = json.loads(run("measured", path, "--hardware", "dgx-h100", "-f", "json").stdout)
     run0 = d["runs"][0]
@@ -97,7 +97,7 @@ def test_measured_sci_per_request(tmp_path):
     assert "SCI = (E x I + M) per R" in r.stdout and "functional unit: request" in r.stdout
     j = json.loads(run("measured", path, "--hardware", "clemm2024-cpu", "--grid", 0.4,
                        "--requests", 1000, "-f", "json").stdout)["runs"][0]
-    expected = (2.0 * 400 + j["embodied_share_kgco2e"] * 1000) / 1000
+    expected = (2.0 * 400 + j["hardware_share_kgco2e"] * 1000) / 1000
     assert j["gco2e_per_request"] == pytest.approx(expected)
     r = run("measured", path, "--hardware", "clemm2024-cpu", "-f", "sci", "--per", "images")
     assert r.exit_code == 2 and "--per images: give the count" in r.stderr

@@ -79,7 +79,22 @@ def test_real_codecarbon_run_imported_exactly(codecarbon_run):
     # lca's grid for DEU is the shipped country value, applied to the measured energy
     g = lca.data.grid_intensity("DEU").value
     assert row["operational_kgco2e"] == pytest.approx(d.energy_consumed * g, rel=1e-12)
-    assert row["total_kgco2e"] == pytest.approx(row["operational_kgco2e"] + by_hand, rel=1e-12)
+    # the other stages of the hardware's life cycle get the same time share
+    share = (d.duration / 3600.0) / (5 * 8760.0)
+    stages = {st: float(a.lifecycle.stage("gwp", st)[0]) * share
+              for st in ("manufacturing", "transport", "end_of_life", "infrastructure")}
+    for st in ("transport", "end_of_life", "infrastructure"):
+        assert row[f"{st}_share_kgco2e"] == pytest.approx(stages[st], rel=1e-12)
+    assert row["hardware_share_kgco2e"] == pytest.approx(sum(stages.values()), rel=1e-12)
+    assert row["total_kgco2e"] == pytest.approx(row["operational_kgco2e"] + sum(stages.values()),
+                                                rel=1e-12)
+    # water of the use stage: on-site (WUE x IT energy) + off-site (electricity water intensity)
+    from lca.model import region_parameters
+
+    wue = a.params["wue"]
+    ewif = region_parameters("DEU")[0]["water_intensity"]
+    assert row["water_l"] == pytest.approx(d.energy_consumed / d.pue * wue
+                                           + d.energy_consumed * ewif, rel=1e-12)
 
 
 def test_real_run_with_gpu_share_on_a_gpu_bom(codecarbon_run):
@@ -173,8 +188,10 @@ def test_each_layout_reads_the_same_run(tmp_path, layout, name):
     row = r.frame.iloc[0]
     assert row["energy_kwh"] == 0.5 and row["codecarbon_kgco2e"] == 0.2
     assert row["start_utc"] == "2022-01-01T00:30:00" and row["end_utc"] == "2022-01-01T01:30:00"
-    emb = lca.assess("clemm2024-cpu").embodied.magnitude
-    assert row["embodied_share_kgco2e"] == pytest.approx(emb * 1.0 / (5 * 8760))
+    a = lca.assess("clemm2024-cpu")
+    assert row["embodied_share_kgco2e"] == pytest.approx(a.embodied.magnitude * 1.0 / (5 * 8760))
+    hardware = float(a.lifecycle.total("gwp")[0] - a.lifecycle.stage("gwp", "use")[0])
+    assert row["hardware_share_kgco2e"] == pytest.approx(hardware / (5 * 8760))
 
 
 def test_malformed_rows_one_line_each_good_rows_reported(tmp_path):
@@ -259,7 +276,7 @@ def test_functional_units_and_market_grid(tmp_path):
                         functional_units={"tokens": 2e6, "requests": 100, "images": 4,
                                           "training_tokens": 1e9})
     row = r.frame.iloc[0]
-    emb = row["embodied_share_kgco2e"]
+    emb = row["hardware_share_kgco2e"]
     total = 0.5 * 0.4 + emb
     assert row["total_kgco2e"] == pytest.approx(total)
     assert row["operational_market_kgco2e"] == pytest.approx(0.5 * 0.05)

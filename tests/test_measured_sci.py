@@ -43,17 +43,31 @@ def test_sci_formula():
     assert np.allclose(sci.sci([1, 2], [100, 100], [0, 100], [1, 3]), [100.0, 100.0])
 
 
-def test_sci_of_an_assessment_equals_its_per_functional_unit_total():
+def _hardware_per_year_g(a):
+    lc = a.lifecycle
+    return float(lc.total("gwp")[0] - lc.stage("gwp", "use")[0]) / a.lifetime.magnitude * 1000
+
+
+def test_sci_of_an_assessment_by_hand():
     a = lca.assess("dgx-h100")              # functional unit: sustained FLOP/s -> exaFLOP
     s = sci.for_assessment(a)
     assert s.unit == "exaFLOP"
-    assert s.score[0] == pytest.approx(a.per_functional_unit["total_gco2e"].magnitude, rel=1e-9)
     assert s.energy_kwh[0] == pytest.approx(a.energy_per_year.magnitude)
     assert s.intensity_g_per_kwh[0] == pytest.approx(400.0)
+    # M: manufacturing, transport, end of life and infrastructure per year (all but use)
+    assert s.embodied_g[0] == pytest.approx(_hardware_per_year_g(a), rel=1e-12)
+    eflop_per_year = 3166.4e12 * 8760 * 3600 / 1e18
+    by_hand = (a.energy_per_year.magnitude * 400.0 + _hardware_per_year_g(a)) / eflop_per_year
+    assert s.score[0] == pytest.approx(by_hand, rel=1e-9)
+    # with manufacturing alone in the boundary, it is the assessment's own per-unit total
+    m = lca.assess("dgx-h100", stages=["manufacturing", "use"])
+    assert sci.for_assessment(m).score[0] == pytest.approx(
+        m.per_functional_unit["total_gco2e"].magnitude, rel=1e-9)
     b = lca.assess("clemm2024-cpu")         # no functional unit: per hour
     hour = sci.for_assessment(b)
     assert hour.unit == "hour"
-    assert hour.score[0] == pytest.approx(b.total_per_year.magnitude * 1000 / 8760, rel=1e-9)
+    assert hour.score[0] == pytest.approx(
+        (b.operational_per_year.magnitude * 1000 + _hardware_per_year_g(b)) / 8760, rel=1e-9)
     d = hour.to_dict()
     assert d["formula"] == "SCI = (E x I + M) per R" and d["boundary"]
     assert set(d["scores"][0]) == {"label", "E_kwh", "I_gco2e_per_kwh", "M_gco2e", "R",

@@ -24,9 +24,8 @@ from ..units import HOURS_PER_YEAR
 from .runs import UNITS, MeasuredRuns
 
 SHEET_TITLE = "Measured runs"
-PAGE_TITLE = "Measured runs: operational, embodied share and total per run"
+PAGE_TITLE = "Measured runs: operational, hardware share and total per run"
 RUNS_PER_PAGE = 24
-FIRST_RUN_ROW = 13
 
 
 # --- workbook ---------------------------------------------------------------------------------
@@ -48,21 +47,36 @@ def measured_runs_sheet(ws: Any, runs: MeasuredRuns) -> None:
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="D9D9D9")
     a = runs.hardware
     put(ws, 1, 1, SHEET_TITLE).font = Font(bold=True, size=13)
-    top = [("Hardware", a.name, None),
-           ("Embodied of the hardware [kgCO2e]", float(a.embodied.magnitude), "#,##0.0"),
-           ("Lifetime [years]", float(a.lifetime.magnitude), "0.0#"),
-           ("Hours per year [h]", HOURS_PER_YEAR, "#,##0"),
-           ("Market-based grid [kgCO2e/kWh]", runs.market_grid, "0.000"),
-           ("Embodied share", "embodied x duration / lifetime x resource share (SCI: TE x TS x "
-                              f"RS); resource share: {runs.allocation}", None),
-           ("Operational (CodeCarbon)", "CodeCarbon's emissions column, carried over", None),
-           ("Operational (lca)", f"measured energy x lca's location-based grid: {runs.grid_note}", None),
-           ("Boundary", runs.boundary, None),
-           ("Source", f"{runs.source} ({runs.layout})", None)]
+    stages = runs.hardware_stages
+    lc = a.lifecycle
+    top: list[tuple[str, Any, str | None]] = [("Hardware", a.name, None)]
+    for st in stages:
+        top.append((f"Hardware {st.replace('_', ' ')} over the lifetime [kgCO2e]",
+                     float(lc.stage("gwp", st)[0]), "#,##0.0##"))
+    top += [("Lifetime [years]", float(a.lifetime.magnitude), "0.0#"),
+            ("Hours per year [h]", HOURS_PER_YEAR, "#,##0"),
+            ("Market-based grid [kgCO2e/kWh]", runs.market_grid, "0.000"),
+            ("Hardware share", f"the hardware's {', '.join(stages)} x duration / lifetime x "
+                               f"resource share (SCI: TE x TS x RS); resource share: "
+                               f"{runs.allocation}", None),
+            ("Operational (CodeCarbon)", "CodeCarbon's emissions column, carried over", None),
+            ("Operational (lca)", f"measured energy x lca's location-based grid: {runs.grid_note}", None),
+            ("Water", "use: on-site cooling (the hardware's WUE x IT energy) and electricity "
+                      "generation (water intensity of the run's country); hardware stages where "
+                      "lca has factors", None),
+            ("Boundary", runs.boundary, None),
+            ("Source", f"{runs.source} ({runs.layout})", None)]
+    row_of = {}
     for i, (label, value, fmt) in enumerate(top, start=2):
         put(ws, i, 1, label).font = bold
         put(ws, i, 2, value, fmt)
-    emb, life, hours, market = "$B$3", "$B$4", "$B$5", "$B$6"
+        row_of[label] = i
+    stage_cells = [f"$B${2 + 1 + k}" for k in range(len(stages))]
+    emb = stage_cells[stages.index("manufacturing")] if "manufacturing" in stages else "0"
+    life = f"$B${row_of['Lifetime [years]']}"
+    hours = f"$B${row_of['Hours per year [h]']}"
+    market = f"$B${row_of['Market-based grid [kgCO2e/kWh]']}"
+    all_stages = f"SUM($B$3:$B${2 + len(stages)})" if stages else "0"
     cols = [("line", "Line", None), ("run_id", "Run", None), ("start_utc", "Start (UTC)", None),
             ("end_utc", "End (UTC)", None), ("duration_s", "Duration [s]", "#,##0.0##"),
             ("energy_kwh", "Energy [kWh]", "0.000000"),
@@ -73,8 +87,11 @@ def measured_runs_sheet(ws: Any, runs: MeasuredRuns) -> None:
         cols.append(("operational_market_kgco2e", "Operational, market-based [kgCO2e]", "0.000000"))
     cols += [("resource_share", "Resource share [-]", "0.000"),
              ("time_share", "Time share (duration / lifetime) [-]", "0.000E+00"),
-             ("embodied_share_kgco2e", "Embodied share [kgCO2e]", "0.000000"),
-             ("water_codecarbon_l", "Water, CodeCarbon [L]", "0.000"),
+             ("embodied_share_kgco2e", "Embodied (manufacturing) share [kgCO2e]", "0.000000"),
+             ("hardware_share_kgco2e", "Hardware share, all stages but use [kgCO2e]", "0.000000")]
+    if "water_l" in runs.frame:
+        cols.append(("water_l", "Water [L]", "0.000"))
+    cols += [("water_codecarbon_l", "Water, CodeCarbon [L]", "0.000"),
              ("total_kgco2e", "Total, lca grid [kgCO2e]", "0.000000"),
              ("total_codecarbon_kgco2e", "Total, CodeCarbon operational [kgCO2e]", "0.000000")]
     if runs.market_grid is not None:
@@ -85,15 +102,16 @@ def measured_runs_sheet(ws: Any, runs: MeasuredRuns) -> None:
             cols.append((f"{key}_count", f"{u.unit.capitalize()}s counted" if u.per == 1
                          else "Tokens counted", "#,##0"))
         cols.append((f"gco2e_per_{u.slug}", f"Per {u.unit} [gCO2e]", "0.000000"))
-    head = FIRST_RUN_ROW - 1
+    first = 2 + len(top) + 2
+    head = first - 1
     letter = {key: _col(j) for j, (key, _, _) in enumerate(cols, start=1)}
     for j, (_, title, _) in enumerate(cols, start=1):
         c = put(ws, head, j, title)
         c.font, c.fill = bold, fill
-    ws.freeze_panes = ws.cell(row=FIRST_RUN_ROW, column=3)
+    ws.freeze_panes = ws.cell(row=first, column=3)
     f = runs.frame
     for i, rec in enumerate(f.to_dict("records")):
-        r = FIRST_RUN_ROW + i
+        r = first + i
         L = {k: f"{v}{r}" for k, v in letter.items()}
         for j, (key, _, fmt) in enumerate(cols, start=1):
             if key == "operational_kgco2e":
@@ -105,14 +123,16 @@ def measured_runs_sheet(ws: Any, runs: MeasuredRuns) -> None:
                 formula(ws, r, j, f"={L['duration_s']}/3600/({life}*{hours})", fmt)
             elif key == "embodied_share_kgco2e":
                 formula(ws, r, j, f"={emb}*{L['time_share']}*{L['resource_share']}", fmt)
+            elif key == "hardware_share_kgco2e":
+                formula(ws, r, j, f"={all_stages}*{L['time_share']}*{L['resource_share']}", fmt)
             elif key == "total_kgco2e":
                 formula(ws, r, j, f'=IF(ISNUMBER({L["operational_kgco2e"]}),'
-                                  f'{L["operational_kgco2e"]}+{L["embodied_share_kgco2e"]},"")', fmt)
+                                  f'{L["operational_kgco2e"]}+{L["hardware_share_kgco2e"]},"")', fmt)
             elif key == "total_codecarbon_kgco2e":
                 formula(ws, r, j, f'=IF(ISNUMBER({L["codecarbon_kgco2e"]}),'
-                                  f'{L["codecarbon_kgco2e"]}+{L["embodied_share_kgco2e"]},"")', fmt)
+                                  f'{L["codecarbon_kgco2e"]}+{L["hardware_share_kgco2e"]},"")', fmt)
             elif key == "total_market_kgco2e":
-                formula(ws, r, j, f"={L['operational_market_kgco2e']}+{L['embodied_share_kgco2e']}", fmt)
+                formula(ws, r, j, f"={L['operational_market_kgco2e']}+{L['hardware_share_kgco2e']}", fmt)
             elif key.startswith("gco2e_per_"):
                 unit = next(u for u in UNITS.values() if f"gco2e_per_{u.slug}" == key)
                 count = "1" if unit.key == "run" else L[f"{unit.key}_count"]
@@ -120,7 +140,7 @@ def measured_runs_sheet(ws: Any, runs: MeasuredRuns) -> None:
                                   f'({count}/{unit.per:g}),"")', fmt)
             else:
                 put(ws, r, j, rec[key], fmt)
-    row = FIRST_RUN_ROW + len(f) + 1
+    row = first + len(f) + 1
     for issue in runs.issues:
         put(ws, row, 1, "Issue").font = bold
         put(ws, row, 2, str(issue))
@@ -176,8 +196,12 @@ def measured_runs_page(runs: MeasuredRuns, first: int = 0) -> Any:
         y = np.arange(len(f))[::-1]
         op = np.nan_to_num(f["operational_kgco2e"].to_numpy(dtype=float)) * g
         emb = f["embodied_share_kgco2e"].to_numpy(dtype=float) * g
+        other = np.nan_to_num(f["hardware_share_kgco2e"].to_numpy(dtype=float) * g - emb)
         ax.barh(y, op, color="#1f77b4", label="operational, lca grid")
-        ax.barh(y, emb, left=op, color="#8c564b", label="embodied share")
+        ax.barh(y, emb, left=op, color="#8c564b", label="embodied (manufacturing) share")
+        if np.any(other > 0):
+            ax.barh(y, other, left=op + emb, color="#e377c2",
+                    label="transport, end of life, infrastructure share")
         cc_g = f["codecarbon_kgco2e"].to_numpy(dtype=float) * g
         ok = np.isfinite(cc_g)
         ax.plot(cc_g[ok], y[ok], "k|", markersize=14, label="operational, CodeCarbon")
@@ -186,18 +210,20 @@ def measured_runs_page(runs: MeasuredRuns, first: int = 0) -> Any:
         ax.legend(loc="lower right", fontsize=7)
         text = [f"Hardware: {runs.hardware.name}; embodied {runs.hardware.embodied.magnitude:,.1f} "
                 f"kgCO2e, lifetime {runs.hardware.lifetime.magnitude:g} years of 8,760 h.",
-                "Embodied share = embodied x duration / lifetime x resource share (SCI-style); "
-                f"resource share: {runs.allocation}.",
+                f"Hardware share = the hardware's {', '.join(runs.hardware_stages)} x duration / "
+                f"lifetime x resource share (SCI-style); resource share: {runs.allocation}.",
                 f"Operational (lca): measured energy x lca's location-based grid: {runs.grid_note}.",
                 "Operational (CodeCarbon): its own emissions column.",
                 f"Boundary: {runs.boundary}"]
         fig.text(0.67, 0.88, "\n".join(textwrap.fill(t, 62) for t in text), fontsize=7,
                  va="top", ha="left")
-        rows = [["run", "energy [kWh]", "op. CC [g]", "op. lca [g]", "embodied [g]", "total [g]"]]
+        rows = [["run", "energy [kWh]", "op. CC [g]", "op. lca [g]", "embodied [g]",
+                 "other stages [g]", "water [L]", "total [g]"]]
         for lab, rec in zip(labels, f.to_dict("records")):
             rows.append([lab, _s(rec["energy_kwh"]), _s(rec["codecarbon_kgco2e"] * g),
                          _s(rec["operational_kgco2e"] * g), _s(rec["embodied_share_kgco2e"] * g),
-                         _s(rec["total_kgco2e"] * g)])
+                         _s((rec["hardware_share_kgco2e"] - rec["embodied_share_kgco2e"]) * g),
+                         _s(rec.get("water_l", float("nan"))), _s(rec["total_kgco2e"] * g)])
         tab = fig.add_axes((0.04, 0.08, 0.92, 0.28))
         tab.axis("off")
         table = tab.table(cellText=rows[:12], loc="upper center", cellLoc="right")

@@ -195,6 +195,14 @@ def _grid_for_runs(country: Sequence[str], starts: np.ndarray, ends: np.ndarray,
     return out, sources, issues
 
 
+def _nansum(arrays: Sequence[np.ndarray], n: int) -> np.ndarray:
+    """Element-wise sum ignoring NaN (a stage not covered), NaN where all are NaN."""
+    stack = np.vstack([np.broadcast_to(np.asarray(x, dtype=float), (n,)) for x in arrays]) \
+        if arrays else np.full((1, n), np.nan)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.all(np.isnan(stack), axis=0), np.nan, np.nansum(stack, axis=0))
+
+
 def _grid_text(gi: Any) -> str:
     return f"{gi.name} ({gi.year}): {gi.source}" if gi.year else f"{gi.name}: {gi.source}"
 
@@ -212,13 +220,71 @@ def _isos(t: np.ndarray) -> list[str]:
     return np.where(ok, text, "").tolist()
 
 
+# --- the other life-cycle stages and categories ------------------------------------------------
+
+#: Hardware stages allocated to a run by time and resource share (everything but use).
+def hardware_stages(a: Any) -> tuple[str, ...]:
+    return tuple(st for st in a.compiled.boundary.stages if st != "use")
+
+
+def electricity_intensities(codes: Sequence[str], region: str | None) -> dict[str, np.ndarray]:
+    """Water [L_water/kWh], ADPe [kgSbeq/kWh] and primary energy [MJ_primary/kWh] of the
+    electricity of each run's country (or of ``region`` for all), NaN where lca's data has
+    none (lca.model.region_parameters, data/lifecycle/electricity.csv)."""
+    from ..model import region_parameters
+
+    keys = ("water_intensity", "adpe_intensity", "pe_intensity")
+    n = len(codes)
+    out = {k: np.full(n, np.nan) for k in keys}
+    cache: dict[str, dict[str, float]] = {}
+    for i, code in enumerate([region] * n if region else codes):
+        if code not in cache:
+            try:
+                cache[code] = region_parameters(code)[0] if code else {}
+            except UnknownRegionError:
+                cache[code] = {}
+        for k in keys:
+            out[k][i] = cache[code].get(k, np.nan)
+    return out
+
+
+def run_impacts(a: Any, factor: np.ndarray, energy_kwh: np.ndarray, operational: np.ndarray,
+                pue: np.ndarray, intensities: Mapping[str, np.ndarray]) -> Any:
+    """The life cycle of each run as one ``lca.impacts.Impacts`` (one element per run):
+    the hardware's stages other than use (manufacturing, transport, end of life,
+    infrastructure; every category) x ``factor`` (duration / lifetime x resource share),
+    plus the use stage from the measured energy [kWh, with CodeCarbon's ``pue``]: GWP at
+    lca's grid (``operational``), water on site (the hardware's WUE x IT energy) and
+    off site (electricity water intensity x energy, Li et al. 2023 eq. 1), ADPe and
+    primary energy of the electricity."""
+    from .. import water
+    from ..impacts import Boundary, Impacts
+
+    lc = a.lifecycle
+    b = a.compiled.boundary
+    hw = lc.restrict(Boundary(hardware_stages(a), b.categories)) * factor
+    it_energy = energy_kwh / np.where(np.isfinite(pue) & (pue >= 1.0), pue, 1.0)
+    wue = float(a.params.get("wue", np.nan))
+    cells = {("gwp", "use", "electricity"): operational,
+             ("water", "use", "on-site cooling"): water.onsite(it_energy, wue),
+             ("water", "use", "electricity generation"): energy_kwh * intensities["water_intensity"],
+             ("adpe", "use", "electricity"): energy_kwh * intensities["adpe_intensity"],
+             ("pe", "use", "electricity"): energy_kwh * intensities["pe_intensity"]}
+    if "use" in b.stages:
+        use = Impacts({k: np.asarray(v, dtype=float) for k, v in cells.items()
+                       if k[0] in b.categories}, Boundary(("use",), b.categories))
+        return hw + use
+    return hw
+
+
 # --- the result ----------------------------------------------------------------------------------
 
-BOUNDARY = ("operational: the electricity the run drew as measured (CodeCarbon: CPU, GPU and "
-            "RAM, times its PUE); embodied: the manufacturing footprint of the hardware BOM, "
-            "allocated by duration over lifetime and by resource share. Not included: "
-            "networking and storage outside the BOM, idle capacity held for the run, "
-            "end-user devices, training of models the run used.")
+BOUNDARY = ("use: the electricity the run drew as measured (CodeCarbon: CPU, GPU and RAM, "
+            "times its PUE) with its GWP, water (on-site cooling and electricity generation), "
+            "ADPe and primary energy; hardware: the BOM's manufacturing, transport, end-of-life "
+            "and data-centre infrastructure impacts, allocated by duration over lifetime and by "
+            "resource share. Not included: networking and storage outside the BOM, idle "
+            "capacity held for the run, end-user devices, training of models the run used.")
 
 
 @dataclass
@@ -237,6 +303,7 @@ class MeasuredRuns:
     layout: str = ""
     market_grid: float | None = None
     notes: list[str] = field(default_factory=list)
+    impacts: Any = None      # lca.impacts.Impacts, one element per run (every stage, category)
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -244,6 +311,11 @@ class MeasuredRuns:
     @property
     def boundary(self) -> str:
         return BOUNDARY
+
+    @property
+    def hardware_stages(self) -> tuple[str, ...]:
+        """The hardware's life-cycle stages allocated to the runs (all but use)."""
+        return hardware_stages(self.hardware)
 
     def functional_units(self) -> list[MeasuredUnit]:
         return [UNITS[k] for k in self.units]
@@ -263,14 +335,17 @@ class MeasuredRuns:
             "hardware": self.hardware.name, "hardware_method": self.hardware.method,
             "hardware_embodied_kgco2e": float(self.hardware.embodied.magnitude),
             "lifetime_years": float(self.hardware.lifetime.magnitude),
-            "allocation": f"embodied share = embodied x duration / lifetime x resource share; "
-                          f"resource share: {self.allocation} (SCI-style time and resource "
-                          "allocation, ISO/IEC 21031:2024)",
+            "allocation": f"hardware share = the hardware's {', '.join(self.hardware_stages)} "
+                          f"impacts x duration / lifetime x resource share; resource share: "
+                          f"{self.allocation} (SCI-style time and resource allocation, "
+                          "ISO/IEC 21031:2024)",
             "grid": f"lca, location-based: {self.grid_note}",
             "market_grid_kgco2e_per_kwh": self.market_grid,
             "functional_units": {k: UNITS[k].unit for k in self.units},
             "boundary": self.boundary,
             "runs": runs,
+            "lifecycle": [self.impacts.to_dict(i) for i in range(len(self.frame))]
+            if self.impacts is not None else None,
             "issues": [str(i) for i in self.issues],
             "notes": self.notes,
         }
@@ -346,16 +421,27 @@ def compute(columns: Mapping[str, np.ndarray], text: Mapping[str, Sequence[str]]
         "time_share": duration / 3600.0 / (life * HOURS_PER_YEAR),
         "resource_share": share_arr,
         "embodied_share_kgco2e": emb,
-        "water_codecarbon_l": columns.get("water_consumed", np.full(n, np.nan)),
-        "total_kgco2e": op + emb,
-        "total_codecarbon_kgco2e": cc_kg + emb,
     })
+    factor = duration / 3600.0 / (life * HOURS_PER_YEAR) * share_arr
+    intens = electricity_intensities(text.get("country_iso_code", [""] * n), region)
+    impacts = run_impacts(a, factor, energy, op, columns.get("pue", np.full(n, np.nan)), intens)
+    others = [st for st in hardware_stages(a) if st != "manufacturing"]
+    for st in others:
+        frame[f"{st}_share_kgco2e"] = impacts.stage("gwp", st)
+    hw_share = _nansum([impacts.stage("gwp", st) for st in hardware_stages(a)], n)
+    frame["hardware_share_kgco2e"] = hw_share
+    frame["water_codecarbon_l"] = columns.get("water_consumed", np.full(n, np.nan))
+    for cat, col in (("water", "water_l"), ("adpe", "adpe_kgsbeq"), ("pe", "pe_mj")):
+        if cat in a.compiled.boundary.categories:
+            frame[col] = impacts.total(cat)
+    frame["total_kgco2e"] = op + hw_share
+    frame["total_codecarbon_kgco2e"] = cc_kg + hw_share
     mkt = None
     if market_grid is not None:
         mkt = float(registry.to_canonical("measured.market_grid", market_grid))
         frame.insert(frame.columns.get_loc("operational_kgco2e") + 1, "operational_market_kgco2e",
                      operational_kg(energy, mkt))
-        frame["total_market_kgco2e"] = frame["operational_market_kgco2e"] + emb
+        frame["total_market_kgco2e"] = frame["operational_market_kgco2e"] + hw_share
     counts = functional_unit_counts(functional_units, n)
     for key, count in counts.items():
         per = UNITS[key].per
@@ -370,9 +456,16 @@ def compute(columns: Mapping[str, np.ndarray], text: Mapping[str, Sequence[str]]
         grid_note = sources[0]
     else:
         grid_note = "the grid of each run (lca_grid_source)"
+    notes += [n_ for n_ in a.lifecycle_notes if not n_.startswith("system mass")
+              or {"transport", "end_of_life"} & set(hardware_stages(a))]
+    uncovered = [c for c in ("water", "adpe", "pe") if c in a.compiled.boundary.categories
+                 and np.any(np.isnan(impacts.total(c)))]
+    if uncovered:
+        notes.append(f"not covered for some runs or stages (no factor in lca's data): "
+                     f"{', '.join(uncovered)}; shown as empty, never as zero")
     return MeasuredRuns(frame=frame, hardware=a, allocation=share_text, grid_note=grid_note,
                         issues=issues, units=counts, source=path, layout=layout,
-                        market_grid=mkt, notes=notes)
+                        market_grid=mkt, notes=notes, impacts=impacts)
 
 
 def from_codecarbon(path: Any, *, hardware: Any, gpus: Any = None, share: Any = None,

@@ -124,17 +124,19 @@ def for_runs(runs: Any, unit: str = "run") -> SciScore:
     labels = [f"line {ln} {rid[:8]}".strip() for ln, rid in zip(f["line"], f["run_id"])]
     return SciScore(labels=labels, energy_kwh=f["energy_kwh"].to_numpy(),
                     intensity_g_per_kwh=f["lca_grid_kgco2e_per_kwh"].to_numpy() * 1000.0,
-                    embodied_g=f["embodied_share_kgco2e"].to_numpy() * 1000.0, units=R,
+                    embodied_g=f["hardware_share_kgco2e"].to_numpy() * 1000.0, units=R,
                     unit=UNITS[unit].unit, boundary=runs.boundary,
                     intensity_source=runs.grid_note,
-                    embodied_basis=("hardware embodied x duration / lifetime x resource share; "
-                                    f"resource share: {runs.allocation}"))
+                    embodied_basis=(f"the hardware's {', '.join(runs.hardware_stages)} GWP x "
+                                    f"duration / lifetime x resource share; resource share: "
+                                    f"{runs.allocation}"))
 
 
 ASSESSMENT_BOUNDARY = ("one year of the server's use as described by its BOM: the electricity "
-                       "of its power profile times PUE (E), and its manufacturing footprint "
-                       "amortised over its lifetime (M). Not included: networking and storage "
-                       "outside the BOM, end-user devices.")
+                       "of its power profile times PUE (E), and its manufacturing, transport, "
+                       "end-of-life and data-centre infrastructure footprint (those in the "
+                       "BOM's boundary) amortised over its lifetime (M). Not included: "
+                       "networking and storage outside the BOM, end-user devices.")
 
 
 def for_assessment(a: Any) -> SciScore:
@@ -146,13 +148,17 @@ def for_assessment(a: Any) -> SciScore:
     kind = a.compiled.functional_unit or "per"
     rate = a.params.get(f"functional_unit.{kind}", 1.0)
     R = float(np.asarray(units_per_year(kind, rate)))
+    stages = [st for st in a.compiled.boundary.stages if st != "use"]
+    life = float(a.lifetime.magnitude)
+    lc = a.lifecycle
+    hardware_kg = float(np.nansum([lc.stage("gwp", st)[0] for st in stages])) if stages else 0.0
     return SciScore(labels=[a.name], energy_kwh=np.array([a.energy_per_year.magnitude]),
                     intensity_g_per_kwh=np.array([a.grid.to("gCO2e/kWh").magnitude]),
-                    embodied_g=np.array([a.embodied_per_year.to("gCO2e/year").magnitude]),
+                    embodied_g=np.array([hardware_kg / life * 1000.0]),
                     units=np.array([R]), unit=KINDS[kind].unit, boundary=ASSESSMENT_BOUNDARY,
                     intensity_source=str(a.meta.get("grid_source") or "given"),
-                    embodied_basis=f"embodied ({a.method}) / lifetime "
-                                   f"({a.lifetime.magnitude:g} years), per year")
+                    embodied_basis=f"the hardware's {', '.join(stages)} GWP ({a.method} for "
+                                   f"manufacturing) / lifetime ({life:g} years), per year")
 
 
 WORKLOAD_BOUNDARY = ("the accelerators of the run (and their host share where modelled), "
