@@ -88,7 +88,7 @@ def runs_table(r: Any) -> str:
     lines = [f"Measured runs: {r.source} ({r.layout}), {len(f)} run(s)",
              f"Hardware: {r.hardware.name}, embodied {_fmt(r.hardware.embodied.magnitude)} kgCO2e "
              f"({r.hardware.method}), lifetime {r.hardware.lifetime.magnitude:g} years of 8,760 h",
-             f"Hardware share = the hardware's {', '.join(r.hardware_stages)} impacts x duration / "
+             f"Hardware share = the hardware's {', '.join(r.hardware_stages).replace('_', ' ')} impacts x duration / "
              f"lifetime x resource share (SCI-style time and resource allocation); resource "
              f"share: {r.allocation}",
              f"Operational (CodeCarbon): CodeCarbon's own emissions column, carried over",

@@ -56,7 +56,7 @@ def measured_runs_sheet(ws: Any, runs: MeasuredRuns) -> None:
     top += [("Lifetime [years]", float(a.lifetime.magnitude), "0.0#"),
             ("Hours per year [h]", HOURS_PER_YEAR, "#,##0"),
             ("Market-based grid [kgCO2e/kWh]", runs.market_grid, "0.000"),
-            ("Hardware share", f"the hardware's {', '.join(stages)} x duration / lifetime x "
+            ("Hardware share", f"the hardware's {', '.join(stages).replace('_', ' ')} x duration / lifetime x "
                                f"resource share (SCI: TE x TS x RS); resource share: "
                                f"{runs.allocation}", None),
             ("Operational (CodeCarbon)", "CodeCarbon's emissions column, carried over", None),
@@ -210,7 +210,7 @@ def measured_runs_page(runs: MeasuredRuns, first: int = 0) -> Any:
         ax.legend(loc="lower right", fontsize=7)
         text = [f"Hardware: {runs.hardware.name}; embodied {runs.hardware.embodied.magnitude:,.1f} "
                 f"kgCO2e, lifetime {runs.hardware.lifetime.magnitude:g} years of 8,760 h.",
-                f"Hardware share = the hardware's {', '.join(runs.hardware_stages)} x duration / "
+                f"Hardware share = the hardware's {', '.join(runs.hardware_stages).replace('_', ' ')} x duration / "
                 f"lifetime x resource share (SCI-style); resource share: {runs.allocation}.",
                 f"Operational (lca): measured energy x lca's location-based grid: {runs.grid_note}.",
                 "Operational (CodeCarbon): its own emissions column.",

@@ -335,7 +335,7 @@ class MeasuredRuns:
             "hardware": self.hardware.name, "hardware_method": self.hardware.method,
             "hardware_embodied_kgco2e": float(self.hardware.embodied.magnitude),
             "lifetime_years": float(self.hardware.lifetime.magnitude),
-            "allocation": f"hardware share = the hardware's {', '.join(self.hardware_stages)} "
+            "allocation": f"hardware share = the hardware's {', '.join(self.hardware_stages).replace('_', ' ')} "
                           f"impacts x duration / lifetime x resource share; resource share: "
                           f"{self.allocation} (SCI-style time and resource allocation, "
                           "ISO/IEC 21031:2024)",

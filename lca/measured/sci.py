@@ -127,7 +127,7 @@ def for_runs(runs: Any, unit: str = "run") -> SciScore:
                     embodied_g=f["hardware_share_kgco2e"].to_numpy() * 1000.0, units=R,
                     unit=UNITS[unit].unit, boundary=runs.boundary,
                     intensity_source=runs.grid_note,
-                    embodied_basis=(f"the hardware's {', '.join(runs.hardware_stages)} GWP x "
+                    embodied_basis=(f"the hardware's {', '.join(runs.hardware_stages).replace('_', ' ')} GWP x "
                                     f"duration / lifetime x resource share; resource share: "
                                     f"{runs.allocation}"))
 
@@ -157,7 +157,7 @@ def for_assessment(a: Any) -> SciScore:
                     embodied_g=np.array([hardware_kg / life * 1000.0]),
                     units=np.array([R]), unit=KINDS[kind].unit, boundary=ASSESSMENT_BOUNDARY,
                     intensity_source=str(a.meta.get("grid_source") or "given"),
-                    embodied_basis=f"the hardware's {', '.join(stages)} GWP ({a.method} for "
+                    embodied_basis=f"the hardware's {', '.join(stages).replace('_', ' ')} GWP ({a.method} for "
                                    f"manufacturing) / lifetime ({life:g} years), per year")
 
 

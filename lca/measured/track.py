@@ -103,7 +103,8 @@ class track:
         self.emissions_data: Any = None
         self._tracker: Any = None
         self._started: float | None = None
-        runs_mod.functional_unit_counts(self.counts, 1)   # check the counts now
+        # check names and values now; a count may start at 0 and grow with count()
+        runs_mod.functional_unit_counts({k: v for k, v in self.counts.items() if v != 0}, 1)
 
     # --- counts during the run ---------------------------------------------------------
     def count(self, **counts: Any) -> None:
