@@ -510,21 +510,69 @@ def _stage_cells(compiled: Compiled, params: Mapping[str, Any], out: Mapping[str
 def lifecycle_columns(compiled: Compiled, params: Mapping[str, Any], out: Mapping[str, np.ndarray],
                       it_energy, energy, mean_power, n: int) -> dict[str, np.ndarray]:
     """The ``impacts.*`` columns: cells, stage sums and totals (NaN-aware: a stage or
-    total is NaN only when nothing in it is covered)."""
-    from .impacts import _nansum
+    total is NaN only when nothing in it is covered).
 
-    cols: dict[str, np.ndarray] = {}
-    stage_sums: dict[str, list[np.ndarray]] = {}
-    for (c, stage), comps in _stage_cells(compiled, params, out, it_energy, energy,
-                                          mean_power, n).items():
-        values = []
-        for name, v in comps.items():
-            arr = np.broadcast_to(np.asarray(v, dtype=float), (n,))
-            cols[column(c, stage, name)] = arr
-            values.append(arr)
-        s = values[0] if len(values) == 1 else _nansum(values, n)
-        cols[column(c, stage)] = s
-        stage_sums.setdefault(c, []).append(s)
-    for c, sums in stage_sums.items():
-        cols[column(c)] = _nansum(sums, n)
+    Every cell is written once into one (cells x n) array and NaN is masked once for all
+    of them; the stage sums and totals add rows of it in place (no broadcast temporaries
+    per cell), in the order of the cells."""
+    by_stage = _stage_cells(compiled, params, out, it_energy, energy, mean_power, n)
+    order = list(dict.fromkeys(c for c, _ in by_stage))   # categories, then their stages
+    cells = {key: by_stage[key] for c in order for key in by_stage if key[0] == c}
+    names: list[str] = []
+    stage_names: list[str] = []
+    stage_starts: list[int] = []
+    total_names: list[str] = []
+    total_starts: list[int] = []
+    category = None
+    for (c, stage), comps in cells.items():
+        if c != category:
+            category = c
+            total_names.append(column(c))
+            total_starts.append(len(stage_names))
+        stage_names.append(column(c, stage))
+        stage_starts.append(len(names))
+        names.extend(column(c, stage, name) for name in comps)
+    if not names:
+        return {}
+    block = np.empty((len(names), n))
+    i = 0
+    for comps in cells.values():
+        for v in comps.values():
+            block[i] = v
+            i += 1
+    stage_sums = _covered_sums(block, stage_starts, True)
+    totals = _covered_sums(stage_sums, total_starts, False)
+    cols = dict(zip(names, block))
+    cols.update(zip(stage_names, stage_sums))
+    cols.update(zip(total_names, totals))
     return cols
+
+
+def _covered_sums(rows: np.ndarray, starts: list[int], single_as_is: bool) -> np.ndarray:
+    """Sums of consecutive groups of rows beginning at ``starts``, ignoring NaN; NaN
+    where every row of a group is NaN (nothing covered). With ``single_as_is`` a group of
+    one row is that row unchanged.
+
+    The rows of a group are added one after another from 0.0 (numpy's pairwise
+    summation in ``np.sum`` would round differently with the number of scenarios, and a
+    sweep row must equal the single assessment bit for bit)."""
+    missing = np.isnan(rows)
+    values = np.where(missing, 0.0, rows)
+    sums = np.empty((len(starts), rows.shape[1]))
+    stops = [*starts[1:], len(rows)]
+    for g, (a, b) in enumerate(zip(starts, stops)):
+        if single_as_is and b - a == 1:
+            sums[g] = rows[a]
+            continue
+        total = sums[g]
+        np.add(values[a], 0.0, out=total)
+        for r in range(a + 1, b):
+            np.add(total, values[r], out=total)
+        if b - a == 1:
+            if missing[a].any():
+                total[missing[a]] = np.nan
+        else:
+            nothing = missing[a:b].all(axis=0)
+            if nothing.any():
+                total[nothing] = np.nan
+    return sums
