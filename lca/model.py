@@ -12,6 +12,7 @@ scenarios: the loops below run over components and profile states.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
@@ -412,6 +413,10 @@ def evaluate(compiled: Compiled, params: Mapping[str, Any], n: int = 1, *,
     out: dict[str, np.ndarray] = {}
 
     def col(x) -> np.ndarray:
+        if type(x) is np.ndarray and x.shape == (n,) and x.dtype == np.float64:
+            return x   # already a column: no broadcast view to build
+        if n == 1:   # one scenario: a (1,) view of the value is its column
+            return np.asarray(x, dtype=float).reshape(1)
         return np.broadcast_to(np.asarray(x, dtype=float), (n,))
 
     embodied = np.zeros(n)
@@ -516,27 +521,16 @@ def lifecycle_columns(compiled: Compiled, params: Mapping[str, Any], out: Mappin
     of them; the stage sums and totals add rows of it in place (no broadcast temporaries
     per cell), in the order of the cells."""
     by_stage = _stage_cells(compiled, params, out, it_energy, energy, mean_power, n)
-    order = list(dict.fromkeys(c for c, _ in by_stage))   # categories, then their stages
-    cells = {key: by_stage[key] for c in order for key in by_stage if key[0] == c}
-    names: list[str] = []
-    stage_names: list[str] = []
-    stage_starts: list[int] = []
-    total_names: list[str] = []
-    total_starts: list[int] = []
-    category = None
-    for (c, stage), comps in cells.items():
-        if c != category:
-            category = c
-            total_names.append(column(c))
-            total_starts.append(len(stage_names))
-        stage_names.append(column(c, stage))
-        stage_starts.append(len(names))
-        names.extend(column(c, stage, name) for name in comps)
+    layout = compiled.__dict__.get("_lifecycle_layout")
+    if layout is None:
+        layout = compiled.__dict__["_lifecycle_layout"] = _lifecycle_layout(by_stage)
+    order, names, stage_names, stage_starts, total_names, total_starts = layout
+    cells = [by_stage[key] for key in order]
     if not names:
         return {}
     block = np.empty((len(names), n))
     i = 0
-    for comps in cells.values():
+    for comps in cells:
         for v in comps.values():
             block[i] = v
             i += 1
@@ -548,6 +542,29 @@ def lifecycle_columns(compiled: Compiled, params: Mapping[str, Any], out: Mappin
     return cols
 
 
+def _lifecycle_layout(by_stage: Mapping[tuple[str, str], Mapping[str, Any]]) -> tuple:
+    """Cell order (categories, then their stages), column names and group starts of the
+    ``impacts.*`` columns of one compiled model (the same at every call, so computed
+    once per model)."""
+    categories = list(dict.fromkeys(c for c, _ in by_stage))
+    order = [key for c in categories for key in by_stage if key[0] == c]
+    names: list[str] = []
+    stage_names: list[str] = []
+    stage_starts: list[int] = []
+    total_names: list[str] = []
+    total_starts: list[int] = []
+    category = None
+    for c, stage in order:
+        if c != category:
+            category = c
+            total_names.append(column(c))
+            total_starts.append(len(stage_names))
+        stage_names.append(column(c, stage))
+        stage_starts.append(len(names))
+        names.extend(column(c, stage, name) for name in by_stage[(c, stage)])
+    return order, names, stage_names, stage_starts, total_names, total_starts
+
+
 def _covered_sums(rows: np.ndarray, starts: list[int], single_as_is: bool) -> np.ndarray:
     """Sums of consecutive groups of rows beginning at ``starts``, ignoring NaN; NaN
     where every row of a group is NaN (nothing covered). With ``single_as_is`` a group of
@@ -556,6 +573,8 @@ def _covered_sums(rows: np.ndarray, starts: list[int], single_as_is: bool) -> np
     The rows of a group are added one after another from 0.0 (numpy's pairwise
     summation in ``np.sum`` would round differently with the number of scenarios, and a
     sweep row must equal the single assessment bit for bit)."""
+    if rows.shape[1] == 1:   # one scenario: the same additions on Python floats
+        return _covered_sums_one(rows[:, 0].tolist(), starts, single_as_is)
     missing = np.isnan(rows)
     values = np.where(missing, 0.0, rows)
     sums = np.empty((len(starts), rows.shape[1]))
@@ -576,3 +595,21 @@ def _covered_sums(rows: np.ndarray, starts: list[int], single_as_is: bool) -> np
             if nothing.any():
                 total[nothing] = np.nan
     return sums
+
+
+def _covered_sums_one(values: list[float], starts: list[int], single_as_is: bool) -> np.ndarray:
+    """:func:`_covered_sums` of one scenario (Python floats are IEEE doubles: the same
+    additions in the same order give the same bits, without numpy's per-call cost)."""
+    sums = []
+    stops = [*starts[1:], len(values)]
+    for a, b in zip(starts, stops):
+        if single_as_is and b - a == 1:
+            sums.append(values[a])
+            continue
+        total, covered = 0.0, False
+        for v in values[a:b]:
+            if v == v:
+                total += v
+                covered = True
+        sums.append(total if covered else math.nan)
+    return np.array(sums).reshape(-1, 1)
