@@ -528,6 +528,8 @@ def lifecycle_columns(compiled: Compiled, params: Mapping[str, Any], out: Mappin
     cells = [by_stage[key] for key in order]
     if not names:
         return {}
+    if n > LIFECYCLE_BLOCK_ROWS:
+        return _lifecycle_rows(cells, layout, n)
     block = np.empty((len(names), n))
     i = 0
     for comps in cells:
@@ -540,6 +542,52 @@ def lifecycle_columns(compiled: Compiled, params: Mapping[str, Any], out: Mappin
     cols.update(zip(stage_names, stage_sums))
     cols.update(zip(total_names, totals))
     return cols
+
+
+#: Up to this many scenarios the ``impacts.*`` cells are gathered into one (cells x n)
+#: array (a few kB: per-call overhead dominates); above it each column is added in place
+#: row by row, so that no temporary crosses glibc's 128 KiB mmap threshold (one that
+#: does is unmapped and faulted in again at every block of a sweep).
+LIFECYCLE_BLOCK_ROWS = 64
+
+
+def _lifecycle_rows(cells: list[Mapping[str, Any]], layout: tuple, n: int) -> dict[str, np.ndarray]:
+    """:func:`lifecycle_columns` for many scenarios: the same sums, column by column."""
+    _, names, stage_names, stage_starts, total_names, total_starts = layout
+    rows = [np.broadcast_to(np.asarray(v, dtype=float), (n,))
+            for comps in cells for v in comps.values()]
+    stage_sums = _covered_sum_rows(rows, stage_starts, True, n)
+    totals = _covered_sum_rows(stage_sums, total_starts, False, n)
+    cols = dict(zip(names, rows))
+    cols.update(zip(stage_names, stage_sums))
+    cols.update(zip(total_names, totals))
+    return cols
+
+
+def _covered_sum_rows(rows: list[np.ndarray], starts: list[int], single_as_is: bool,
+                      n: int) -> list[np.ndarray]:
+    """:func:`_covered_sums` on a list of columns (rows added one after another from 0.0,
+    NaN ignored; NaN where a group has nothing covered)."""
+    sums = []
+    stops = [*starts[1:], len(rows)]
+    for a, b in zip(starts, stops):
+        if single_as_is and b - a == 1:
+            sums.append(rows[a])
+            continue
+        total = np.zeros(n)
+        nothing = None
+        for r in rows[a:b]:
+            missing = np.isnan(r)
+            if missing.any():
+                np.add(total, np.where(missing, 0.0, r), out=total)
+                nothing = missing if nothing is None else nothing & missing
+            else:
+                np.add(total, r, out=total)
+                nothing = np.zeros(n, dtype=bool)
+        if nothing is not None and nothing.any():
+            total[nothing] = np.nan
+        sums.append(total)
+    return sums
 
 
 def _lifecycle_layout(by_stage: Mapping[tuple[str, str], Mapping[str, Any]]) -> tuple:
