@@ -17,9 +17,9 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from .errors import (BomError, DataError, LcaError, OverwriteError, ParameterError, UnitError,
-                     UnknownBomError, UnknownDeviceError, UnknownMethodError,
-                     UnknownRegionError)
+from .errors import (BomError, DataError, LcaError, MeasuredDataError, OverwriteError,
+                     ParameterError, UnitError, UnknownBomError, UnknownDeviceError,
+                     UnknownMethodError, UnknownRegionError)
 
 __version__ = "0.1.0"
 
@@ -34,6 +34,7 @@ _LAZY: dict[str, str] = {
     "train": "accelerator",
     "iter_sweep": "whatif", "monte_carlo": "whatif", "sensitivity": "whatif",
     "sweep": "whatif",
+    "track": "measured", "from_codecarbon": "measured",
 }
 
 __all__ = [
@@ -43,7 +44,7 @@ __all__ = [
     "compare_methods", "embodied_range", "EmbodiedRange",
     "kernel", "train", "infer", "accelerator_embodied", "apply_levers", "reported_savings",
     "whatif", "sweep", "iter_sweep", "monte_carlo", "sensitivity", "OverwriteError",
-    "fleet",
+    "fleet", "measured", "track", "from_codecarbon", "MeasuredDataError",
 ]
 
 

@@ -75,3 +75,22 @@ class CoverageError(LcaError):
 
 class OverwriteError(LcaError):
     """An output file exists and was not written by lca (overwrite it with force)."""
+
+
+class MeasuredDataError(LcaError):
+    """A measured-run file (CodeCarbon's emissions.csv) or a grid-intensity series that
+    cannot be read. ``file``, ``line`` (1-based, the header is line 1) and ``field`` say
+    where, where known."""
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+                 field: str | None = None):
+        self.file = file
+        self.line = line
+        self.field = field
+        self.message = message
+        where = file or "<data>"
+        if line is not None:
+            where += f":{line}"
+        if field:
+            where += f": {field}"
+        super().__init__(f"{where}: {message}")

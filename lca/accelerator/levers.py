@@ -14,6 +14,7 @@ examples, available through :func:`reported_savings`; they are never used as con
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -101,10 +102,16 @@ def best_window_mean(series, hours: float) -> float:
 
 
 def carbon_aware(kind: str, workload: dict[str, Any], grid, hours: float | None = None) -> dict[str, Any]:
-    """The workload at a lower grid intensity [kgCO2e/kWh], or, given an hourly series, at
-    the mean of its best window as long as the run (``hours``)."""
+    """The workload at a lower grid intensity [kgCO2e/kWh], or, given an hourly series (an
+    array [kgCO2e/kWh], a :class:`lca.measured.hourly.GridSeries`, a CSV file in the
+    Electricity Maps / Ember layouts or a shipped sample's name), at the mean of its best
+    window as long as the run (``hours``)."""
     out = dict(workload)
     out.pop("region", None)
+    if isinstance(grid, (str, Path)) or hasattr(grid, "starts"):
+        from ..measured import hourly   # the same reader as measured runs
+
+        grid = hourly.load(grid).values
     if np.ndim(grid) == 0:
         out["grid"] = float(grid)
     else:
