@@ -107,6 +107,17 @@ OUTPUT = typer.Option(None, "--output", "-o", help="Write to this file instead o
                       "schema) or .json.")
 
 
+class Engine(str, Enum):
+    pandas = "pandas"
+    dask = "dask"
+
+
+ENGINE = typer.Option(Engine.pandas, "--engine", help="pandas: in this process; dask: "
+                      "partitions as Dask tasks (needs lca[scale]); identical rows.")
+SCHEDULER = typer.Option(None, "--scheduler", help="With --engine dask: address of a "
+                         "distributed scheduler (tcp://HOST:8786); default Dask's local one.")
+
+
 @app.command("sweep")
 @user_errors
 def sweep_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
@@ -118,8 +129,10 @@ def sweep_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name.
                   None, "--columns", help="Comma-separated result columns to keep "
                   "(default: all; axis columns are always kept)."),
               chunk_size: int = typer.Option(1_000_000, "--chunk-size", help=registry.help_text(
-                  "sweep.points", "Scenarios evaluated at a time"))) -> None:
-    """Assess the cartesian product of parameter values (one row per scenario)."""
+                  "sweep.points", "Scenarios evaluated at a time")),
+              engine: Engine = ENGINE, scheduler: Optional[str] = SCHEDULER) -> None:
+    """Assess the cartesian product of parameter values (one row per scenario); -o NAME
+    without a suffix writes a folder of Parquet files, one per chunk."""
     axes: dict[str, Any] = {}
     for spec in vary:
         name, values = parse_vary(spec)
@@ -128,15 +141,18 @@ def sweep_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name.
         axes[name] = values
     keep = [c.strip() for c in columns.split(",")] if columns else None
     as_json = format == Format.json or (output is not None and output.suffix.lower() == ".json")
+    run = {"engine": engine.value, "scheduler": scheduler}
     if output is not None and not as_json:
         from .sinks import output_format
 
-        output_format(output)   # .csv or .parquet; anything else is an error
+        if output.suffix:
+            output_format(output)   # .csv or .parquet; anything else is an error
         path = whatif.sweep(bom, chunk_size=chunk_size, out=output, columns=keep,
-                            progress=True, **axes)
+                            progress=True, **run, **axes)
         typer.echo(f"wrote {path}", err=True)
         return
-    frame = whatif.sweep(bom, chunk_size=chunk_size, columns=keep, progress=True, **axes)
+    frame = whatif.sweep(bom, chunk_size=chunk_size, columns=keep, progress=True, **run,
+                         **axes)
     if as_json:
         text = json.dumps(_records(frame), indent=1)
         if output is not None:
@@ -186,13 +202,15 @@ def mc_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
            format: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
            output: Optional[Path] = typer.Option(
                None, "--output", "-o", help="Also write every sample to this file (.csv or "
-               ".parquet, chosen by the suffix)."),
+               ".parquet, chosen by the suffix; a name without a suffix: a folder of Parquet "
+               "files)."),
            impact: Optional[str] = typer.Option(
                None, "--impact", help="Show this impact category's life cycle in the table: "
-               "gwp, water, adpe or pe (every column is in csv/json).")) -> None:
+               "gwp, water, adpe or pe (every column is in csv/json)."),
+           engine: Engine = ENGINE, scheduler: Optional[str] = SCHEDULER) -> None:
     """Monte Carlo: every factor and usage input drawn within its sourced range (--vary
     restricts to factors or usage); summary (mean, P5, P50, P95)."""
-    if output is not None:
+    if output is not None and output.suffix:
         from .sinks import output_format
 
         output_format(output)   # before any sampling
@@ -200,6 +218,7 @@ def mc_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
     registry.check("monte_carlo.n", n)
     n = int(n)
     result = whatif.monte_carlo(bom, n, seed, dists=dists, vary=vary.value,
+                                engine=engine.value, scheduler=scheduler,
                                 **overrides_from(lifetime, grid, region, pue, method))
     if output is not None:
         result.write(output)

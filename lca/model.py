@@ -506,6 +506,8 @@ def _column(x, n: int) -> np.ndarray:
     """``x`` as a float column of ``n`` scenarios (a view of a scalar, no copy)."""
     if type(x) is np.ndarray and x.shape == (n,) and x.dtype == np.float64:
         return x
+    if n == 1:   # one scenario: a (1,) view of the value, cheaper than a broadcast view
+        return np.asarray(x, dtype=float).reshape(1)
     return np.broadcast_to(np.asarray(x, dtype=float), (n,))
 
 
