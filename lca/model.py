@@ -13,12 +13,13 @@ scenarios: the loops below run over components and profile states.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 import numpy as np
 
 from . import allocation, data, functional, operational, registry
 from .bom import _FACTOR_BASES, SHARE_SUM_TOLERANCE, Bom
+from .embodied.protocol import ComponentSpec, ComponentTerm
 from .errors import DataError, ParameterError
 
 #: Numeric component fields that become parameters (canonical units, see lca.bom).
@@ -30,39 +31,6 @@ ALIASES = {
     "usage.grid": "grid", "usage.pue": "pue", "usage.utilization": "utilization",
     "usage.idle_power": "idle_power", "usage.max_power": "max_power",
 }
-
-
-@dataclass(frozen=True)
-class ComponentSpec:
-    """The structural (non-numeric) description of one component."""
-
-    name: str
-    type: str
-    role: str | None = None
-    technology: str | None = None
-    node: str | None = None
-    category: str | None = None
-    material: str | None = None
-    factor_basis: str | None = None   # basis of a user's factor override, if any
-    device: str | None = None
-    fields: tuple[str, ...] = ()      # which numeric fields the BOM gives
-
-    def has(self, name: str) -> bool:
-        return name in self.fields
-
-    def key(self, name: str) -> str:
-        return f"components.{self.name}.{name}"
-
-
-@dataclass(frozen=True)
-class ComponentTerm:
-    """How a method costs one component: a function of the parameters, or why not."""
-
-    evaluate: Callable[[Mapping[str, Any]], Any] | None
-    basis: str = ""               # e.g. "area x processor_die factor"
-    factor_keys: tuple[str, ...] = ()   # parameters the term reads that are method factors
-    reason: str | None = None     # why the method cannot cover the component
-    note: str | None = None       # e.g. a stand-in technology
 
 
 @dataclass
@@ -147,11 +115,15 @@ def compile_bom(bom: Bom, method: str | None = None) -> Compiled:
     compiled = Compiled(bom=bom, method=method, components=tuple(specs), params=params,
                         power_mode=power_mode, n_states=n_states, functional_unit=fu,
                         grid_source=grid_source, grid_region=grid_region)
-    compiled.options = impl.options(bom)
-    compiled.factor_figures = dict(impl.factor_parameters(compiled.options))
+    try:   # a factor file without a key a method reads is a fault of the data
+        compiled.options = impl.options(bom)
+        compiled.factor_figures = dict(impl.factor_parameters(compiled.options))
+        compiled.terms = {spec.name: impl.term(spec, compiled.options) for spec in specs}
+    except KeyError as exc:
+        raise DataError(f"data/factors/{method}.yaml: the method needs {exc.args[0]!r}, "
+                        "which the factor file does not give") from None
     for key, fig in compiled.factor_figures.items():
         params[key] = fig.value
-    compiled.terms = {spec.name: impl.term(spec, compiled.options) for spec in specs}
     _check_factors(compiled)
     return compiled
 

@@ -39,9 +39,8 @@ import pint
 
 from .. import data
 from ..errors import ParameterError, UnknownRegionError
-from ..model import ComponentSpec, ComponentTerm
 from ..units import ureg
-from . import amount, common_term
+from .protocol import ComponentSpec, ComponentTerm, amount, common_term
 
 NAME = "act2022"
 
