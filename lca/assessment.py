@@ -261,7 +261,8 @@ def assess(bom: "Bom | str | Path", **overrides: Any) -> Assessment:
     from . import registry
 
     for name, value in overrides.items():
-        registry.check_scalar(name, value)
+        if name not in ("method", "region"):   # names: checked against their lists
+            registry.check_scalar(name, value)
     compiled, params, meta = prepare(bom, overrides)
     cols = evaluate(compiled, params, n=1)
     row = {k: float(np.asarray(v)[0]) for k, v in cols.items()}

@@ -70,8 +70,11 @@ def compile_bom(bom: Bom, method: str | None = None) -> Compiled:
     """Structure and base parameters of ``bom`` for an embodied ``method``."""
     from .embodied import get_method
 
+    from .bom import resolved
+
     method = method or bom.embodied.method
     impl = get_method(method)
+    bom = resolved(bom)
     params: dict[str, float] = {"lifetime": bom.lifetime, "pue": bom.usage.pue}
     usage = bom.usage
     if usage.region is not None:
@@ -124,8 +127,27 @@ def compile_bom(bom: Bom, method: str | None = None) -> Compiled:
                         "which the factor file does not give") from None
     for key, fig in compiled.factor_figures.items():
         params[key] = fig.value
+    _note_unused_options(compiled)
     _check_factors(compiled)
     return compiled
+
+
+#: BOM ``embodied:`` options (attribute, name in the file) and the method that reads them.
+METHOD_OPTIONS = (("fab_grid", "fab_grid", "act2022"), ("gas_abatement", "gas_abatement", "act2022"),
+                  ("yield_", "yield", "act2022"))
+
+
+def _note_unused_options(compiled: Compiled) -> None:
+    """A method option the BOM gives but the compiled method does not read is said in the
+    notes (a BOM may be costed by several methods, so it is not refused)."""
+    emb = compiled.bom.embodied
+    unused = [(name, owner) for attr, name, owner in METHOD_OPTIONS
+              if getattr(emb, attr) is not None and owner != compiled.method]
+    if unused:
+        notes = list(compiled.options.get("notes", []))
+        notes += [f"embodied.{name} is an option of {owner}: not used by {compiled.method}"
+                  for name, owner in unused]
+        compiled.options = {**compiled.options, "notes": notes}
 
 
 def _check_factors(compiled: Compiled) -> None:

@@ -261,6 +261,42 @@ def to_canonical(name: str, value: Any, unit: str | None = None) -> Any:
     return check(name, value, canonical)
 
 
+#: Categorical BOM values checked against what the methods' data can cost (see choices).
+CHOICE_KINDS = ("node", "memory technology", "material")
+
+
+@lru_cache(maxsize=None)
+def choices(kind: str) -> tuple[str, ...]:
+    """The values a categorical BOM field may take, from the data that costs them:
+
+    ``node``: the process nodes some method has a row or a named stand-in for (ACT's
+    logic table and node stand-ins, LLMCarbon's CPA table and node stand-ins);
+    ``memory technology``: ACT's DRAM rows and its DRAM stand-ins (HBM, GDDR, LPDDR);
+    ``material``: the materials of data/factors/materials.yaml and their aliases.
+    Lower case, without spaces (a BOM's value is compared the same way).
+    """
+    from . import data
+
+    def keys(table: Any, skip: tuple[str, ...] = ("note", "default")) -> set[str]:
+        return {str(k).lower() for k in (table or {}) if k not in skip}
+
+    if kind == "node":
+        act, llm = data.factor_table("act2022"), data.factor_table("llmcarbon2024")
+        found = (keys(act.get("logic")) | keys(act.get("node_stand_ins"))
+                 | keys(llm.get("cpa")) | keys(llm.get("node_stand_ins")))
+        return tuple(sorted(found, key=lambda n: (float(n[:-2]) if n[:-2].replace(".", "").isdigit()
+                                                  else math.inf, n)))
+    if kind == "memory technology":
+        act = data.factor_table("act2022")
+        stand = {k for k, v in (act.get("stand_ins") or {}).items()
+                 if isinstance(v, dict) and v.get("table") == "dram"}
+        return tuple(sorted(keys(act.get("dram")) | stand))
+    if kind == "material":
+        mats = data.factor_table("materials")
+        return tuple(sorted(keys(mats.get("materials")) | keys(mats.get("aliases"))))
+    raise ParameterError(f"unknown kind of value {kind!r}: expected one of {', '.join(CHOICE_KINDS)}")
+
+
 def check_scalar(name: str, value: Any) -> Any:
     """``value`` if it is one number (not a list or array), else a ParameterError: for
     entry points that take a single scenario (``lca.assess``)."""
