@@ -203,6 +203,9 @@ def check(name: str, value: Any, unit: str | None = None) -> Any:
         raise ParameterError(f"{name}: expected a number or an array of numbers, got "
                              f"{type(value).__name__}", parameter=name, value=value,
                              bound=p.bounds_text()) from None
+    if arr.size == 0:
+        raise ParameterError(f"{name}: expected a number, got an empty {type(value).__name__}",
+                             parameter=name, value=value, bound=p.bounds_text())
     ok = p.contains(arr)
     if not np.all(ok):
         bad = arr[~ok] if arr.ndim else arr
@@ -295,6 +298,15 @@ def choices(kind: str) -> tuple[str, ...]:
         mats = data.factor_table("materials")
         return tuple(sorted(keys(mats.get("materials")) | keys(mats.get("aliases"))))
     raise ParameterError(f"unknown kind of value {kind!r}: expected one of {', '.join(CHOICE_KINDS)}")
+
+
+def check_names(**values: Any) -> None:
+    """Each given categorical argument (a device, dtype, method, region, kind ...) is text
+    or None; anything else is a ParameterError naming it."""
+    for name, value in values.items():
+        if value is not None and not isinstance(value, str):
+            raise ParameterError(f"{name}: expected a name (text), got {type(value).__name__}",
+                                 parameter=name, value=value, bound="a name")
 
 
 def check_scalar(name: str, value: Any) -> Any:

@@ -315,6 +315,7 @@ def kernel(kind: str, device: str | None = None, dtype: str = "bf16", *, grid=No
     Defaults come from ``data/kernels.yaml`` and are listed in the result's notes.
     ``embodied`` [kgCO2e per device] replaces the die-spec module + host share.
     """
+    registry.check_names(kind=kind, device=device, dtype=dtype, method=method, region=region)
     device = device or str(devices.defaults()["defaults"]["device"])
     dev = devices.device(device)
     if kind == "copy":

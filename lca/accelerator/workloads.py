@@ -117,6 +117,7 @@ def train(*, device: str, count=1, flops=None, params=None, tokens=None, efficie
     ``lifetime`` [years] and ``utilization``; ``embodied`` [kgCO2e per chip] replaces the
     die-spec module + host share (e.g. a vendor's footprint).
     """
+    registry.check_names(device=device, dtype=dtype, method=method, region=region)
     dev = devices.device(device)
     dtype = dtype or dev.training_dtype()
     notes: list[str] = []
@@ -212,6 +213,7 @@ def infer(*, device: str, params, count=1, batch=1, tokens_per_second=None,
     step roofline at ``batch``. Power per chip: ``power`` [W], or the kernel power model at
     the throughput's compute and memory stress.
     """
+    registry.check_names(device=device, dtype=dtype, method=method, region=region)
     dev = devices.device(device)
     for name, v in (("params", params), ("count", count), ("batch", batch),
                     ("tokens_per_second", tokens_per_second),
@@ -221,6 +223,8 @@ def infer(*, device: str, params, count=1, batch=1, tokens_per_second=None,
     ib, _ = kernels.dtype_sizes(dtype)
     fc = dev.compute_fraction() if compute_fraction is None else compute_fraction
     fb = dev.bandwidth_fraction() if bandwidth_fraction is None else bandwidth_fraction
+    registry.check("kernel.compute_fraction", fc)
+    registry.check("kernel.bandwidth_fraction", fb)
     notes: list[str] = []
     if tokens_per_second is None:
         step = decode_step_time(params, batch, count, peak, dev.bandwidth_bytes_s, ib, fc, fb)
