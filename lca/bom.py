@@ -55,6 +55,11 @@ def _parse_quantity(value: Any, unit: str, what: str, example: str) -> float:
                                "not a quantity lca can read") from None
     else:
         raise _UnitProblem(f"expected {what} (e.g. \"{example}\"), got {value!r}")
+    if isinstance(q, pint.Quantity):
+        try:   # a 400-digit number is not a float: refused here, not by pint's arithmetic
+            q = ureg.Quantity(float(q.magnitude), q.units)
+        except (OverflowError, TypeError, ValueError):
+            raise _UnitProblem(f"expected a finite {what.split(' ', 1)[-1]}, got {value!r}") from None
     if not isinstance(q, pint.Quantity) or q.dimensionless:
         raise _UnitProblem(
             f"expected {what} with a unit (e.g. \"{example}\"), got {value!r} without one")

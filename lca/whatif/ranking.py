@@ -29,8 +29,9 @@ def input_ranges(bom: "Bom | str | Path", **overrides: Any) -> pd.DataFrame:
     d = defaults()
     rows: list[tuple] = []
 
-    def add(name, low, high, unit, source):
+    def add(name, low, high, source):
         base = float(np.asarray(params[name]))
+        unit = parameter_unit(compiled, name) or ""   # the registry's (or the figure's)
         p = registry.get(name)   # a band never swings a value out of the registry's bounds
         if p.min is not None and low < p.min:
             low, source = p.min, f"{source}; low end held at the bound {p.bounds_text()}"
@@ -43,36 +44,36 @@ def input_ranges(bom: "Bom | str | Path", **overrides: Any) -> pd.DataFrame:
     g = data.grid_table().get(region) if region else None
     grid = float(params["grid"])
     if g is not None and g.min is not None and g.max is not None:
-        add("grid", g.min, g.max, "kgCO2e/kWh", f"range of {g.key} (data/grid/named.yaml)")
+        add("grid", g.min, g.max, f"range of {g.key} (data/grid/named.yaml)")
     else:
         b = d["grid_band"]
-        add("grid", grid * b.min, grid * b.max, "kgCO2e/kWh", f"{b.min:g}x-{b.max:g}x "
+        add("grid", grid * b.min, grid * b.max, f"{b.min:g}x-{b.max:g}x "
             "(data/whatif.yaml grid_band)")
     life, lf = float(params["lifetime"]), d["lifetime"]
-    add("lifetime", min(life, lf.min), max(life, lf.max), "year", "data/whatif.yaml lifetime")
+    add("lifetime", min(life, lf.min), max(life, lf.max), "data/whatif.yaml lifetime")
     pue, pf = float(params["pue"]), d["pue"]
-    add("pue", min(pue, pf.min), max(pue, pf.max), "", "data/whatif.yaml pue")
+    add("pue", min(pue, pf.min), max(pue, pf.max), "data/whatif.yaml pue")
     pb, sb = d["power_band"], d["share_band"]
     if compiled.power_mode == "profile":
         for i in range(compiled.n_states):
             k = f"profile.{i}.power"
             v = float(params[k])
-            add(k, v * pb.min, v * pb.max, "W", "data/whatif.yaml power_band")
+            add(k, v * pb.min, v * pb.max, "data/whatif.yaml power_band")
         for i in range(compiled.n_states - 1):
             k = f"profile.{i}.share"
             v = float(params[k])
-            add(k, max(0.0, v + sb.min), min(1.0, v + sb.max), "",
+            add(k, max(0.0, v + sb.min), min(1.0, v + sb.max),
                 "data/whatif.yaml share_band (the last state takes the remainder)")
     else:
         for k in ("idle_power", "max_power"):
             v = float(params[k])
-            add(k, v * pb.min, v * pb.max, "W", "data/whatif.yaml power_band")
+            add(k, v * pb.min, v * pb.max, "data/whatif.yaml power_band")
         v = float(params["utilization"])
-        add("utilization", max(0.0, v + sb.min), min(1.0, v + sb.max), "",
+        add("utilization", max(0.0, v + sb.min), min(1.0, v + sb.max),
             "data/whatif.yaml share_band")
     figs = get_method(compiled.method).factor_parameters(compiled.options)
     for k, f in figs.items():
-        add(k, f.low, f.high, f.unit, f.source)
+        add(k, f.low, f.high, f.source)
     return pd.DataFrame(rows, columns=["parameter", "base", "low", "high", "unit", "source"])
 
 
