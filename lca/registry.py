@@ -135,8 +135,8 @@ def label(name: str, context: Mapping[str, Any] | None = None) -> str:
     """A short human label for ``name`` (``components.dram.dies`` -> ``dram: dies``).
 
     ``context`` (the parameters of a compiled BOM) words profile states by their power:
-    ``profile.0.share`` -> ``time share at 555 W``, ``profile.0.power`` -> ``power of the
-    state with 75 % of the time``.
+    ``profile.0.share`` -> ``time share at 555 W``, ``profile.0.power`` -> ``power for 75%
+    of the time``.
     """
     p = _lookup(name)
     if p is None:
@@ -151,7 +151,7 @@ def label(name: str, context: Mapping[str, Any] | None = None) -> str:
         if value is not None and np.ndim(value) == 0 and math.isfinite(float(value)):
             if parts[2] == "share":
                 return f"{p.label} at {float(value):g} W"
-            return f"{p.label} of the state with {float(value):.0%} of the time"
+            return f"{p.label} for {float(value):.0%} of the time"
         return f"{p.label} of state {parts[1]}"
     if name.startswith("factors.") and len(parts) >= 3:
         if p.name != "factors.*.*":

@@ -112,9 +112,9 @@ def optimal_lifetime(bom: "Bom | str | Path", efficiency_gain: float, **override
     for the same work. E and O come from the BOM (``lca.assess`` with ``overrides``);
     the model is :func:`refresh_footprint`, solved in closed form
     (:func:`refresh_optimal_lifetime`)."""
-    g = float(efficiency_gain)
-    if not 0 <= g < 1:
-        raise ParameterError(f"efficiency_gain: expected a fraction in [0, 1), got {g}")
+    from .. import registry
+
+    g = float(registry.check("refresh.efficiency_gain", efficiency_gain))
     _, _, cols = _base_columns(bom, overrides)
     E = float(cols["embodied_kgco2e"][0])
     O = float(cols["operational_kgco2e_per_year"][0])
