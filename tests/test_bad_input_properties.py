@@ -205,5 +205,10 @@ def test_python_api_wrong_types(value):
                  lambda: lca.parameters(value) if value is not None else None,
                  lambda: lca.sweep(value, grid=[0.1]),
                  lambda: lca.assess("clemm2024-cpu", lifetime=value),
-                 lambda: lca.sensitivity("clemm2024-cpu", pue=value)):
+                 lambda: lca.sensitivity("clemm2024-cpu", pue=value),
+                 lambda: lca.monte_carlo(value, n=8),
+                 lambda: lca.kernel(value, m=8, n=8, k=8),
+                 lambda: lca.kernel("gemm", value, m=8, n=8, k=8),
+                 lambda: lca.train(device=value, flops=1e20, efficiency=0.4),
+                 lambda: lca.whatif.optimal_lifetime("clemm2024-cpu", value)):
         _outcome(call)

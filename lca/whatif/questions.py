@@ -118,8 +118,9 @@ def optimal_lifetime(bom: "Bom | str | Path", efficiency_gain: float, **override
     _, _, cols = _base_columns(bom, overrides)
     E = float(cols["embodied_kgco2e"][0])
     O = float(cols["operational_kgco2e_per_year"][0])
-    life = float(refresh_optimal_lifetime(E, O, g))
-    total = float(refresh_footprint(life, E, O, g)) if math.isfinite(life) else O
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):   # g -> 0: never refresh
+        life = float(refresh_optimal_lifetime(E, O, g))
+        total = float(refresh_footprint(life, E, O, g)) if math.isfinite(life) else O
     return Refresh(lifetime=ureg.Quantity(life, "year"),
                    total_per_year=ureg.Quantity(total, "kgCO2e/year"),
                    embodied=ureg.Quantity(E, "kgCO2e"),
