@@ -8,7 +8,7 @@ import it, so the dependency runs one way (model -> embodied.<method> -> protoco
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol
 
 if TYPE_CHECKING:
@@ -46,6 +46,13 @@ class ComponentTerm:
     factor_keys: tuple[str, ...] = ()   # parameters the term reads that are method factors
     reason: str | None = None     # why the method cannot cover the component
     note: str | None = None       # e.g. a stand-in technology
+    #: Evaluators of the other impact categories (adpe, pe, water) where the method has
+    #: factors for them; a category missing here is not covered for this component.
+    impacts: Mapping[str, Callable[[Mapping[str, Any]], Any]] = field(default_factory=dict)
+
+    def evaluator(self, category: str) -> Callable[[Mapping[str, Any]], Any] | None:
+        """The evaluator of ``category`` (gwp: :attr:`evaluate`), or None."""
+        return self.evaluate if category == "gwp" else self.impacts.get(category)
 
 
 class EmbodiedMethod(Protocol):
