@@ -304,6 +304,13 @@ def monte_carlo(bom: "Bom | str | Path", n: int = 10_000, seed: Any = None, *,
     may carry units). ``overrides`` set the base case as in :func:`lca.assess`.
     Reproducible: the same ``seed`` gives the same samples (numpy ``default_rng``; the
     parameters are drawn in sorted name order).
+
+    Every distribution is checked against the registry's bounds of its parameter
+    (:func:`bounded`): one whose support reaches outside them (point, uniform, triangular,
+    choice) is refused; a normal or lognormal one is truncated to them and listed in
+    :attr:`MonteCarlo.truncated`. ``n`` (at most 1e9) and ``seed`` (a non-negative
+    integer) are checked too, and a run whose samples would not fit in memory is refused
+    before anything is drawn (``lca.registry.check_memory``).
     """
     registry.check("monte_carlo.n", n)
     n = int(n)
