@@ -172,7 +172,7 @@ def mc_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
                                                  help="Also write every sample to this CSV file.")) -> None:
     """Monte Carlo: every factor drawn within its range; summary (mean, P5, P50, P95)."""
     dists = dict(parse_dist(s) for s in (dist or []))
-    registry.check("monte_carlo.n", n)
+    registry.check_one("monte_carlo.n", n)
     n = int(n)
     result = whatif.monte_carlo(bom, n, seed, dists=dists,
                                 **overrides_from(lifetime, grid, region, pue, method))

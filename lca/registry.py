@@ -326,6 +326,15 @@ def check_scalar(name: str, value: Any) -> Any:
     return value
 
 
+def check_one(name: str, value: Any, unit: str | None = None) -> Any:
+    """One number (not an array) checked against ``name``'s bounds: for sizes, seeds and
+    other arguments that take a single value."""
+    if isinstance(value, (bool, str, bytes)) or value is None:
+        return check(name, value, unit)          # words the wrong type
+    check_scalar(name, value)
+    return check(name, value, unit)
+
+
 @lru_cache(maxsize=1)
 def limits() -> dict[str, float]:
     """``limits`` of data/parameters.yaml (the share of free memory a result may take)."""
@@ -389,7 +398,7 @@ def nomenclature_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["Parameter", "entries", "find", "get", "unit", "label", "help_text", "check",
+__all__ = ["Parameter", "entries", "find", "get", "unit", "label", "help_text", "check", "check_one",
            "check_choice", "to_canonical", "check_scalar", "check_memory", "nomenclature"]
 
 

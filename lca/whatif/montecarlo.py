@@ -312,13 +312,16 @@ def monte_carlo(bom: "Bom | str | Path", n: int = 10_000, seed: Any = None, *,
     integer) are checked too, and a run whose samples would not fit in memory is refused
     before anything is drawn (``lca.registry.check_memory``).
     """
-    registry.check("monte_carlo.n", n)
+    registry.check_one("monte_carlo.n", n)
     n = int(n)
     if seed is not None and not isinstance(seed, np.random.SeedSequence):
-        registry.check("monte_carlo.seed", seed)
+        registry.check_one("monte_carlo.seed", seed)
         seed = int(seed)
     compiled, given, _, params = _prepared(bom, overrides)
     dist: dict[str, Distribution] = factor_distributions(compiled) if factors else {}
+    if dists is not None and not isinstance(dists, Mapping):
+        raise ParameterError(f"dists: expected a mapping of parameter names to distributions, "
+                             f"got {type(dists).__name__}")
     for name, spec in (dists or {}).items():
         key = ALIASES.get(name, name)
         if key not in compiled.params:

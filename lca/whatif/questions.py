@@ -114,7 +114,7 @@ def optimal_lifetime(bom: "Bom | str | Path", efficiency_gain: float, **override
     (:func:`refresh_optimal_lifetime`)."""
     from .. import registry
 
-    g = float(registry.check("refresh.efficiency_gain", efficiency_gain))
+    g = float(registry.check_one("refresh.efficiency_gain", efficiency_gain))
     _, _, cols = _base_columns(bom, overrides)
     E = float(cols["embodied_kgco2e"][0])
     O = float(cols["operational_kgco2e_per_year"][0])

@@ -91,7 +91,14 @@ def sensitivity(bom: "Bom | str | Path", *, ranges: Mapping[str, tuple[Any, Any]
     """
     table = input_ranges(bom, **overrides)
     compiled, given, _, params = _prepared(bom, overrides)
-    for name, (lo, hi) in (ranges or {}).items():
+    if ranges is not None and not isinstance(ranges, Mapping):
+        raise ParameterError(f"ranges: expected a mapping of parameter names to (low, high), "
+                             f"got {type(ranges).__name__}")
+    for name, rng in (ranges or {}).items():
+        if not isinstance(rng, (tuple, list)) or len(rng) != 2:
+            raise ParameterError(f"ranges[{name!r}]: expected (low, high), got {rng!r}",
+                                 parameter=name, value=rng)
+        lo, hi = rng
         key = ALIASES.get(name, name)
         if key not in compiled.params:
             resolve(compiled, {key: 0.0})
@@ -130,9 +137,9 @@ def sobol(bom: "Bom | str | Path", n: int = 1024, seed: int | None = None, *,
     ``n * (k + 2)`` evaluations for k inputs (first-order and total indices), one
     vectorized call. Needs SALib (``pip install "lca[sensitivity]"``). Returns columns
     parameter, S1, S1_conf, ST, ST_conf, sorted by ST."""
-    registry.check("sensitivity.sobol_n", n)
+    registry.check_one("sensitivity.sobol_n", n)
     if seed is not None:
-        registry.check("monte_carlo.seed", seed)
+        registry.check_one("monte_carlo.seed", seed)
     try:
         from SALib.analyze import sobol as sobol_analyze
         from SALib.sample import sobol as sobol_sample

@@ -286,7 +286,16 @@ def _design_from(axes: Mapping[str, Any], scenarios: pd.DataFrame | None):
         if axes:
             raise ParameterError("give axes or scenarios=, not both")
         if not isinstance(scenarios, pd.DataFrame):
-            scenarios = pd.DataFrame(scenarios)
+            try:
+                scenarios = pd.DataFrame(scenarios)
+            except (TypeError, ValueError) as exc:
+                raise ParameterError(f"scenarios: expected a table (a DataFrame or a mapping "
+                                     f"of columns), got {type(scenarios).__name__}: {exc}") from None
+        bad = [c for c in scenarios.columns if not isinstance(c, str)]
+        if bad or scenarios.empty:
+            raise ParameterError("scenarios: expected a table with at least one row and one "
+                                 "column per parameter, named by the parameter"
+                                 + (f" (got the column name {bad[0]!r})" if bad else ""))
         return lambda compiled: _table(compiled, scenarios)
     return lambda compiled: _cartesian(compiled, axes)
 
@@ -296,8 +305,8 @@ def iter_sweep(bom: "Bom | str | Path", scenarios: pd.DataFrame | None = None, *
                progress: bool = False, **axes: Any) -> Iterator[pd.DataFrame]:
     """The rows of :func:`sweep` as DataFrames of at most ``chunk_size`` rows, computed
     one chunk at a time (memory bounded by the chunk, not by the number of scenarios)."""
+    registry.check_one("sweep.points", chunk_size)
     engine = _Sweep(bom, _design_from(axes, scenarios), columns)
-    registry.check("sweep.points", chunk_size)
     registry.check_memory(min(engine.n, int(chunk_size)) * len(engine.float_names),
                           f"a chunk of {min(engine.n, int(chunk_size)):,} scenarios",
                           "use a smaller chunk_size")
@@ -342,6 +351,8 @@ def sweep(bom: "Bom | str | Path", scenarios: pd.DataFrame | None = None, *,
     ``embodied_by_component_kgco2e.<name>``, ...). Row i equals ``lca.assess(bom,
     **scenario_i)`` exactly.
     """
+    if chunk_size is not None:
+        registry.check_one("sweep.points", chunk_size)
     engine = _Sweep(bom, _design_from(axes, scenarios), columns)
     if out is not None:
         registry.check_memory(min(engine.n, chunk_size or 1_000_000) * len(engine.float_names),
