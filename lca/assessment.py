@@ -164,6 +164,11 @@ class Assessment:
     @property
     def notes(self) -> list[str]:
         out = list(self.compiled.options.get("notes", []))
+        pp = self.compiled.parts_power
+        if pp is not None:
+            out.append(f"power from parts (lca.power): idle {pp.idle_w:.0f} W, full load "
+                       f"{pp.max_w:.0f} W at the wall")
+            out += [f"power: {n}" for n in pp.notes]
         out += [f"{n}: {t.note}" for n, t in self.compiled.terms.items() if t.note]
         if "pue" not in self._given_usage():
             out.append("PUE not given: 1.0 assumed (no facility overhead)")
@@ -224,6 +229,7 @@ class Assessment:
             "method": self.method,
             "lifetime_years": float(self.params["lifetime"]),
             "embodied_kgco2e": num(self.row["embodied_kgco2e"]),
+            "embodied_complete": not self.uncovered,
             "embodied_low_kgco2e": num(self.embodied_range["low"].magnitude),
             "embodied_high_kgco2e": num(self.embodied_range["high"].magnitude),
             "embodied_by_component_kgco2e": {k: num(v.magnitude) for k, v in

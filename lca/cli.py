@@ -74,10 +74,16 @@ def assessment_table(a: Assessment, categories: "list[str] | None" = None) -> st
     def row(label: str, value: str, unit: str = "") -> None:
         lines.append(f"{label:<{width}}{value:>12} {unit}".rstrip())
 
-    row("Embodied (manufacturing)", _fmt(d["embodied_kgco2e"]), "kgCO2e")
+    left_out = d["uncovered_components"]
+    label = ("Embodied (manufacturing), complete" if not left_out else
+             f"Embodied, PARTIAL ({len(left_out)} part{'s' if len(left_out) > 1 else ''} left out)")
+    row(label, _fmt(d["embodied_kgco2e"]), "kgCO2e")
     if "embodied_low_kgco2e" in d:
         row("  low to high (factor ranges)", _fmt(d["embodied_low_kgco2e"]),
             f"to {_fmt(d['embodied_high_kgco2e'])} kgCO2e")
+    if left_out:
+        lines.append(f"  left out by {a.method}: {', '.join(left_out)} (see below; the "
+                     "default method, composite, costs every part)")
     for name, value in d["embodied_by_component_kgco2e"].items():
         row(f"  {name}", _fmt(value) if value is not None else "not covered",
             "kgCO2e" if value is not None else "")
@@ -312,7 +318,7 @@ def schema_cmd() -> None:
 # The commands of each further capability live in a module of their own and register
 # themselves on ``app`` when imported (methods, accelerators and workloads, what-if
 # analysis, exports and reports).
-from . import cli_accelerator, cli_methods, cli_report, cli_whatif  # noqa: E402,F401
+from . import cli_accelerator, cli_methods, cli_report, cli_validate, cli_whatif  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> None:  # console-script entry point

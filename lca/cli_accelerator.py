@@ -31,7 +31,7 @@ LIFETIME = typer.Option(None, "--lifetime", help=_h("accelerator.lifetime",
                         "Default: data/kernels.yaml allocation.lifetime."))
 UTIL = typer.Option(None, "--utilization", help=_h("accelerator.utilization",
                     "Default: data/kernels.yaml allocation.utilization."))
-METHOD = typer.Option("clemm2024", "--method", help="Embodied method for the module and host.")
+METHOD = typer.Option("composite", "--method", help="Embodied method for the module and host.")
 NO_HOST = typer.Option(False, "--no-host", help="Leave the host server's share out of embodied.")
 FC = typer.Option(None, "--compute-fraction", help=_h("kernel.compute_fraction"))
 FB = typer.Option(None, "--bandwidth-fraction", help=_h("kernel.bandwidth_fraction"))

@@ -132,6 +132,10 @@ def report_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped 
                         "lca.compare_methods, lca.monte_carlo, lca.sensitivity are available)."),
                samples: int = typer.Option(10_000, "--samples", help=registry.help_text(
                    "monte_carlo.n", "Monte Carlo samples per server")),
+               validation: bool = typer.Option(
+                   True, "--validation/--no-validation",
+                   help="With the analyses, add the page of lca against published "
+                        "assessments (lca validate)."),
                seed: int = SEED) -> None:
     """Write a PDF report (summary, embodied by component, lifetime, grid intensity,
     comparison, and the analyses when available) and a PNG per page."""
@@ -155,6 +159,9 @@ def report_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped 
                     typer.echo(f"lca: warning: {name} left out for {a.name}: {exc}", err=True)
             if any(v is not None for v in per.values()):
                 extra[key] = {k: v for k, v in per.items() if v is not None}
+    if analyses and validation:
+        from .validation import validate
+        extra["validation"] = validate()
     report = build_report(results, output, png=png, force=force, **extra)
     typer.echo(f"wrote {report.pdf} ({len(report.titles)} pages)")
     for path in report.pngs:

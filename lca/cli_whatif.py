@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from enum import Enum
 from typing import Any, Optional
 
 import numpy as np
@@ -144,6 +145,13 @@ def sweep_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name.
         typer.echo(_table(frame[shown]))
 
 
+class Vary(str, Enum):
+    all = "all"
+    factors = "factors"
+    usage = "usage"
+    none = "none"
+
+
 DIST = typer.Option(None, "--dist", help="NAME=KIND:A:B[:C] distribution of a parameter, e.g. "
                     "grid=uniform:0.1:0.5 or lifetime=triangular:3:5:7 (numbers may carry units).")
 
@@ -167,14 +175,17 @@ def mc_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
            lifetime: Optional[float] = LIFETIME, grid: Optional[float] = GRID,
            region: Optional[str] = REGION, pue: Optional[float] = PUE,
            method: Optional[str] = METHOD,
+           vary: Vary = typer.Option(Vary.all, "--vary", help="What is drawn: all (factors and "
+                                     "usage inputs), factors, usage, none (only --dist)."),
            format: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
            output: Optional[Path] = typer.Option(None, "--output", "-o",
                                                  help="Also write every sample to this CSV file.")) -> None:
-    """Monte Carlo: every factor drawn within its range; summary (mean, P5, P50, P95)."""
+    """Monte Carlo: every factor and usage input drawn within its sourced range (--vary
+    restricts to factors or usage); summary (mean, P5, P50, P95)."""
     dists = dict(parse_dist(s) for s in (dist or []))
     registry.check_one("monte_carlo.n", n)
     n = int(n)
-    result = whatif.monte_carlo(bom, n, seed, dists=dists,
+    result = whatif.monte_carlo(bom, n, seed, dists=dists, vary=vary.value,
                                 **overrides_from(lifetime, grid, region, pue, method))
     if output is not None:
         result.to_csv(output)
@@ -182,22 +193,25 @@ def mc_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
     summary = result.summary
     if format == Format.json:
         typer.echo(json.dumps({
-            "n": result.n, "seed": seed,
+            "n": result.n, "seed": seed, "vary": result.vary,
             "distributions": {k: {"kind": d.kind, "args": list(d.args),
+                                  "source": result.sources.get(k, ""),
                                   **({"truncated_to": [d.low, d.high]}
                                      if k in result.truncated else {})}
                               for k, d in result.distributions.items()},
+            "varied": _records(result.varied()),
             "summary": {k: {c: (None if math.isnan(v) else v) for c, v in row.items()}
                         for k, row in summary.to_dict(orient="index").items()}}, indent=2))
     elif format == Format.csv:
         typer.echo(summary.rename_axis("output").reset_index().to_csv(
             index=False, lineterminator="\n"), nl=False)
     else:
-        varied = [k for k, d in result.distributions.items() if d.kind != "point"]
-        typer.echo(f"{n:,} samples, seed {seed}; varied: {', '.join(varied) or 'nothing'}")
+        typer.echo(f"{n:,} samples, seed {seed}; varied ({result.vary}):")
+        typer.echo(_table(result.varied()[["parameter", "distribution", "low", "mode", "high"]]))
         for k, (lo, hi) in result.truncated.items():
             typer.echo(f"{k}: {result.distributions[k].kind} draws truncated to the bounds "
                        f"{registry.get(k).bounds_text()}")
+        typer.echo("")
         typer.echo(_table(summary.rename_axis("output").reset_index()))
 
 
@@ -211,12 +225,16 @@ def sensitivity_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM
                         None, "--sobol", help="Also Sobol indices with N base samples "
                         "(needs SALib: pip install \"lca[sensitivity]\")."),
                     seed: Optional[int] = typer.Option(None, "--seed", help="Seed for --sobol."),
+                    vary: Vary = typer.Option(Vary.all, "--vary", help="What is swung: all "
+                                              "(factors and usage inputs), factors, usage."),
                     format: Format = typer.Option(Format.table, "--format", "-f",
                                                   help="Output format.")) -> None:
     """One-at-a-time swings of every input with a range, ranked by effect on the per-year
     total (tornado data)."""
     over = overrides_from(lifetime, grid, region, pue, method)
-    frame = whatif.sensitivity(bom, **over)
+    if vary == Vary.none:
+        raise ParameterError("sensitivity --vary: expected all, factors or usage")
+    frame = whatif.sensitivity(bom, vary=vary.value, **over)
     indices = whatif.sobol(bom, sobol, seed, **over) if sobol else None
     if format == Format.json:
         out: dict[str, Any] | list = _records(frame)

@@ -51,6 +51,8 @@ class Compiled:
     grid_region: str | None
     options: dict[str, Any] = field(default_factory=dict)
     terms: dict[str, ComponentTerm] = field(default_factory=dict)
+    #: lca.power.PartsPower when idle and max power come from the parts, else None.
+    parts_power: Any = None
     factor_figures: dict[str, Any] = field(default_factory=dict)   # key -> data.Figure
     boundary: Boundary = field(default_factory=Boundary)
     transport_modes: tuple[str, ...] = ()    # mode of each transport leg
@@ -73,7 +75,7 @@ def _component_spec(c: Any) -> ComponentSpec:
         technology=getattr(c, "technology", None), node=getattr(c, "node", None),
         category=getattr(c, "category", None), material=getattr(c, "material", None),
         factor_basis=None if c.factor is None else c.factor.basis,
-        device=getattr(c, "device", None), fields=fields)
+        device=getattr(c, "device", None), fields=fields, part_of=c.part_of)
 
 
 def region_parameters(region: str) -> tuple[dict[str, float], str, str]:
@@ -166,12 +168,18 @@ def compile_bom(bom: Bom, method: str | None = None, boundary: Boundary | None =
         params["water_intensity"] = usage.water_intensity
     fixed = frozenset(k for k in ("water_intensity",) if getattr(usage, k) is not None)
 
+    parts_power = None
     if usage.profile is not None:
         power_mode, n_states = "profile", len(usage.profile)
         for i, entry in enumerate(usage.profile):
             params[f"profile.{i}.share"] = entry.share
             if entry.power is not None:
                 params[f"profile.{i}.power"] = entry.power
+            elif entry.utilization is not None:   # a load profile: power from the parts
+                if parts_power is None:
+                    from . import power
+                    parts_power = power.from_parts(bom)
+                params[f"profile.{i}.power"] = float(parts_power.at(entry.utilization))
             else:  # sum of the components' powers in that state
                 params[f"profile.{i}.power"] = float(sum(
                     c.count * getattr(c.power, entry.state) for c in bom.components
@@ -179,8 +187,13 @@ def compile_bom(bom: Bom, method: str | None = None, boundary: Boundary | None =
     else:
         power_mode, n_states = "curve", 0
         params["utilization"] = usage.utilization
-        params["idle_power"] = usage.idle_power
-        params["max_power"] = usage.max_power
+        if usage.idle_power is None:   # given powers win; else from the parts
+            from . import power
+            parts_power = power.from_parts(bom)
+            params["idle_power"], params["max_power"] = parts_power.idle_w, parts_power.max_w
+        else:
+            params["idle_power"] = usage.idle_power
+            params["max_power"] = usage.max_power
 
     fu = bom.functional_unit.kind if bom.functional_unit is not None else None
     if fu is not None and fu != "per":
@@ -196,7 +209,8 @@ def compile_bom(bom: Bom, method: str | None = None, boundary: Boundary | None =
 
     compiled = Compiled(bom=bom, method=method, components=tuple(specs), params=params,
                         power_mode=power_mode, n_states=n_states, functional_unit=fu,
-                        grid_source=grid_source, grid_region=grid_region, fixed=fixed)
+                        grid_source=grid_source, grid_region=grid_region, fixed=fixed,
+                        parts_power=parts_power)
     try:   # a factor file without a key a method reads is a fault of the data
         compiled.options = impl.options(bom)
         compiled.factor_figures = dict(impl.factor_parameters(compiled.options))
@@ -218,21 +232,24 @@ def compile_bom(bom: Bom, method: str | None = None, boundary: Boundary | None =
     return compiled
 
 
-#: BOM ``embodied:`` options (attribute, name in the file) and the method that reads them.
-METHOD_OPTIONS = (("fab_grid", "fab_grid", "act2022"), ("gas_abatement", "gas_abatement", "act2022"),
-                  ("yield_", "yield", "act2022"))
+#: BOM ``embodied:`` options (attribute, name in the file) and the methods that read them
+#: (composite costs logic dies with ACT's model, so it reads ACT's options too).
+METHOD_OPTIONS = (("fab_grid", "fab_grid"), ("gas_abatement", "gas_abatement"),
+                  ("yield_", "yield"))
+ACT_OPTION_READERS = ("act2022", "composite")
 
 
 def _note_unused_options(compiled: Compiled) -> None:
     """A method option the BOM gives but the compiled method does not read is said in the
     notes (a BOM may be costed by several methods, so it is not refused)."""
+    if compiled.method in ACT_OPTION_READERS:
+        return
     emb = compiled.bom.embodied
-    unused = [(name, owner) for attr, name, owner in METHOD_OPTIONS
-              if getattr(emb, attr) is not None and owner != compiled.method]
+    unused = [name for attr, name in METHOD_OPTIONS if getattr(emb, attr) is not None]
     if unused:
         notes = list(compiled.options.get("notes", []))
-        notes += [f"embodied.{name} is an option of {owner}: not used by {compiled.method}"
-                  for name, owner in unused]
+        notes += [f"embodied.{name} is an option of {' and '.join(ACT_OPTION_READERS)}: not "
+                  f"used by {compiled.method}" for name in unused]
         compiled.options = {**compiled.options, "notes": notes}
 
 

@@ -354,6 +354,7 @@ CURVE_BOM = """\
 name: curve server
 kind: cpu
 lifetime: 4 years
+embodied: {method: clemm2024}   # leaves the disk uncovered (composite would cost it)
 usage:
   grid: 0.3 kgCO2e/kWh
   pue: 1.3

@@ -29,6 +29,7 @@ class ComponentSpec:
     factor_basis: str | None = None   # basis of a user's factor override, if any
     device: str | None = None
     fields: tuple[str, ...] = ()      # which numeric fields the BOM gives
+    part_of: str | None = None        # the component this one is physically part of
 
     def has(self, name: str) -> bool:
         return name in self.fields
