@@ -12,7 +12,6 @@ import math
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-import pint
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
                       ValidationError,
                       WithJsonSchema, field_validator, model_validator)
@@ -24,7 +23,7 @@ import numpy as np
 
 from . import data, registry
 from .errors import BomError, LcaError, UnitError, UnknownBomError
-from .units import to_unit, ureg
+from .units import pint, to_unit, ureg  # pint as lca.units imports it (no dask, scipy)
 
 #: Share tolerance: profile time shares must sum to 1 within this.
 SHARE_SUM_TOLERANCE = 1e-6
@@ -187,8 +186,21 @@ Pue = _number("pue", "a PUE")
 FabYield = _number("embodied.yield", "a fab yield")
 
 
+_EDITS = [0]
+
+
+def edits() -> int:
+    """How many times a field of a BOM model has been assigned to in this process
+    (lca.cache retires compiled models made before the last assignment)."""
+    return _EDITS[0]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        _EDITS[0] += 1
+        super().__setattr__(name, value)
 
 
 # --- components ---------------------------------------------------------------------------
@@ -753,12 +765,14 @@ def load_bom(source: "Bom | str | Path") -> Bom:
     if not isinstance(source, (str, Path)):
         raise BomError(f"expected a Bom, a BOM file, a mapping of BOM fields or the name of a "
                        f"shipped BOM, got {type(source).__name__}")
+    from .cache import load_file   # parsed once per file content
+
     path = Path(source)
     if path.is_file():
-        return load_bom_file(path)
+        return load_file(path)
     shipped = data.server_path(str(source))
     if shipped is not None:
-        return load_bom_file(shipped)
+        return load_file(shipped)
     if path.suffix in (".yaml", ".yml") or len(path.parts) > 1:
         raise BomError("file not found", file=str(source))
     raise UnknownBomError(

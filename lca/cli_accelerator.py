@@ -7,10 +7,13 @@ from typing import Any, Optional
 
 import typer
 
-from . import accelerator, registry
-from .accelerator import levers as levers_mod
+from . import registry
+from ._lazy import lazy_module
 from .cli import FORMAT, GRID, PUE, REGION, Format, _fmt, app, user_errors  # noqa: F401
 from .errors import ParameterError
+
+accelerator = lazy_module("lca.accelerator")
+levers_mod = lazy_module("lca.accelerator.levers")
 
 kernel_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Time, energy and carbon of one kernel "
                          "on an accelerator (roofline, power between idle and TDP).")

@@ -11,10 +11,8 @@ import typer
 
 import lca
 
-from .assessment import assess
 from . import registry
 from .cli import GRID, LIFETIME, METHOD, PUE, REGION, app, overrides_from, user_errors
-from .io import check_target
 
 OUTPUT_XLSX = typer.Option(..., "--output", "-o", help="Workbook to write (.xlsx).")
 OUTPUT_PDF = typer.Option(..., "--output", "-o", help="PDF to write (e.g. reports/NAME.pdf).")
@@ -88,9 +86,11 @@ def export_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped 
     from .excel import write_workbook
 
     _check_suffix(output, ".xlsx")
+    from .io import check_target
+
     check_target(output, force)  # before any analysis runs
     over = overrides_from(lifetime, grid, region, pue, method)
-    results = [assess(b, **over) for b in boms]
+    results = [lca.assess(b, **over) for b in boms]
     if methods:
         required_api("compare_methods", "--methods")
     if monte_carlo:
@@ -142,9 +142,11 @@ def report_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped 
     from .report import build_report
 
     _check_suffix(output, ".pdf")
+    from .io import check_target
+
     check_target(output, force)  # before any analysis runs
     over = overrides_from(lifetime, grid, region, pue, method)
-    results = [assess(b, **over) for b in boms]
+    results = [lca.assess(b, **over) for b in boms]
     extra: dict[str, Any] = {}
     if analyses:
         for key, name, kwargs in (("methods", "compare_methods", {}),

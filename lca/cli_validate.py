@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from typing import Optional
 
-import pandas as pd
 import typer
 
+from ._lazy import lazy_module
 from .cli import FORMAT, Format, app, user_errors
 from .formatting import fmt_number as _fmt
+
+pd = lazy_module("pandas")   # on use: `lca --help` does not load pandas
 
 
 def _table(results) -> str:

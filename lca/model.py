@@ -13,7 +13,7 @@ scenarios: the loops below run over components and profile states.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 
@@ -318,11 +318,25 @@ def _unknown(compiled: Compiled, name: str) -> ParameterError:
         f"{compiled.method}; known: {', '.join(compiled.params)}", parameter=name)
 
 
-def check_parameters(compiled: Compiled, params: Mapping[str, Any]) -> None:
-    """Every parameter checked against the registry (one vectorized test per array), and
-    the profile's time shares summing to 1 in every scenario."""
-    for key, value in params.items():
-        registry.check(key, value, parameter_unit(compiled, key))
+def check_parameters(compiled: Compiled, params: Mapping[str, Any],
+                     keys: "Iterable[str] | None" = None) -> None:
+    """Every parameter (or those named in ``keys``) checked against the registry (one
+    vectorized test per array), and the profile's time shares summing to 1 in every
+    scenario.
+
+    The base parameters of a compiled model are checked once, at its first evaluation;
+    after that only values that are not the base's own (overrides, axes, filled-in
+    shares) are checked again, so that a single assessment does not re-check some 40
+    unchanged numbers on every call."""
+    if keys is None:
+        base = compiled.params
+        if not compiled.__dict__.get("_base_checked"):
+            for key, value in base.items():
+                registry.check(key, value, parameter_unit(compiled, key))
+            compiled.__dict__["_base_checked"] = True
+        keys = [k for k, v in params.items() if k not in base or v is not base[k]]
+    for key in keys:
+        registry.check(key, params[key], parameter_unit(compiled, key))
     if compiled.power_mode == "profile":
         total = sum(np.asarray(params[f"profile.{i}.share"], dtype=float)
                     for i in range(compiled.n_states))
@@ -368,7 +382,8 @@ def complete_profile_shares(compiled: Compiled, params: dict[str, Any], given) -
         params[k] = remainder if weight == 1.0 else remainder * weight
 
 
-def evaluate(compiled: Compiled, params: Mapping[str, Any], n: int = 1) -> dict[str, np.ndarray]:
+def evaluate(compiled: Compiled, params: Mapping[str, Any], n: int = 1, *,
+             check: "Iterable[str] | None" = None) -> dict[str, np.ndarray]:
     """Every result column for ``n`` scenarios.
 
     ``params`` maps parameter names to scalars or arrays of length ``n``. Returns columns
@@ -378,8 +393,11 @@ def evaluate(compiled: Compiled, params: Mapping[str, Any], n: int = 1) -> dict[
     <stage>.<component>`` (totals over the lifetime in the category's unit, see
     lca.impacts), with stage sums ``impacts.<category>.<stage>`` and
     ``impacts.<category>.total`` for the stages and categories of ``compiled.boundary``.
+    Every parameter is checked against the registry first; a caller that has checked the
+    values already (a sweep checks each axis once, not each block of rows) names in
+    ``check`` the parameters that still need it.
     """
-    check_parameters(compiled, params)
+    check_parameters(compiled, params, check)
     out: dict[str, np.ndarray] = {}
 
     def col(x) -> np.ndarray:

@@ -75,14 +75,18 @@ def data_copy(tmp_path, monkeypatch):
     """A copy of the shipped data that a test may edit, used by the real loaders."""
     copy = tmp_path / "data"
     shutil.copytree(data.data_dir(), copy)
+    from lca import cache
+
     caches = [data.load_yaml, data.factor_figures]
     for c in caches:
         c.cache_clear()
+    cache._compiled.clear()   # compiled models hold the factors read before the edit
     monkeypatch.setattr(data, "data_dir", lambda: copy)
     yield copy
     monkeypatch.undo()
     for c in caches:
         c.cache_clear()
+    cache._compiled.clear()
 
 
 def test_typo_in_a_factor_file_is_a_data_error(data_copy):

@@ -15,9 +15,8 @@ from .. import data
 from ..bom import Bom
 from .. import registry
 from ..errors import DataError, ParameterError
-from ..model import ALIASES, Compiled, evaluate, parameter_unit, resolve
+from ..model import ALIASES, Compiled, check_parameters, evaluate, parameter_unit, resolve
 from .common import SUB_BLOCK, _prepared, canonical, defaults
-from .sweeps import _write_csv
 
 
 # --- distributions and Monte Carlo ----------------------------------------------------------
@@ -298,6 +297,7 @@ class MonteCarlo:
     base: dict[str, float] = field(default_factory=dict)
     vary: str = "all"
     sources: dict[str, str] = field(default_factory=dict)
+    compiled: Compiled | None = field(default=None, repr=False)
 
     def varied(self) -> pd.DataFrame:
         """The inputs that were varied: parameter, distribution, low, mode (or median),
@@ -324,7 +324,22 @@ class MonteCarlo:
     def to_csv(self, path: "str | Path") -> Path:
         """Write the samples to a CSV file (atomically: a temporary file in the same
         folder, then moved into place)."""
-        return _write_csv(iter([self.samples]), Path(path))
+        from ..sinks import write_frames
+
+        return write_frames(iter([self.samples]), Path(path), fmt="csv")
+
+    def write(self, path: "str | Path", rows_per_group: int = 1_000_000) -> Path:
+        """Write the samples to ``.csv`` or ``.parquet`` (chosen by the suffix; Parquet in
+        row groups of ``rows_per_group``, with the unit of each column in the schema),
+        atomically, through :func:`lca.sinks.write_frames`."""
+        from ..sinks import frame_units, write_frames
+
+        known = {k: (parameter_unit(self.compiled, k) or "") for k in self.distributions
+                 if k in self.samples.columns} if self.compiled is not None else None
+        units = frame_units(self.samples.columns, known)
+        step = max(1, int(rows_per_group))
+        parts = (self.samples.iloc[a:a + step] for a in range(0, len(self.samples), step))
+        return write_frames(parts, path, units=units)
 
 
 def summarise(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -410,15 +425,17 @@ def monte_carlo(bom: "Bom | str | Path", n: int = 10_000, seed: Any = None, *,
     block = np.empty((len(varied) + len(results), n))
     for i, k in enumerate(varied):
         block[i] = drawn[k]
+    # every draw checked against the registry once, not in every sub-block
+    check_parameters(compiled, resolve(compiled, {**given, **drawn}))
     for a in range(0, n, SUB_BLOCK):   # in cache-sized sub-blocks, as lca.sweep
         b = min(n, a + SUB_BLOCK)
         over = {**given, **{k: (v[a:b] if isinstance(v, np.ndarray) else v)
                             for k, v in drawn.items()}}
-        cols = evaluate(compiled, resolve(compiled, over), b - a)
+        cols = evaluate(compiled, resolve(compiled, over), b - a, check=())
         for i, name in enumerate(results):
             block[len(varied) + i, a:b] = cols[name]
     samples = pd.DataFrame(block.T, columns=[*varied, *results], copy=False)
     return MonteCarlo(samples=samples, summary=summarise(samples, results),
                       distributions=dist, n=n, seed=seed,
                       base={k: float(np.asarray(v)) for k, v in params.items()},
-                      vary=vary, sources=sources)
+                      vary=vary, sources=sources, compiled=compiled)
