@@ -28,7 +28,7 @@ def _bom(write_bom, component: str, embodied: str = ""):
 
 @pytest.mark.parametrize("component,field,accepted", [
     ("{name: cpu, type: logic, area: 1 cm^2, node: 14nm++}", "node", "10nm"),
-    ("{name: dram, type: memory, technology: ddr3, capacity: 8 GB}", "technology", "ddr3_40nm"),
+    ("{name: dram, type: memory, technology: ddr2, capacity: 8 GB}", "technology", "ddr3_40nm"),
     ("{name: case, type: item, mass: 5 kg, material: stainless}", "material", "steel"),
 ])
 def test_unknown_categorical_values_are_refused_with_the_accepted_ones(write_bom, component,
@@ -64,6 +64,14 @@ def test_stand_ins_are_costed_and_named_in_the_notes(write_bom):
     b = lca.assess(_bom(write_bom, "{name: gpu, type: logic, area: 8 cm^2, node: 5nm}"),
                    method="act2022")
     assert a.embodied.magnitude == pytest.approx(b.embodied.magnitude, rel=1e-12)
+
+
+def test_generic_ddr3_is_costed_at_a_named_stand_in(write_bom):
+    """`technology: ddr3` (no node) is ACT's ddr3_40nm row, and the notes say so."""
+    a = lca.assess(_bom(write_bom, "{name: dram, type: memory, technology: ddr3, capacity: 8 GB}"),
+                   method="act2022")
+    assert "dram" not in a.uncovered
+    assert any("ddr3_40nm" in n for n in a.notes)
 
 
 def test_accepted_values_come_from_the_methods_data():
