@@ -18,14 +18,18 @@ from .common import MissingDependencyError, _prepared, canonical, defaults
 
 # --- sensitivity -----------------------------------------------------------------------------
 
-def input_ranges(bom: "Bom | str | Path", **overrides: Any) -> pd.DataFrame:
+def input_ranges(bom: "Bom | str | Path", *, lifecycle: bool = False,
+                 **overrides: Any) -> pd.DataFrame:
     """Every input with a range and where the range comes from: the method's factors
     (their figures' min/max), grid (a country's lowest and highest yearly value over
     the five years to its data year, data/grid/countries.csv; a named value's own range;
     the judgement band of ``data/whatif.yaml`` only for a grid given as a number),
     lifetime, PUE, powers and time shares (bands of ``data/whatif.yaml``; a power that
     comes from the parts varies through the power model's figures of data/power.yaml,
-    ``power.*``, over their sourced min-max instead). Columns: parameter, base, low, high, unit, source."""
+    ``power.*``, over their sourced min-max instead). With ``lifecycle``,
+    also the inputs that move only the life-cycle columns (WUE, the electricity's
+    water/ADPe/PE, mass, transport, end-of-life and infrastructure factors:
+    :func:`lifecycle_ranges`). Columns: parameter, base, low, high, unit, source."""
     from ..assessment import prepare
     from ..embodied import get_method
     compiled, params, meta = prepare(bom, overrides)
@@ -91,8 +95,43 @@ def input_ranges(bom: "Bom | str | Path", **overrides: Any) -> pd.DataFrame:
             "data/whatif.yaml share_band")
     figs = get_method(compiled.method).factor_parameters(compiled.options)
     for k, f in figs.items():
-        add(k, f.low, f.high, f.source)
+        add(k, f.low, f.high, f.source, f.unit)
+    if lifecycle:
+        for k, low, high, unit, source in lifecycle_ranges(compiled, params, d["grid_band"]):
+            add(k, low, high, source, unit)
     return pd.DataFrame(rows, columns=["parameter", "base", "low", "high", "unit", "source"])
+
+
+def _moves_lifecycle(output: str) -> bool:
+    """Whether ``output`` is a life-cycle column (the life-cycle inputs move only those)."""
+    return output.startswith("impacts.") or output == "use_water_l_per_year"
+
+
+def lifecycle_ranges(compiled, params, band) -> list[tuple[str, float, float, str, str]]:
+    """Ranges of the life-cycle inputs (data/lifecycle/ figures' min/max, widened to
+    include the base; the electricity's water, ADPe and PE intensities over the grid band)."""
+    out = []
+
+    def fig_range(name, fig):
+        base = float(np.asarray(params[name]))
+        out.append((name, min(base, fig.low), max(base, fig.high), fig.unit,
+                    f"{fig.source} (data/lifecycle/)"))
+
+    fig_range("wue", data.lifecycle_figure("water", "default_wue"))
+    fig_range("mass", data.lifecycle_figure("transport", f"defaults.mass.{compiled.bom.kind}"))
+    for key in ("water_intensity", "adpe_intensity", "pe_intensity"):
+        v = float(np.asarray(params[key]))
+        if np.isfinite(v):
+            out.append((key, v * band.min, v * band.max, parameter_unit(compiled, key) or "",
+                        f"{band.min:g}x-{band.max:g}x (data/whatif.yaml grid_band, applied to "
+                        "the electricity's per-kWh factor)"))
+    for i, mode in enumerate(compiled.transport_modes):
+        fig_range(f"factors.transport.{mode}", data.lifecycle_figure("transport", f"modes.{mode}"))
+    fig_range(f"factors.end_of_life.{compiled.eol_material}",
+              data.lifecycle_figure("end_of_life", f"materials.{compiled.eol_material}"))
+    fig_range("factors.infrastructure.per_kw_year",
+              data.lifecycle_figure("infrastructure", "per_kw_year"))
+    return out
 
 
 def grid_range_source(g: "data.GridIntensity") -> str:
@@ -133,7 +172,7 @@ def sensitivity(bom: "Bom | str | Path", *, ranges: Mapping[str, tuple[Any, Any]
     (``all`` by default, ``factors``, ``usage``) restricts the inputs swung to the method's
     factors or to the usage inputs (as lca.monte_carlo).
     """
-    table = _restrict(input_ranges(bom, **overrides), vary)
+    table = _restrict(input_ranges(bom, lifecycle=_moves_lifecycle(output), **overrides), vary)
     compiled, given, _, params = _prepared(bom, overrides)
     if ranges is not None and not isinstance(ranges, Mapping):
         raise ParameterError(f"ranges: expected a mapping of parameter names to (low, high), "
@@ -189,7 +228,7 @@ def sobol(bom: "Bom | str | Path", n: int = 1024, seed: int | None = None, *,
         from SALib.sample import sobol as sobol_sample
     except ImportError:
         raise MissingDependencyError("Sobol indices need SALib: pip install \"lca[sensitivity]\"") from None
-    table = input_ranges(bom, **overrides)
+    table = input_ranges(bom, lifecycle=_moves_lifecycle(output), **overrides)
     compiled, given, _, params = _prepared(bom, overrides)
     registry.check_memory(int(n) * (len(table) + 2) * 4, f"Sobol indices with N = {int(n):,}",
                           "take a smaller N")
