@@ -96,6 +96,10 @@ def compiled(bom: "Bom", method: str | None = None, boundary: Any = None) -> "Co
     from .bom import edits
     from .model import compile_bom
 
+    if method is not None and not isinstance(method, str):
+        from .embodied import get_method
+
+        get_method(method)   # an UnknownMethodError naming the methods
     key = (id(bom), method, boundary)
     hit = _compiled.get(key)
     if hit is not None and hit[0] is bom and hit[1] == edits():

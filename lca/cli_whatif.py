@@ -215,7 +215,7 @@ def mc_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
 
         output_format(output)   # before any sampling
     dists = dict(parse_dist(s) for s in (dist or []))
-    registry.check("monte_carlo.n", n)
+    registry.check_one("monte_carlo.n", n)
     n = int(n)
     result = whatif.monte_carlo(bom, n, seed, dists=dists, vary=vary.value,
                                 engine=engine.value, scheduler=scheduler,
@@ -313,9 +313,10 @@ def sensitivity_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM
 @user_errors
 def break_even_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
                    efficiency_gain: Optional[float] = typer.Option(
-                       None, "--efficiency-gain", min=0.0, max=0.999,
-                       help="Yearly energy saving of a replacement server for the same work "
-                            "[0-1], e.g. 0.15: also answer the refresh question."),
+                       None, "--efficiency-gain", help=registry.help_text(
+                           "refresh.efficiency_gain", "Yearly energy saving of a replacement "
+                           "server for the same work, e.g. 0.15: also answer the refresh "
+                           "question")),
                    lifetime: Optional[float] = LIFETIME, grid: Optional[float] = GRID,
                    region: Optional[str] = REGION, pue: Optional[float] = PUE,
                    method: Optional[str] = METHOD,

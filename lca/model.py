@@ -13,13 +13,14 @@ scenarios: the loops below run over components and profile states.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 
 from . import (allocation, data, end_of_life, fab_water, functional, infrastructure, operational,
                registry, transport, water)
 from .bom import _FACTOR_BASES, SHARE_SUM_TOLERANCE, Bom
+from .embodied.protocol import ComponentSpec, ComponentTerm
 from .errors import DataError, ParameterError
 from .impacts import Boundary, column
 
@@ -33,47 +34,6 @@ ALIASES = {
     "usage.idle_power": "idle_power", "usage.max_power": "max_power",
     "usage.wue": "wue", "usage.water_intensity": "water_intensity",
 }
-
-
-@dataclass(frozen=True)
-class ComponentSpec:
-    """The structural (non-numeric) description of one component."""
-
-    name: str
-    type: str
-    role: str | None = None
-    technology: str | None = None
-    node: str | None = None
-    category: str | None = None
-    material: str | None = None
-    factor_basis: str | None = None   # basis of a user's factor override, if any
-    device: str | None = None
-    fields: tuple[str, ...] = ()      # which numeric fields the BOM gives
-    part_of: str | None = None        # the component this one is physically part of
-
-    def has(self, name: str) -> bool:
-        return name in self.fields
-
-    def key(self, name: str) -> str:
-        return f"components.{self.name}.{name}"
-
-
-@dataclass(frozen=True)
-class ComponentTerm:
-    """How a method costs one component: a function of the parameters, or why not."""
-
-    evaluate: Callable[[Mapping[str, Any]], Any] | None
-    basis: str = ""               # e.g. "area x processor_die factor"
-    factor_keys: tuple[str, ...] = ()   # parameters the term reads that are method factors
-    reason: str | None = None     # why the method cannot cover the component
-    note: str | None = None       # e.g. a stand-in technology
-    #: Evaluators of the other impact categories (adpe, pe, water) where the method has
-    #: factors for them; a category missing here is not covered for this component.
-    impacts: Mapping[str, Callable[[Mapping[str, Any]], Any]] = field(default_factory=dict)
-
-    def evaluator(self, category: str) -> Callable[[Mapping[str, Any]], Any] | None:
-        """The evaluator of ``category`` (gwp: :attr:`evaluate`), or None."""
-        return self.evaluate if category == "gwp" else self.impacts.get(category)
 
 
 @dataclass
@@ -193,8 +153,11 @@ def compile_bom(bom: Bom, method: str | None = None, boundary: Boundary | None =
     """
     from .embodied import get_method
 
+    from .bom import resolved
+
     method = method or bom.embodied.method
     impl = get_method(method)
+    bom = resolved(bom)
     params: dict[str, float] = {"lifetime": bom.lifetime, "pue": bom.usage.pue}
     usage = bom.usage
     if usage.region is not None:
@@ -259,12 +222,18 @@ def compile_bom(bom: Bom, method: str | None = None, boundary: Boundary | None =
                         power_mode=power_mode, n_states=n_states, functional_unit=fu,
                         grid_source=grid_source, grid_region=grid_region, fixed=fixed,
                         parts_power=parts_power, parts_states=tuple(parts_states))
-    compiled.options = impl.options(bom)
-    compiled.factor_figures = dict(impl.factor_parameters(compiled.options))
+    try:   # a factor file without a key a method reads is a fault of the data
+        compiled.options = impl.options(bom)
+        compiled.factor_figures = dict(impl.factor_parameters(compiled.options))
+        compiled.terms = {spec.name: impl.term(spec, compiled.options) for spec in specs}
+    except KeyError as exc:
+        raise DataError(f"data/factors/{method}.yaml: the method needs {exc.args[0]!r}, "
+                        "which the factor file does not give") from None
     for key, fig in compiled.factor_figures.items():
         params[key] = fig.value
     compiled.terms = {spec.name: impl.term(spec, compiled.options) for spec in specs}
     fab_water.attach(compiled)   # manufacturing water of logic dies, whatever the method
+    _note_unused_options(compiled)
     life_params, compiled.transport_modes, compiled.eol_material, compiled.lifecycle_notes = \
         lifecycle_parameters(bom)
     params.update(life_params)
@@ -274,6 +243,27 @@ def compile_bom(bom: Bom, method: str | None = None, boundary: Boundary | None =
     compiled.boundary = boundary
     _check_factors(compiled)
     return compiled
+
+
+#: BOM ``embodied:`` options (attribute, name in the file) and the methods that read them
+#: (composite costs logic dies with ACT's model, so it reads ACT's options too).
+METHOD_OPTIONS = (("fab_grid", "fab_grid"), ("gas_abatement", "gas_abatement"),
+                  ("yield_", "yield"))
+ACT_OPTION_READERS = ("act2022", "composite")
+
+
+def _note_unused_options(compiled: Compiled) -> None:
+    """A method option the BOM gives but the compiled method does not read is said in the
+    notes (a BOM may be costed by several methods, so it is not refused)."""
+    if compiled.method in ACT_OPTION_READERS:
+        return
+    emb = compiled.bom.embodied
+    unused = [name for attr, name in METHOD_OPTIONS if getattr(emb, attr) is not None]
+    if unused:
+        notes = list(compiled.options.get("notes", []))
+        notes += [f"embodied.{name} is an option of {' and '.join(ACT_OPTION_READERS)}: not "
+                  f"used by {compiled.method}" for name in unused]
+        compiled.options = {**compiled.options, "notes": notes}
 
 
 def _check_factors(compiled: Compiled) -> None:

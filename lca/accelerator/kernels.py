@@ -391,6 +391,7 @@ def kernel(kind: str, device: str | None = None, dtype: str = "bf16", *, grid=No
     life cycle per kernel call: use, the device's manufacturing share and the data-centre
     share, in GWP, water, ADPe and PE (``total_gco2e`` = use + manufacturing, as before).
     """
+    registry.check_names(kind=kind, device=device, dtype=dtype, method=method, region=region)
     device = device or str(devices.defaults()["defaults"]["device"])
     dev = devices.device(device)
     if kind == "copy":

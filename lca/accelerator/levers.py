@@ -75,6 +75,9 @@ def sparsity(kind: str, workload: dict[str, Any], kept) -> dict[str, Any]:
 
 def distillation(kind: str, workload: dict[str, Any], params) -> dict[str, Any]:
     """The workload with a smaller (distilled) model of ``params`` active parameters."""
+    from .. import registry
+
+    registry.check("workload.params", params)
     old = workload.get("params")
     if old is None:
         raise ParameterError("distillation: the workload must give params")
@@ -93,9 +96,9 @@ def distillation(kind: str, workload: dict[str, Any], params) -> dict[str, Any]:
 def best_window_mean(series, hours: float) -> float:
     """Lowest mean of ``series`` (hourly grid intensities [kgCO2e/kWh]) over a window of
     ``hours`` consecutive hours (the whole series when it is shorter)."""
-    s = _a(series).ravel()
-    if s.size == 0 or np.any(s < 0):
-        raise ParameterError("grid series: expected hourly intensities of zero or more")
+    from .. import registry
+
+    s = _a(registry.check("grid", series)).ravel()
     w = int(min(max(1, math.ceil(float(hours))), s.size))
     c = np.concatenate([[0.0], np.cumsum(s)])
     return float(np.min((c[w:] - c[:-w]) / w))
@@ -113,7 +116,9 @@ def carbon_aware(kind: str, workload: dict[str, Any], grid, hours: float | None 
 
         grid = hourly.load(grid).values
     if np.ndim(grid) == 0:
-        out["grid"] = float(grid)
+        from .. import registry
+
+        out["grid"] = float(registry.to_canonical("grid", grid))
     else:
         if hours is None:
             base = _runner(kind)(**workload)

@@ -170,6 +170,7 @@ def train(*, device: str, count=1, flops=None, params=None, tokens=None, efficie
     ``lifetime`` [years] and ``utilization``; ``embodied`` [kgCO2e per chip] replaces the
     die-spec module + host share (e.g. a vendor's footprint).
     """
+    registry.check_names(device=device, dtype=dtype, method=method, region=region)
     dev = devices.device(device)
     dtype = dtype or dev.training_dtype()
     notes: list[str] = []
@@ -344,6 +345,8 @@ def infer(*, device: str, params=None, count=1, batch=1, tokens_per_second=None,
     2019, arXiv:1909.08053 (tensor parallelism); Elsworth et al. 2025, arXiv:2508.15734
     (boundaries: active accelerator, host, idle, data-centre overhead).
     """
+    registry.check_names(device=device, dtype=dtype, method=method, region=region,
+                         model=model, kv_dtype=kv_dtype)
     registry.check_choice("inference.boundary", boundary, inference.boundaries())
     dev = devices.device(device)
     arch = inference.architecture(model, params=params, total_params=total_params,

@@ -439,10 +439,17 @@ def monte_carlo(bom: "Bom | str | Path", n: int = 10_000, seed: Any = None, *,
     ``default_rng(seed)`` draws. ``engine="dask"`` computes the partitions as Dask tasks on
     ``scheduler`` (a ``distributed`` scheduler address) or on Dask's default scheduler;
     the samples are identical to ``engine="pandas"`` for the same seed and chunk_size.
+
+    Every distribution is checked against the registry's bounds of its parameter
+    (:func:`bounded`): one whose support reaches outside them (point, uniform, triangular,
+    choice) is refused; a normal or lognormal one is truncated to them and listed in
+    :attr:`MonteCarlo.truncated`. ``n`` (at most 1e9) and ``seed`` (a non-negative
+    integer) are checked too, and a run whose samples would not fit in memory is refused
+    before anything is drawn (``lca.registry.check_memory``).
     """
     check_engine(engine, scheduler)
-    registry.check("monte_carlo.n", n)
-    registry.check("sweep.points", chunk_size)
+    registry.check_one("monte_carlo.n", n)
+    registry.check_one("sweep.points", chunk_size)
     chunk_size = int(chunk_size)
     n = int(n)
     if vary not in VARY_CHOICES:
@@ -451,7 +458,7 @@ def monte_carlo(bom: "Bom | str | Path", n: int = 10_000, seed: Any = None, *,
     if not factors:
         vary = "none"
     if seed is not None and not isinstance(seed, np.random.SeedSequence):
-        registry.check("monte_carlo.seed", seed)
+        registry.check_one("monte_carlo.seed", seed)
         seed = int(seed)
     compiled, given, _, params = _prepared(bom, overrides)
     dist: dict[str, Distribution] = {}
@@ -468,6 +475,9 @@ def monte_carlo(bom: "Bom | str | Path", n: int = 10_000, seed: Any = None, *,
             if key in held:
                 continue
             dist[key], sources[key] = d, src
+    if dists is not None and not isinstance(dists, Mapping):
+        raise ParameterError(f"dists: expected a mapping of parameter names to distributions, "
+                             f"got {type(dists).__name__}")
     for name, spec in (dists or {}).items():
         key = ALIASES.get(name, name)
         if key not in compiled.params:

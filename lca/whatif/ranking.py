@@ -36,8 +36,9 @@ def input_ranges(bom: "Bom | str | Path", *, lifecycle: bool = False,
     d = defaults()
     rows: list[tuple] = []
 
-    def add(name, low, high, unit, source):
+    def add(name, low, high, source, unit=None):
         base = float(np.asarray(params[name]))
+        unit = parameter_unit(compiled, name) or unit or ""   # the registry's, else the figure's
         p = registry.get(name)   # a band never swings a value out of the registry's bounds
         if p.min is not None and low < p.min:
             low, source = p.min, f"{source}; low end held at the bound {p.bounds_text()}"
@@ -52,18 +53,18 @@ def input_ranges(bom: "Bom | str | Path", *, lifecycle: bool = False,
     if g is not None and not np.isclose(grid, g.value):
         g = None   # the grid value was given over the region's: its range does not apply
     if g is not None and g.range_years is not None:
-        add("grid", g.min, g.max, "kgCO2e/kWh", grid_range_source(g))
+        add("grid", g.min, g.max, grid_range_source(g))
     elif g is not None and g.min is not None and g.max is not None:
-        add("grid", g.min, g.max, "kgCO2e/kWh", f"range of {g.key} (data/grid/named.yaml)")
+        add("grid", g.min, g.max, f"range of {g.key} (data/grid/named.yaml)")
     else:
         b = d["grid_band"]
-        add("grid", grid * b.min, grid * b.max, "kgCO2e/kWh", f"{b.min:g}x-{b.max:g}x "
+        add("grid", grid * b.min, grid * b.max, f"{b.min:g}x-{b.max:g}x "
             "(data/whatif.yaml grid_band: a grid value given as a number has no range of "
             "its own)")
     life, lf = float(params["lifetime"]), d["lifetime"]
-    add("lifetime", min(life, lf.min), max(life, lf.max), "year", "data/whatif.yaml lifetime")
+    add("lifetime", min(life, lf.min), max(life, lf.max), "data/whatif.yaml lifetime")
     pue, pf = float(params["pue"]), d["pue"]
-    add("pue", min(pue, pf.min), max(pue, pf.max), "", "data/whatif.yaml pue")
+    add("pue", min(pue, pf.min), max(pue, pf.max), "data/whatif.yaml pue")
     pb, sb = d["power_band"], d["share_band"]
     from_parts = {i for i, _ in compiled.parts_states}
     if compiled.parts_power is not None:   # the power model's figures, not a band
@@ -71,33 +72,33 @@ def input_ranges(bom: "Bom | str | Path", *, lifecycle: bool = False,
         for path in compiled.parts_power.used:
             f = figs[path]
             if f.min is not None and f.max is not None:
-                add(power.parameter_name(path), f.min, f.max, f.unit,
-                    f"data/power.yaml {path}: {f.source}")
+                add(power.parameter_name(path), f.min, f.max,
+                    f"data/power.yaml {path}: {f.source}", f.unit)
     if compiled.power_mode == "profile":
         for i in range(compiled.n_states):
             if i in from_parts:
                 continue
             k = f"profile.{i}.power"
             v = float(params[k])
-            add(k, v * pb.min, v * pb.max, "W", "data/whatif.yaml power_band")
+            add(k, v * pb.min, v * pb.max, "data/whatif.yaml power_band")
         for i in range(compiled.n_states - 1):
             k = f"profile.{i}.share"
             v = float(params[k])
-            add(k, max(0.0, v + sb.min), min(1.0, v + sb.max), "",
+            add(k, max(0.0, v + sb.min), min(1.0, v + sb.max),
                 "data/whatif.yaml share_band (the last state takes the remainder)")
     else:
         for k in ("idle_power", "max_power") if compiled.parts_power is None else ():
             v = float(params[k])
-            add(k, v * pb.min, v * pb.max, "W", "data/whatif.yaml power_band")
+            add(k, v * pb.min, v * pb.max, "data/whatif.yaml power_band")
         v = float(params["utilization"])
-        add("utilization", max(0.0, v + sb.min), min(1.0, v + sb.max), "",
+        add("utilization", max(0.0, v + sb.min), min(1.0, v + sb.max),
             "data/whatif.yaml share_band")
     figs = get_method(compiled.method).factor_parameters(compiled.options)
     for k, f in figs.items():
-        add(k, f.low, f.high, f.unit, f.source)
+        add(k, f.low, f.high, f.source, f.unit)
     if lifecycle:
         for k, low, high, unit, source in lifecycle_ranges(compiled, params, d["grid_band"]):
-            add(k, low, high, unit, source)
+            add(k, low, high, source, unit)
     return pd.DataFrame(rows, columns=["parameter", "base", "low", "high", "unit", "source"])
 
 
@@ -173,7 +174,14 @@ def sensitivity(bom: "Bom | str | Path", *, ranges: Mapping[str, tuple[Any, Any]
     """
     table = _restrict(input_ranges(bom, lifecycle=_moves_lifecycle(output), **overrides), vary)
     compiled, given, _, params = _prepared(bom, overrides)
-    for name, (lo, hi) in (ranges or {}).items():
+    if ranges is not None and not isinstance(ranges, Mapping):
+        raise ParameterError(f"ranges: expected a mapping of parameter names to (low, high), "
+                             f"got {type(ranges).__name__}")
+    for name, rng in (ranges or {}).items():
+        if not isinstance(rng, (tuple, list)) or len(rng) != 2:
+            raise ParameterError(f"ranges[{name!r}]: expected (low, high), got {rng!r}",
+                                 parameter=name, value=rng)
+        lo, hi = rng
         key = ALIASES.get(name, name)
         if key not in compiled.params:
             resolve(compiled, {key: 0.0})
@@ -212,9 +220,9 @@ def sobol(bom: "Bom | str | Path", n: int = 1024, seed: int | None = None, *,
     ``n * (k + 2)`` evaluations for k inputs (first-order and total indices), one
     vectorized call. Needs SALib (``pip install "lca[sensitivity]"``). Returns columns
     parameter, S1, S1_conf, ST, ST_conf, sorted by ST."""
-    registry.check("sensitivity.sobol_n", n)
+    registry.check_one("sensitivity.sobol_n", n)
     if seed is not None:
-        registry.check("monte_carlo.seed", seed)
+        registry.check_one("monte_carlo.seed", seed)
     try:
         from SALib.analyze import sobol as sobol_analyze
         from SALib.sample import sobol as sobol_sample

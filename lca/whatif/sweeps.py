@@ -350,7 +350,16 @@ def _design_from(axes: Mapping[str, Any], scenarios: pd.DataFrame | None):
         if axes:
             raise ParameterError("give axes or scenarios=, not both")
         if not isinstance(scenarios, pd.DataFrame):
-            scenarios = pd.DataFrame(scenarios)
+            try:
+                scenarios = pd.DataFrame(scenarios)
+            except (TypeError, ValueError) as exc:
+                raise ParameterError(f"scenarios: expected a table (a DataFrame or a mapping "
+                                     f"of columns), got {type(scenarios).__name__}: {exc}") from None
+        bad = [c for c in scenarios.columns if not isinstance(c, str)]
+        if bad or scenarios.empty:
+            raise ParameterError("scenarios: expected a table with at least one row and one "
+                                 "column per parameter, named by the parameter"
+                                 + (f" (got the column name {bad[0]!r})" if bad else ""))
         return lambda compiled: _table(compiled, scenarios)
     return lambda compiled: _cartesian(compiled, axes)
 
@@ -435,8 +444,8 @@ def iter_sweep(bom: "Bom | str | Path", scenarios: pd.DataFrame | None = None, *
     from .engines import check_engine
 
     check_engine(engine, scheduler)
+    registry.check_one("sweep.points", chunk_size)
     run = _Sweep(bom, _design_from(axes, scenarios), columns)
-    registry.check("sweep.points", chunk_size)
     registry.check_memory(min(run.n, int(chunk_size)) * len(run.float_names),
                           f"a chunk of {min(run.n, int(chunk_size)):,} scenarios",
                           "use a smaller chunk_size")
@@ -499,6 +508,8 @@ def sweep(bom: "Bom | str | Path", scenarios: pd.DataFrame | None = None, *,
     from .engines import check_engine
 
     check_engine(engine, scheduler)
+    if chunk_size is not None:
+        registry.check_one("sweep.points", chunk_size)
     run = _Sweep(bom, _design_from(axes, scenarios), columns)
     if out is not None:
         from ..sinks import output_format, write_frames
