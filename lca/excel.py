@@ -7,6 +7,10 @@ and the totals recompute in Excel or LibreOffice), **Assumptions** (every parame
 factor used, with value, min, max, unit, source, licence), and, when given, **Methods**,
 **Sweep**, **Monte Carlo** (+ samples) and **Sensitivity**.
 
+The numbers of the Summary, Components and Operational sheets are formulas that show the
+Model sheet's cells (``=Model!B12``), so an input edited there flows through every sheet
+and the workbook never contradicts itself.
+
 Safety: every text cell is written as text, never as a formula (a component named
 ``=HYPERLINK(...)`` stays a string); the file is written atomically and carries lca's
 marker (workbook creator ``lca``), see :mod:`lca.io`.
