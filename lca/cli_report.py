@@ -113,7 +113,7 @@ def export_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped 
                                 for a in results}
     extra = {k: v for k, v in extra.items() if any(x is not None for x in v.values())}
     path = write_workbook(results, output, force=force, **extra)
-    typer.echo(f"wrote {path}")
+    typer.echo(f"wrote {path}", err=True)
 
 
 @app.command("report")
@@ -155,6 +155,6 @@ def report_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped 
             if any(v is not None for v in per.values()):
                 extra[key] = {k: v for k, v in per.items() if v is not None}
     report = build_report(results, output, png=png, force=force, **extra)
-    typer.echo(f"wrote {report.pdf} ({len(report.titles)} pages)")
+    typer.echo(f"wrote {report.pdf} ({len(report.titles)} pages)", err=True)
     for path in report.pngs:
-        typer.echo(f"wrote {path}")
+        typer.echo(f"wrote {path}", err=True)

@@ -407,7 +407,7 @@ def test_cli_export(tmp_path):
     r = runner.invoke(app, ["export", "clemm2024-cpu", "clemm2024-gpu", "-o", str(out),
                             "--lifetime", "3"])
     assert r.exit_code == 0, r.output
-    assert str(out) in r.stdout
+    assert str(out) in r.stderr  # human messages on stderr, data on stdout
     ws = openpyxl.load_workbook(out)["Summary"]
     assert ws.max_row == 3
     assert evaluate_workbook(out)["Summary"]["H2"] == pytest.approx(
