@@ -142,6 +142,18 @@ class MonteCarlo:
     seed: Any
     base: dict[str, float] = field(default_factory=dict)
 
+    def _repr_html_(self) -> str:
+        """The summary as an HTML table with units and the boundary (Jupyter shows it)."""
+        from ..display import monte_carlo_html
+
+        return monte_carlo_html(self)
+
+    def plot(self, label: str = "Monte Carlo"):
+        """The report's histogram of the total per year (p5, p50, p95 marked); a Figure."""
+        from ..display import monte_carlo_plot
+
+        return monte_carlo_plot(self, label)
+
     def to_csv(self, path: "str | Path") -> Path:
         """Write the samples to a CSV file (atomically: a temporary file in the same
         folder, then moved into place)."""

@@ -326,7 +326,10 @@ def sweep(bom: "Bom | str | Path", scenarios: pd.DataFrame | None = None, *,
     if out is not None:
         return _write_csv(engine.chunks(chunk_size or 1_000_000, progress), Path(out))
     parts = list(engine.chunks(chunk_size, progress))
-    return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=False)
+    from ..display import as_result
+
+    return as_result(parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=False),
+                     "sweep")
 
 
 def _write_csv(frames: Iterator[pd.DataFrame], path: Path) -> Path:
