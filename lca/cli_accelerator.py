@@ -9,7 +9,8 @@ import typer
 
 from . import accelerator
 from .accelerator import levers as levers_mod
-from .cli import FORMAT, GRID, PUE, REGION, Format, _fmt, app, user_errors  # noqa: F401
+from .cli import (FORMAT, GRID, PUE, REGION, Format, _fmt, app, quantity_parser,  # noqa: F401
+                  user_errors)
 from .errors import ParameterError
 
 kernel_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Time, energy and carbon of one kernel "
@@ -22,7 +23,8 @@ app.add_typer(workload_app, name="workload")
 DEVICE = typer.Option(None, "--device", help="Accelerator key (`lca list devices`; default: "
                       "data/kernels.yaml defaults.device, h100-sxm5).")
 DTYPE = typer.Option("bf16", "--dtype", help="Precision: fp32, tf32, bf16, fp16, fp8, int8.")
-LIFETIME = typer.Option(None, "--lifetime", help="Device lifetime [years] (default: data/kernels.yaml allocation.lifetime).", min=0.0)
+LIFETIME = typer.Option(None, "--lifetime", parser=quantity_parser("lifetime"), metavar="YEARS",
+                        help="Device lifetime [years; or with a unit, \"4 years\"] (default: data/kernels.yaml allocation.lifetime).")
 UTIL = typer.Option(None, "--utilization", help="Busy share of the lifetime [0-1] (default: data/kernels.yaml allocation.utilization).")
 METHOD = typer.Option("clemm2024", "--method", help="Embodied method for the module and host.")
 NO_HOST = typer.Option(False, "--no-host", help="Leave the host server's share out of embodied.")
