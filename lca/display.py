@@ -136,7 +136,7 @@ def _one_axis_figure(draw, *args) -> Any:
     from matplotlib.figure import Figure
 
     with matplotlib.rc_context(report.RC):
-        fig = Figure(figsize=NOTEBOOK_FIGURE_IN, dpi=report.DPI)
+        fig = report.with_png_repr(Figure(figsize=NOTEBOOK_FIGURE_IN, dpi=report.DPI))
         FigureCanvasAgg(fig)
         ax = fig.add_axes((0.2, 0.14, 0.75, 0.74))
         draw(ax, *args)

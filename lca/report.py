@@ -138,6 +138,21 @@ def slug(text: str, limit: int = 32) -> str:
 def _new_page() -> Figure:
     fig = Figure(figsize=PAGE_SIZE_IN, dpi=DPI)
     FigureCanvasAgg(fig)
+    return with_png_repr(fig)
+
+
+def with_png_repr(fig: Figure) -> Figure:
+    """Let a notebook show ``fig`` inline (it is built without pyplot, so IPython has no
+    formatter for it): ``fig._repr_png_`` renders it as PNG bytes."""
+    def repr_png() -> bytes:
+        import io
+
+        buffer = io.BytesIO()
+        with matplotlib.rc_context(RC):
+            fig.savefig(buffer, format="png")
+        return buffer.getvalue()
+
+    fig._repr_png_ = repr_png  # type: ignore[attr-defined]
     return fig
 
 
