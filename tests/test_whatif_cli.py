@@ -122,7 +122,7 @@ def test_break_even_command():
     assert d["optimal_lifetime_years"] == pytest.approx(
         optimal_lifetime("clemm2024-cpu", 0.15).lifetime.to("year").magnitude, rel=1e-12)
     # the refresh measure at the BOM's 5 years, hand-checked: k = -ln(0.85) = 0.16252;
-    # 1,176.804 / 5 + 1,633.74 x (e^(5k) - 1) / (5k) = 235.36 + 2,520.64 = 2,756.0
+    # 1,176.804 / 5 + 1,633.74 x (e^(5k) - 1) / (5k) = 235.36 + 2,520.67 = 2,756.0
     assert d["total_kgco2e_per_year_at_current_lifetime"] == pytest.approx(2756.0, abs=0.1)
     assert d["total_kgco2e_per_year_at_current_lifetime"] > d["total_kgco2e_per_year_at_optimum"]
     text = run("break-even", "clemm2024-cpu", "--efficiency-gain", "0.15").stdout
