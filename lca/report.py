@@ -696,8 +696,16 @@ def draw_methods(ax: Any, label: str, frame: Any, a: Assessment | None) -> None:
     err = np.vstack([np.clip(total - lo, 0, None), np.clip(hi - total, 0, None)])
     ax.barh(y, total, xerr=err, color=EMBODIED_COLOUR, capsize=4, ecolor="#333333")
     ax.set_yticks(y, names)
-    ax.set_xlabel("Embodied carbon [kgCO2e] (bars: low-high)")
-    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(6))
+    positive = np.r_[total, lo, hi]
+    positive = positive[np.isfinite(positive) & (positive > 0)]
+    if len(positive) and positive.max() / positive.min() > LOG_RATIO:
+        ax.set_xscale("log")   # methods a decade apart: a small one stays visible
+        ax.set_xlim(positive.min() / 2, positive.max() * 2)
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        ax.set_xlabel("Embodied carbon [kgCO2e] (log scale; bars: low-high)")
+    else:
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(6))
+        ax.set_xlabel("Embodied carbon [kgCO2e] (bars: low-high)")
     ax.xaxis.set_major_formatter(THOUSANDS)
     ax.set_title(wrap(label, 50), loc="left", fontsize=10)
 
