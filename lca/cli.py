@@ -16,7 +16,7 @@ from typing import Any, Callable, Optional
 import pandas as pd
 import typer
 
-from . import data
+from . import data, registry
 from .assessment import Assessment, assess
 from .bom import json_schema
 from .errors import LcaError
@@ -136,19 +136,21 @@ def quantity_parser(name: str) -> Callable[[Any], float | None]:
         except LcaError as exc:
             hint = ""
             if isinstance(value, str) and "CO2e" in (registry.get(name).unit or "") \
-                    and "co2e" not in value.lower():
+                    and "co2e" not in value.lower() and value[:1].isdigit():
                 hint = " (carbon is counted in gCO2e, kgCO2e or tCO2e: write \"50 gCO2e/kWh\")"
             raise typer.BadParameter(str(exc) + hint) from None
     parse.__name__ = f"{name}_quantity"
     return parse
 
 
-LIFETIME = typer.Option(None, "--lifetime", parser=quantity_parser("lifetime"),
-                        metavar="YEARS", help='Lifetime [years of 8,760 h]: "5" or "60 months".')
+LIFETIME = typer.Option(None, "--lifetime", parser=quantity_parser("lifetime"), metavar="YEARS",
+                        help=registry.help_text("lifetime", "Lifetime (years of 8,760 h)")
+                        + ' Or with a unit: "60 months".')
 GRID = typer.Option(None, "--grid", parser=quantity_parser("grid"), metavar="QUANTITY",
-                    help='Grid intensity [kgCO2e/kWh]: "0.05" or "50 gCO2e/kWh".')
+                    help=registry.help_text("grid", "Grid intensity")
+                    + ' Or with a unit: "50 gCO2e/kWh".')
 REGION = typer.Option(None, "--region", help="Grid by country code (DE, FR, US) or named value.")
-PUE = typer.Option(None, "--pue", help="Power usage effectiveness [-], 1.0 or more.")
+PUE = typer.Option(None, "--pue", help=registry.help_text("pue", "Power usage effectiveness"))
 METHOD = typer.Option(None, "--method", help="Embodied method (see `lca list`).")
 FORMAT = typer.Option(Format.table, "--format", "-f", help="Output format.")
 
@@ -220,6 +222,26 @@ def compare_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped
         digits = 3 if key == "grid_kgco2e_per_kwh" else 1
         lines.append(f"{label:<34}" + "".join(f"{_fmt(v, digits):>{col}}" for v in vals))
     typer.echo("\n".join(lines))
+
+
+@app.command("parameters")
+@user_errors
+def parameters_cmd(bom: Optional[str] = typer.Argument(
+        None, help="BOM file or shipped name: its parameters and values (default: every "
+        "parameter the registry knows)."),
+        method: Optional[str] = METHOD, format: Format = FORMAT) -> None:
+    """Parameter names, units, accepted ranges and labels (the registry; docs/PARAMETERS.md)."""
+    from .assessment import parameters
+
+    frame = parameters() if bom is None else parameters(bom, method, details=True)
+    if bom is None:
+        frame = frame.drop(columns=["integer", "source"]) if format == Format.table else frame
+    if format == Format.json:
+        typer.echo(frame.to_json(orient="records", indent=1))
+    elif format == Format.csv:
+        typer.echo(frame.to_csv(index=False, lineterminator="\n"), nl=False)
+    else:
+        typer.echo(frame.to_string(index=False))
 
 
 @app.command("list")

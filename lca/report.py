@@ -203,7 +203,7 @@ def parameter_label(name: str, a: Assessment | None = None) -> str:
         i = int(parts[1])
         text = f"{entry.label if entry else parts[2]}, {states[i] if i < len(states) else i}"
     else:
-        text = registry.label(name)
+        text = registry.label(name, a.params if a is not None else None)
     if unit and unit not in ("dimensionless", "-"):
         text += f" [{unit}]"
     return text
