@@ -24,10 +24,12 @@ import pandas as pd
 from .formatting import fmt_number
 
 #: The system boundary, stated under every table.
-BOUNDARY = ("Boundary: embodied = manufacturing of the listed components (cradle to gate) by "
-            "the named method; operational = use-phase electricity (mean power x 8,760 h a "
-            "year x PUE x grid intensity). Not included: transport, end of life, and the "
-            "components a method cannot cover (listed).")
+BOUNDARY = ("Boundary of the headline figures: embodied = manufacturing of the listed "
+            "components (cradle to gate) by the named method; operational = use-phase "
+            "electricity (mean power x 8,760 h a year x PUE x grid intensity). Transport, end "
+            "of life and data-centre infrastructure are not in them: they are in the life-"
+            "cycle rows (Assessment.impacts) when the BOM's boundary counts them. Components a "
+            "method cannot cover are listed, not counted.")
 
 
 #: Size of the one-chart figures of ``.plot()`` [inches].
@@ -82,12 +84,17 @@ def assessment_rows(a: Any) -> list[tuple[str, str, str]]:
     fu = d.get("per_functional_unit")
     if fu:
         rows.append((f"Per {fu['unit']}", _num(fu["total_gco2e"], 4), "gCO2e"))
+    stages = [k for k in a.row if k.startswith("impacts.gwp.") and k.count(".") == 2]
+    for key in stages:   # the life cycle by stage, when the model reports it
+        stage = key.split(".")[2].replace("_", " ")
+        rows.append((f"Life cycle, {stage}", _num(a.row[key]), "kgCO2e over the lifetime"))
     return rows
 
 
 def assessment_html(a: Any) -> str:
     notes = [f"Not covered by {a.method}: {n} ({r})" for n, r in a.uncovered.items()]
     notes += list(a.notes)
+    notes += [n for n in getattr(a, "lifecycle_notes", []) if n not in notes]
     foot = BOUNDARY + (" Notes: " + " ".join(f"{n}." for n in notes) if notes else "")
     return table_html(assessment_rows(a),
                       f"{a.name}: {a.bom.kind} server, embodied method {a.method}", foot)
