@@ -53,7 +53,7 @@ def test_result_frames_show_units_and_plot_the_report_figures(cpu):
                          (sens, "kgCO2e/year")):
         assert isinstance(frame, ResultFrame)
         h = frame._repr_html_()
-        assert words in h and "Boundary:" in h
+        assert words in h and "Boundary of the headline figures" in h
         fig = frame.plot()
         assert isinstance(fig, Figure) and fig.axes
     assert type(methods.head()) is pd.DataFrame  # derived frames are plain again
