@@ -152,7 +152,7 @@ def test_analysis_pages(tmp_path, study):
 
 
 def test_single_server_has_no_comparison(tmp_path):
-    r = build_report(lca.assess("dgx-h100"), tmp_path / "dgx.pdf", png=False)
+    r = build_report(lca.assess("dgx-h100", method="clemm2024"), tmp_path / "dgx.pdf", png=False)
     assert r.kinds == ["summary", "embodied", "lifetime", "grid", "notes"]
     assert not any("Comparison" in t for t in r.titles)
     text = pdf_text(r.pdf)
@@ -241,7 +241,7 @@ def test_cli_report_adds_analyses_when_the_api_has_them(tmp_path, monkeypatch):
     out = tmp_path / "r.pdf"
     r = CliRunner().invoke(app, ["report", "clemm2024-cpu", "clemm2024-gpu", "-o", str(out),
                                  "--no-png", "--samples", "500", "--seed", "7",
-                                 "--lifetime", "3"])
+                                 "--lifetime", "3", "--no-validation"])
     assert r.exit_code == 0, r.output
     text = pdf_text(out)
     assert stated_pages(r.stderr, out) == len(text)
@@ -264,6 +264,7 @@ def test_cli_report_adds_analyses_when_the_api_has_them(tmp_path, monkeypatch):
     text = pdf_text(out)
     assert stated_pages(r.stderr, out) == len(text)
     assert any("Monte Carlo: distribution" in t for t in text)
+    assert any("Validation against published" in t for t in text)
     assert not any("Sensitivity: total per year" in t for t in text)  # left out
     assert "lca: warning: sensitivity left out for" in r.stderr
 
@@ -287,6 +288,7 @@ EDGE_BOM = """\
 name: edge
 kind: gpu
 lifetime: 2.5 years
+embodied: {method: clemm2024}
 usage:
   grid: 0 kgCO2e/kWh
   profile:

@@ -1,0 +1,5 @@
+"""``python -m lca``: the command line (lca.cli)."""
+
+from .cli import main
+
+main()
