@@ -369,6 +369,8 @@ def list_cmd(what: Optional[str] = typer.Argument(
 def show_cmd(name: str = typer.Argument(..., help="A shipped BOM (lca list servers).")) -> None:
     """Print a shipped BOM (with its comments and sources): a starting point to copy,
     e.g. `lca show dgx-h100 > my-server.yaml`."""
+    from . import data
+
     typer.echo(data.server_text(name), nl=False)
 
 
@@ -384,6 +386,7 @@ def init_cmd(path: Optional[str] = typer.Argument(
     --kind gpu`, then `lca assess my-server.yaml`."""
     from pathlib import Path
 
+    from . import data
     from .errors import OverwriteError
     from .io import write_atomic
 
