@@ -39,7 +39,7 @@ components:
 
 
 def test_user_text_is_escaped(write_bom):
-    h = lca.assess(write_bom(HOSTILE))._repr_html_()
+    h = lca.assess(write_bom(HOSTILE), method="clemm2024")._repr_html_()
     assert "<script>" not in h and "<b>die</b>" not in h
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in h and "&lt;b&gt;die&lt;/b&gt;" in h
     assert "not covered" in h  # the disk, which clemm2024 cannot cost

@@ -353,7 +353,8 @@ def test_page_registry_builds_pages_by_name(study):
 def test_nothing_is_cut_off_and_long_sources_move_to_the_notes_page(tmp_path):
     """Titles, sources and notes wrap, never end in "[...]" or "...": a report whose grid
     sources are long points each page to the notes page, which holds them in full."""
-    items = [lca.assess("clemm2024-cpu", region="PL"), lca.assess("dgx-h100", region="FR"),
+    items = [lca.assess("clemm2024-cpu", region="PL"),
+             lca.assess("dgx-h100", region="FR", method="clemm2024"),
              lca.assess("clemm2024-gpu", region="renewable-clemm2024")]
     r = build_report(items, tmp_path / "long.pdf", png=False)
     text = pdf_text(r.pdf)
