@@ -125,7 +125,9 @@ class Assessment:
     def lifecycle(self) -> Impacts:
         """Impacts by category, stage and component over the lifetime (lca.impacts); adds
         with ``+`` and scales with ``*``."""
-        return Impacts.from_columns(self.row, self.compiled.boundary, self.lifecycle_notes)
+        from .model import lifecycle_impacts
+
+        return lifecycle_impacts(self.compiled, self.row, self.lifecycle_notes)
 
     @property
     def impacts(self) -> pd.DataFrame:

@@ -186,7 +186,10 @@ def mc_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
            format: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
            output: Optional[Path] = typer.Option(
                None, "--output", "-o", help="Also write every sample to this file (.csv or "
-               ".parquet, chosen by the suffix).")) -> None:
+               ".parquet, chosen by the suffix)."),
+           impact: Optional[str] = typer.Option(
+               None, "--impact", help="Show this impact category's life cycle in the table: "
+               "gwp, water, adpe or pe (every column is in csv/json).")) -> None:
     """Monte Carlo: every factor and usage input drawn within its sourced range (--vary
     restricts to factors or usage); summary (mean, P5, P50, P95)."""
     if output is not None:
@@ -223,7 +226,19 @@ def mc_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
             typer.echo(f"{k}: {result.distributions[k].kind} draws truncated to the bounds "
                        f"{registry.get(k).bounds_text()}")
         typer.echo("")
+        if impact is not None:
+            summary = summary[summary.index.str.startswith(f"impacts.{_category(impact)}.")]
+        else:
+            summary = summary[~summary.index.str.startswith("impacts.")]
         typer.echo(_table(summary.rename_axis("output").reset_index()))
+
+
+def _category(name: str) -> str:
+    from .impacts import CATEGORIES
+
+    if name not in CATEGORIES:
+        raise ParameterError(f"--impact: expected one of {', '.join(CATEGORIES)}, got {name!r}")
+    return name
 
 
 @app.command("sensitivity")
@@ -239,14 +254,19 @@ def sensitivity_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM
                     vary: Vary = typer.Option(Vary.all, "--vary", help="What is swung: all "
                                               "(factors and usage inputs), factors, usage."),
                     format: Format = typer.Option(Format.table, "--format", "-f",
-                                                  help="Output format.")) -> None:
+                                                  help="Output format."),
+                    impact: Optional[str] = typer.Option(
+                        None, "--impact", help="Rank by this category's life-cycle total "
+                        "instead of the per-year GWP total: gwp [kgCO2e], water [L], adpe "
+                        "[kg Sb eq] or pe [MJ].")) -> None:
     """One-at-a-time swings of every input with a range, ranked by effect on the per-year
-    total (tornado data)."""
+    total (tornado data), or on a category's life-cycle total with --impact."""
     over = overrides_from(lifetime, grid, region, pue, method)
     if vary == Vary.none:
         raise ParameterError("sensitivity --vary: expected all, factors or usage")
-    frame = whatif.sensitivity(bom, vary=vary.value, **over)
-    indices = whatif.sobol(bom, sobol, seed, **over) if sobol else None
+    target = {} if impact is None else {"output": f"impacts.{_category(impact)}.total"}
+    frame = whatif.sensitivity(bom, vary=vary.value, **over, **target)
+    indices = whatif.sobol(bom, sobol, seed, **over, **target) if sobol else None
     if format == Format.json:
         out: dict[str, Any] | list = _records(frame)
         if indices is not None:
@@ -258,7 +278,11 @@ def sensitivity_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM
             typer.echo(indices.to_csv(index=False, lineterminator="\n"), nl=False)
     else:
         cols = ["parameter", "low", "high", "total_at_low", "total_at_high", "swing", "unit"]
-        typer.echo("Per-year total [kgCO2e/year] with each input at its low and high value "
+        from .impacts import CATEGORIES
+
+        what = ("Per-year total [kgCO2e/year]" if impact is None else
+                f"Life-cycle {CATEGORIES[impact][1]} [{CATEGORIES[impact][0]}]")
+        typer.echo(f"{what} with each input at its low and high value "
                    "(all others at base):")
         typer.echo(_table(frame[cols]))
         if indices is not None:

@@ -93,6 +93,8 @@ class Compiled:
     terms: dict[str, ComponentTerm] = field(default_factory=dict)
     #: lca.power.PartsPower when idle and max power come from the parts, else None.
     parts_power: Any = None
+    #: Profile states whose power comes from the parts: (state index, utilization).
+    parts_states: tuple[tuple[int, float], ...] = ()
     factor_figures: dict[str, Any] = field(default_factory=dict)   # key -> data.Figure
     boundary: Boundary = field(default_factory=Boundary)
     transport_modes: tuple[str, ...] = ()    # mode of each transport leg
@@ -101,6 +103,8 @@ class Compiled:
     #: Region parameters the BOM sets itself (usage.water_intensity): a region given as
     #: an override or sweep axis does not replace them.
     fixed: frozenset[str] = frozenset()
+    #: lifecycle_structure(self), cached (the boundary and terms do not change).
+    structure: dict[tuple[str, str], list[tuple[str, bool]]] = field(default_factory=dict)
 
     def parameter_names(self) -> list[str]:
         return list(self.params)
@@ -206,6 +210,7 @@ def compile_bom(bom: Bom, method: str | None = None, boundary: Boundary | None =
     fixed = frozenset(k for k in ("water_intensity",) if getattr(usage, k) is not None)
 
     parts_power = None
+    parts_states: list[tuple[int, float]] = []
     if usage.profile is not None:
         power_mode, n_states = "profile", len(usage.profile)
         for i, entry in enumerate(usage.profile):
@@ -217,6 +222,7 @@ def compile_bom(bom: Bom, method: str | None = None, boundary: Boundary | None =
                     from . import power
                     parts_power = power.from_parts(bom)
                 params[f"profile.{i}.power"] = float(parts_power.at(entry.utilization))
+                parts_states.append((i, float(entry.utilization)))
             else:  # sum of the components' powers in that state
                 params[f"profile.{i}.power"] = float(sum(
                     c.count * getattr(c.power, entry.state) for c in bom.components
@@ -231,6 +237,11 @@ def compile_bom(bom: Bom, method: str | None = None, boundary: Boundary | None =
         else:
             params["idle_power"] = usage.idle_power
             params["max_power"] = usage.max_power
+    if parts_power is not None:   # the power model's figures become parameters
+        from . import power
+        figs = power.figures()
+        for path in parts_power.used:
+            params[power.parameter_name(path)] = figs[path].value
 
     fu = bom.functional_unit.kind if bom.functional_unit is not None else None
     if fu is not None and fu != "per":
@@ -247,7 +258,7 @@ def compile_bom(bom: Bom, method: str | None = None, boundary: Boundary | None =
     compiled = Compiled(bom=bom, method=method, components=tuple(specs), params=params,
                         power_mode=power_mode, n_states=n_states, functional_unit=fu,
                         grid_source=grid_source, grid_region=grid_region, fixed=fixed,
-                        parts_power=parts_power)
+                        parts_power=parts_power, parts_states=tuple(parts_states))
     compiled.options = impl.options(bom)
     compiled.factor_figures = dict(impl.factor_parameters(compiled.options))
     for key, fig in compiled.factor_figures.items():
@@ -366,8 +377,29 @@ def resolve(compiled: Compiled, overrides: Mapping[str, Any]) -> dict[str, Any]:
         if key not in params:
             raise _unknown(compiled, name)
         params[key] = value
-    complete_profile_shares(compiled, params, {ALIASES.get(k, k) for k in overrides})
+    given = {ALIASES.get(k, k) for k in overrides}
+    complete_profile_shares(compiled, params, given)
+    parts_power_parameters(compiled, params, given)
     return params
+
+
+def parts_power_parameters(compiled: Compiled, params: dict[str, Any], given) -> None:
+    """Recompute, in place, the powers that come from the parts (lca.power.from_parts)
+    when a figure of the power model (``power.*``) is among the ``given`` overrides:
+    ``idle_power`` and ``max_power``, or each profile state given by utilization. A
+    power that is itself given wins. Vectorized: the figures may be arrays."""
+    from . import power
+    if compiled.parts_power is None or not any(k.startswith(power.PARAMETER_PREFIX) for k in given):
+        return
+    values = {p: params[power.parameter_name(p)] for p in compiled.parts_power.used}
+    pp = power.from_parts(compiled.bom, values)
+    if compiled.power_mode == "curve":
+        for key, value in (("idle_power", pp.idle_w), ("max_power", pp.max_w)):
+            if key not in given:
+                params[key] = value
+    for i, u in compiled.parts_states:
+        if f"profile.{i}.power" not in given:
+            params[f"profile.{i}.power"] = pp.at(u)
 
 
 def complete_profile_shares(compiled: Compiled, params: dict[str, Any], given) -> None:
@@ -412,7 +444,7 @@ def evaluate(compiled: Compiled, params: Mapping[str, Any], n: int = 1, *,
     out: dict[str, np.ndarray] = {}
 
     def col(x) -> np.ndarray:
-        return np.broadcast_to(np.asarray(x, dtype=float), (n,))
+        return _column(x, n)
 
     embodied = np.zeros(n)
     for spec in compiled.components:
@@ -447,8 +479,11 @@ def evaluate(compiled: Compiled, params: Mapping[str, Any], n: int = 1, *,
     out["lifetime_kgco2e"] = col(total_year * params["lifetime"])
     with np.errstate(invalid="ignore", divide="ignore"):
         out["use_phase_share"] = col(op_year / total_year)
-    out["use_water_l_per_year"] = col(water.consumption(
-        it_energy, params["pue"], params["wue"], params["water_intensity"]))
+    from .impacts import _nansum   # on-site + off-site; NaN only when neither is covered
+    per_year = {"gwp": op_year, "onsite": water.onsite(it_energy, params["wue"]),
+                "offsite": _unless_unknown(params["water_intensity"], lambda w: water.offsite(
+                    it_energy, params["pue"], w))}
+    out["use_water_l_per_year"] = col(_nansum([per_year["onsite"], per_year["offsite"]], n))
     if compiled.functional_unit is not None:
         kind = compiled.functional_unit
         rate = params.get(f"functional_unit.{kind}", 1.0)
@@ -456,75 +491,161 @@ def evaluate(compiled: Compiled, params: Mapping[str, Any], n: int = 1, *,
         out["per_functional_unit.total_gco2e"] = col(functional.per_unit(total_year, units))
         out["per_functional_unit.embodied_gco2e"] = col(functional.per_unit(emb_year, units))
         out["per_functional_unit.operational_gco2e"] = col(functional.per_unit(op_year, units))
-    out.update(lifecycle_columns(compiled, params, out, it_energy, energy, mean_power, n))
+    out.update(lifecycle_columns(compiled, params, out, per_year, energy, mean_power, n))
     return out
 
 
-def _stage_cells(compiled: Compiled, params: Mapping[str, Any], out: Mapping[str, np.ndarray],
-                 it_energy, energy, mean_power, n: int) -> dict[tuple[str, str], dict[str, Any]]:
-    """(category, stage) -> {component: value} for the boundary (values over the
-    lifetime; None: not covered)."""
+#: Components of the stages that are not costed part by part.
+STAGE_COMPONENTS = {"transport": ("system",), "end_of_life": ("system",),
+                    "infrastructure": ("data centre",)}
+USE_COMPONENTS = {"water": ("on-site cooling", "electricity generation")}
+
+
+def _column(x, n: int) -> np.ndarray:
+    """``x`` as a float column of ``n`` scenarios (a view of a scalar, no copy)."""
+    if type(x) is np.ndarray and x.shape == (n,) and x.dtype == np.float64:
+        return x
+    return np.broadcast_to(np.asarray(x, dtype=float), (n,))
+
+
+def _unless_unknown(factor, fn):
+    """``fn(factor)``, or a scalar NaN without computing when ``factor`` is a scalar NaN
+    (a per-kWh factor not known for any scenario: not covered)."""
+    if np.ndim(factor) == 0 and np.isnan(factor):
+        return np.nan
+    return fn(factor)
+
+
+def lifecycle_structure(compiled: Compiled) -> dict[tuple[str, str], list[tuple[str, bool]]]:
+    """(category, stage) -> [(component, covered)] for the boundary: which cells exist
+    and which have a factor (known when the BOM is compiled, the same for every scenario).
+    Manufacturing covers a component in a category where its method's term has an
+    evaluator for it; transport, end of life and infrastructure have GWP factors only; the
+    use phase covers every category (a region without electricity data gives NaN there)."""
+    if compiled.structure:
+        return compiled.structure
     b = compiled.boundary
-    life = params["lifetime"]
-    cells: dict[tuple[str, str], dict[str, Any]] = {}
-    nan = np.nan
-    if "manufacturing" in b.stages:
+    out: dict[tuple[str, str], list[tuple[str, bool]]] = {}
+    for stage in b.stages:
         for c in b.categories:
-            comps: dict[str, Any] = {}
-            for spec in compiled.components:
-                if c == "gwp":
-                    comps[spec.name] = out[f"embodied_by_component_kgco2e.{spec.name}"]
-                    continue
-                fn = compiled.terms[spec.name].evaluator(c)
-                comps[spec.name] = nan if fn is None else fn(params)
-            cells[(c, "manufacturing")] = comps
-    if "transport" in b.stages:
-        t = sum(transport.leg_emissions(params["mass"], params[f"transport.{i}.distance"],
-                                        params[f"factors.transport.{mode}"])
-                for i, mode in enumerate(compiled.transport_modes)) if compiled.transport_modes else 0.0
-        for c in b.categories:
-            cells[(c, "transport")] = {"system": t if c == "gwp" else nan}
-    if "use" in b.stages:
-        for c in b.categories:
-            if c == "gwp":
-                comps = {"electricity": operational.emissions(energy, params["grid"]) * life}
-            elif c == "water":
-                comps = {"on-site cooling": water.onsite(it_energy, params["wue"]) * life,
-                         "electricity generation": water.offsite(
-                             it_energy, params["pue"], params["water_intensity"]) * life}
+            if stage == "manufacturing":
+                out[(c, stage)] = [(spec.name, compiled.terms[spec.name].evaluator(c) is not None)
+                                   for spec in compiled.components]
+            elif stage == "use":
+                out[(c, stage)] = [(name, True) for name in USE_COMPONENTS.get(c, ("electricity",))]
             else:
-                comps = {"electricity": operational.emissions(energy, params[f"{c}_intensity"]) * life}
-            cells[(c, "use")] = comps
-    if "end_of_life" in b.stages:
-        eol = end_of_life.treatment(params["mass"],
-                                    params[f"factors.end_of_life.{compiled.eol_material}"])
-        for c in b.categories:
-            cells[(c, "end_of_life")] = {"system": eol if c == "gwp" else nan}
-    if "infrastructure" in b.stages:
-        infra = infrastructure.share(params["factors.infrastructure.per_kw_year"], mean_power, life)
-        for c in b.categories:
-            cells[(c, "infrastructure")] = {"data centre": infra if c == "gwp" else nan}
-    return cells
+                covered = c == "gwp" and not (stage == "transport" and not compiled.transport_modes)
+                out[(c, stage)] = [(name, covered) for name in STAGE_COMPONENTS[stage]]
+    compiled.structure = out
+    return out
+
+
+def lifecycle_layout(compiled: Compiled) -> list[tuple[str, str, str, str | None]]:
+    """Where each life-cycle cell lives among the columns of :func:`evaluate`:
+    (category, stage, component, column or None when not covered). GWP manufacturing
+    reads ``embodied_by_component_kgco2e.<name>``; a stage with one covered component keeps
+    it in the stage column ``impacts.<category>.<stage>``; several covered components get
+    ``impacts.<category>.<stage>.<component>`` columns besides the stage sum. Every stage
+    of the boundary has its stage column in every category (NaN where nothing is covered)."""
+    out = []
+    for (c, stage), comps in lifecycle_structure(compiled).items():
+        covered = [name for name, ok in comps if ok]
+        for name, ok in comps:
+            if not ok:
+                col_name = None
+            elif (c, stage) == ("gwp", "manufacturing"):
+                col_name = f"embodied_by_component_kgco2e.{name}"
+            elif len(covered) == 1:
+                col_name = column(c, stage)
+            else:
+                col_name = column(c, stage, name)
+            out.append((c, stage, name, col_name))
+    return out
+
+
+def lifecycle_impacts(compiled: Compiled, columns: Mapping[str, Any], notes=()) -> "Impacts":
+    """The :class:`lca.impacts.Impacts` of evaluated ``columns`` (one row or many), with
+    not-covered cells as NaN."""
+    from .impacts import Impacts
+
+    cells = {}
+    n = len(np.atleast_1d(next(iter(columns.values()))))
+    for c, stage, name, col_name in lifecycle_layout(compiled):
+        cells[(c, stage, name)] = (np.full(n, np.nan) if col_name is None
+                                   else np.atleast_1d(np.asarray(columns[col_name], dtype=float)))
+    return Impacts(cells, compiled.boundary, list(notes))
+
+
+def _covered_values(compiled: Compiled, params: Mapping[str, Any], per_year, energy,
+                    mean_power) -> dict[tuple[str, str], dict[str, Any]]:
+    """(category, stage) -> {component: value over the lifetime} for the covered cells
+    other than GWP manufacturing (which is ``embodied_by_component_kgco2e``).
+    ``per_year`` holds the use phase's yearly GWP and on-site / off-site water."""
+    life = params["lifetime"]
+    values: dict[tuple[str, str], dict[str, Any]] = {}
+    for (c, stage), comps in lifecycle_structure(compiled).items():
+        names = [name for name, ok in comps if ok]
+        if not names or (c, stage) == ("gwp", "manufacturing"):
+            continue
+        if stage == "manufacturing":
+            values[(c, stage)] = {name: compiled.terms[name].evaluator(c)(params) for name in names}
+        elif stage == "use":
+            if c == "water":
+                values[(c, stage)] = {"on-site cooling": per_year["onsite"] * life,
+                                      "electricity generation": _unless_unknown(
+                                          per_year["offsite"], lambda w: w * life)}
+            elif c == "gwp":
+                values[(c, stage)] = {"electricity": per_year["gwp"] * life}
+            else:
+                values[(c, stage)] = {"electricity": _unless_unknown(
+                    params[f"{c}_intensity"], lambda f: operational.emissions(energy, f) * life)}
+        elif stage == "transport":
+            values[(c, stage)] = {"system": sum(
+                transport.leg_emissions(params["mass"], params[f"transport.{i}.distance"],
+                                        params[f"factors.transport.{mode}"])
+                for i, mode in enumerate(compiled.transport_modes))}
+        elif stage == "end_of_life":
+            values[(c, stage)] = {"system": end_of_life.treatment(
+                params["mass"], params[f"factors.end_of_life.{compiled.eol_material}"])}
+        else:
+            values[(c, stage)] = {"data centre": infrastructure.share(
+                params["factors.infrastructure.per_kw_year"], mean_power, life)}
+    return values
 
 
 def lifecycle_columns(compiled: Compiled, params: Mapping[str, Any], out: Mapping[str, np.ndarray],
-                      it_energy, energy, mean_power, n: int) -> dict[str, np.ndarray]:
-    """The ``impacts.*`` columns: cells, stage sums and totals (NaN-aware: a stage or
-    total is NaN only when nothing in it is covered)."""
+                      per_year, energy, mean_power, n: int) -> dict[str, np.ndarray]:
+    """The ``impacts.*`` columns (see :func:`lifecycle_layout`): covered cells, stage sums
+    and one total per category of the boundary (NaN-aware: a sum is NaN only when nothing
+    in it is covered). Cells without a factor get no column (they are NaN in
+    :func:`lifecycle_impacts`), which keeps a sweep's rows narrow."""
     from .impacts import _nansum
 
+    def col(x) -> np.ndarray:
+        return _column(x, n)
+
     cols: dict[str, np.ndarray] = {}
-    stage_sums: dict[str, list[np.ndarray]] = {}
-    for (c, stage), comps in _stage_cells(compiled, params, out, it_energy, energy,
-                                          mean_power, n).items():
-        values = []
-        for name, v in comps.items():
-            arr = np.broadcast_to(np.asarray(v, dtype=float), (n,))
-            cols[column(c, stage, name)] = arr
-            values.append(arr)
-        s = values[0] if len(values) == 1 else _nansum(values, n)
-        cols[column(c, stage)] = s
-        stage_sums.setdefault(c, []).append(s)
+    b = compiled.boundary
+    stage_sums: dict[str, list[np.ndarray]] = {c: [] for c in b.categories}
+    # every stage x category of the boundary has its stage column (NaN: not covered), the
+    # contract of issue 11's milestone that fleets and others read
+    nan = np.broadcast_to(np.nan, (n,))
+    for stage in b.stages:
+        for c in b.categories:
+            cols[column(c, stage)] = nan
+    if "manufacturing" in b.stages and "gwp" in stage_sums and any(
+            compiled.terms[spec.name].evaluate is not None for spec in compiled.components):
+        cols[column("gwp", "manufacturing")] = out["embodied_kgco2e"]
+        stage_sums["gwp"].append(out["embodied_kgco2e"])
+    for (c, stage), comps in _covered_values(compiled, params, per_year, energy, mean_power).items():
+        if len(comps) == 1:
+            s = next(iter(comps.values()))
+        else:
+            for name, v in comps.items():
+                cols[column(c, stage, name)] = col(v)
+            s = _nansum(list(comps.values()), n)
+        cols[column(c, stage)] = col(s)
+        stage_sums[c].append(s)
     for c, sums in stage_sums.items():
-        cols[column(c)] = _nansum(sums, n)
+        cols[column(c)] = col(_nansum(sums, n))
     return cols

@@ -79,7 +79,7 @@ def sensitivity_frame(a):
 def test_study_report_pages_and_text(study_report):
     r = study_report
     assert r.kinds == ["summary", "embodied", "embodied", "lifetime", "grid", "comparison",
-                       "notes"]  # no per-unit page: neither BOM declares a functional unit
+                       "lifecycle", "notes"]  # no per-unit page: neither BOM declares a functional unit
     reader = pypdf.PdfReader(r.pdf)
     assert len(reader.pages) == len(r.kinds)
     text = pdf_text(r.pdf)
@@ -153,7 +153,7 @@ def test_analysis_pages(tmp_path, study):
 
 def test_single_server_has_no_comparison(tmp_path):
     r = build_report(lca.assess("dgx-h100", method="clemm2024"), tmp_path / "dgx.pdf", png=False)
-    assert r.kinds == ["summary", "embodied", "lifetime", "grid", "notes"]
+    assert r.kinds == ["summary", "embodied", "lifetime", "grid", "lifecycle", "notes"]
     assert not any("Comparison" in t for t in r.titles)
     text = pdf_text(r.pdf)
     assert "not covered" in text[1].lower() or "Not covered" in text[1]
@@ -305,7 +305,7 @@ def test_edge_server_report(tmp_path, write_bom):
     complete report that says so."""
     r = build_report(lca.assess(write_bom(EDGE_BOM)), tmp_path / "edge.pdf", png=False)
     text = pdf_text(r.pdf)
-    assert r.kinds == ["summary", "embodied", "lifetime", "grid", "notes"]
+    assert r.kinds == ["summary", "embodied", "lifetime", "grid", "lifecycle", "notes"]
     assert "No component is covered by clemm2024" in text[1]
     assert "disk" in text[1]
 

@@ -173,8 +173,11 @@ class _Sweep:
                 names.append(name)
             self.known.append(names)
         self.block_checks = [self._check_once(j) for j in range(len(self.models))]
-        probe = evaluate(self.models[0], resolve(self.models[0], {}), 1)
-        self.results = list(probe)
+        # result columns: the union over the methods' models (a method without a factor
+        # for a category has no column for it: NaN in its rows)
+        probes = [list(evaluate(m, resolve(m, {}), 1)) for m in self.models]
+        self.results = list(dict.fromkeys(k for p in probes for k in p))
+        self.absent = [[k for k in self.results if k not in set(p)] for p in probes]
         self.float_names: list[str] = []
         self.out_names: list[str] = []
         for name in self.design.names:
@@ -273,6 +276,12 @@ class _Sweep:
             k = m if rows is None else len(rows)
             cols = evaluate(model, resolve(model, self._overrides(j, num, cod, rows)), k,
                             check=self.block_checks[j])
+            for name in self.absent[j]:
+                if name in where:
+                    if rows is None:
+                        block[where[name]] = np.nan
+                    else:
+                        block[where[name], rows] = np.nan
             for name, values in cols.items():
                 if name not in where:
                     continue
