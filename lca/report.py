@@ -672,6 +672,7 @@ def per_unit_page(assessments: Sequence[Assessment], labels: Sequence[str]) -> F
     if left_out:
         text += " Left out of a panel: " + "; ".join(left_out) + "."
     fig.text(0.02, 0.12, wrap(text, 170), fontsize=8, va="bottom", ha="left")
+    return fig
 
 
 #: One colour per life-cycle stage (lca.impacts.STAGES order).
