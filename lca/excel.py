@@ -818,7 +818,7 @@ def frame_sheet(ws: Any, frames: Mapping[str | None, pd.DataFrame], *, index: bo
 
 def build_workbook(assessments: Assessment | Sequence[Assessment], *, sweep: Any = None,
                    monte_carlo: Any = None, methods: Any = None,
-                   sensitivity: Any = None) -> Workbook:
+                   sensitivity: Any = None, measured: Any = None) -> Workbook:
     """The workbook (in memory) for one or several assessments.
 
     Parameters
@@ -831,6 +831,8 @@ def build_workbook(assessments: Assessment | Sequence[Assessment], *, sweep: Any
         low, high [kgCO2e]), or server name -> DataFrame
     sensitivity : DataFrame of ``lca.sensitivity`` (parameter, low, high, total_at_low,
         total_at_high, swing), or server name -> DataFrame
+    measured : ``lca.measured.MeasuredRuns`` (``lca.measured.from_codecarbon``): adds the
+        "Measured runs" sheet (live formulas; ``lca.measured.export.measured_runs_sheet``)
     """
     from . import __version__
 
@@ -885,6 +887,10 @@ def build_workbook(assessments: Assessment | Sequence[Assessment], *, sweep: Any
                          "Unit of low and high")
     for ws in wb.worksheets:
         _fit_widths(ws)
+    if measured is not None:  # after the widths: the sheet sets its own
+        from .measured.export import SHEET_TITLE, measured_runs_sheet
+
+        measured_runs_sheet(wb.create_sheet(SHEET_TITLE), measured)
     return wb
 
 
@@ -914,14 +920,14 @@ def _unit_column(ws: Any, frames: Mapping[str | None, pd.DataFrame], unit_of,
 
 def write_workbook(assessments: Assessment | Sequence[Assessment], path: str | Path, *,
                    sweep: Any = None, monte_carlo: Any = None, methods: Any = None,
-                   sensitivity: Any = None, force: bool = False) -> Path:
+                   sensitivity: Any = None, measured: Any = None, force: bool = False) -> Path:
     """Write the workbook to ``path`` (atomically; see :func:`build_workbook` for the
     arguments). An existing file is replaced only when ``force`` or when lca wrote it;
     otherwise :class:`lca.errors.OverwriteError`. Returns the path."""
     if Path(path).suffix.lower() != ".xlsx":
         raise LcaError(f"{path}: expected a file name ending in .xlsx")
     wb = build_workbook(assessments, sweep=sweep, monte_carlo=monte_carlo, methods=methods,
-                        sensitivity=sensitivity)
+                        sensitivity=sensitivity, measured=measured)
     return write_atomic(path, lambda tmp: wb.save(tmp), force=force)
 
 

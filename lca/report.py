@@ -679,40 +679,71 @@ def per_unit_page(assessments: Sequence[Assessment], labels: Sequence[str]) -> F
 STAGE_COLOURS = ("#8c564b", "#9467bd", "#1f77b4", "#7f7f7f", "#2ca02c")
 
 
+def lifecycle_not_covered(assessments: Sequence[Assessment], labels: Sequence[str]
+                          ) -> dict[str, dict[str, list[str]]]:
+    """Category -> stage name -> the servers whose boundary holds the stage but whose
+    method has no factor for it in that category (shown as "not covered", never as zero;
+    Clemm et al. 2024 and ISO 14044 boundary conventions)."""
+    from .impacts import STAGES
+
+    cats = list(dict.fromkeys(c for a in assessments for c in a.lifecycle.boundary.categories))
+    out: dict[str, dict[str, list[str]]] = {}
+    for c in cats:
+        for stage in STAGES:
+            for lab, a in zip(labels, assessments):
+                if (c in a.lifecycle.boundary.categories and stage in a.lifecycle.boundary.stages
+                        and np.isnan(float(a.lifecycle.stage(c, stage)[0]))):
+                    out.setdefault(c, {}).setdefault(STAGES[stage], []).append(lab)
+    return out
+
+
+def lifecycle_notes(assessments: Sequence[Assessment], labels: Sequence[str]) -> list[str]:
+    """The life-cycle page's "not covered" detail, per category and stage, for the
+    "Sources and notes" page."""
+    from .impacts import CATEGORIES
+
+    notes = []
+    for c, stages in lifecycle_not_covered(assessments, labels).items():
+        parts = [f"{st} ({'all servers' if len(labs) == len(labels) > 1 else ', '.join(labs)})"
+                 for st, labs in stages.items()]
+        notes.append(f"{CATEGORIES[c][1]}: not covered: " + "; ".join(parts) + ".")
+    return notes
+
+
 def lifecycle_page(assessments: Sequence[Assessment], labels: Sequence[str]) -> Figure:
     """Impacts by stage per category (one panel per category of the boundary): for each
     server a bar stacked by stage over the lifetime; stages a category has no factor for
-    are listed as not covered under the panel, never drawn as zero. Self-contained: reads
-    only ``Assessment.lifecycle``."""
+    are named under the panel as not covered (which servers: the "Sources and notes"
+    page), never drawn as zero. Self-contained: reads only ``Assessment.lifecycle``."""
     from .impacts import CATEGORIES, STAGES
 
     cats = list(dict.fromkeys(c for a in assessments for c in a.lifecycle.boundary.categories))
+    not_covered = lifecycle_not_covered(assessments, labels)
     fig = _new_page()
     rows, cols = _grid_shape(len(cats))
     axes = fig.subplots(rows, cols, squeeze=False)
-    fig.subplots_adjust(left=0.08, right=0.97, top=0.84, bottom=0.2, hspace=0.85, wspace=0.3)
+    fig.subplots_adjust(left=0.08, right=0.97, top=0.84, bottom=0.2,
+                        hspace=1.0 if rows > 1 else 0.5, wspace=0.3)
     for ax in axes.ravel()[len(cats):]:
         ax.set_visible(False)
     x = np.arange(len(assessments))
-    short = ["\n".join(textwrap.wrap(l, 18)[:2]) for l in labels]
+    width = max(10, int(60 / max(1, cols) / max(1, len(assessments))))
+    short = [wrap(l, width) for l in labels]
     for ax, c in zip(axes.ravel(), cats):
         bottom = np.zeros(len(assessments))
-        missing: dict[str, list[str]] = {}
         for colour, stage in zip(STAGE_COLOURS, STAGES):
             values = np.array([float(a.lifecycle.stage(c, stage)[0])
                                if stage in a.lifecycle.boundary.stages else np.nan
                                for a in assessments])
-            for lab, a, v in zip(labels, assessments, values):
-                if stage in a.lifecycle.boundary.stages and np.isnan(v):
-                    missing.setdefault(STAGES[stage], []).append(lab)
             if np.all(np.isnan(values)):
                 continue
             v = np.nan_to_num(values)
             ax.bar(x, v, bottom=bottom, color=colour, label=STAGES[stage])
             bottom = bottom + v
         unit = CATEGORIES[c][0]
-        ax.set_title(f"{CATEGORIES[c][1]} [{unit}]", loc="left", fontsize=10)
+        ax.set_title(wrap(f"{CATEGORIES[c][1]} [{unit}]", 60), loc="left", fontsize=10)
         ax.set_xticks(x, short, fontsize=7)
+        ax.set_xlim(-0.5, len(x) - 0.5)
         if float(np.max(bottom)) > 0:
             ax.set_ylim(0, float(np.max(bottom)) * 1.35)
             for i in range(len(x)):
@@ -720,16 +751,15 @@ def lifecycle_page(assessments: Sequence[Assessment], labels: Sequence[str]) -> 
                         ha="center", va="bottom", fontsize=7)
         else:
             ax.text(0.5, 0.5, "not covered", transform=ax.transAxes, ha="center", va="center")
+            ax.set_yticks([])
         ax.yaxis.set_major_formatter(THOUSANDS if c != "adpe" else
                                      matplotlib.ticker.FormatStrFormatter("%.3g"))
         if ax.get_legend_handles_labels()[0]:
             ax.legend(loc="upper left", fontsize=6, ncol=3)
-        if missing:
-            text = "not covered: " + "; ".join(
-                f"{st}" + (f" ({', '.join(labs)})" if len(assessments) > 1 else "")
-                for st, labs in missing.items())
-            ax.text(0, -0.32, textwrap.fill(text, 90), transform=ax.transAxes, fontsize=6,
-                    va="top")
+        if c in not_covered:
+            text = ("Not covered: " + ", ".join(not_covered[c])
+                    + " (which servers: the \"Sources and notes\" page).")
+            ax.set_xlabel(wrap(text, 75 if cols > 1 else 150), fontsize=6.5, loc="left")
     return fig
 
 
@@ -796,8 +826,10 @@ def draw_monte_carlo(ax: Any, label: str, result: Any, a: Assessment | None,
     ax.set_ylabel("Samples [-]")
     ax.set_title(wrap(label, 50) + f"\n(n = {len(samples):,} samples)", loc="left",
                  fontsize=10, pad=14)
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.45)   # headroom: the varied inputs sit above the bars
     ax.text(0.99, 0.98, varied_inputs_text(result), transform=ax.transAxes, ha="right",
-            va="top", fontsize=6, wrap=True)
+            va="top", fontsize=6, wrap=True,
+            bbox=dict(facecolor="white", alpha=0.9, edgecolor="none", pad=1))
 
 
 def draw_tornado(ax: Any, label: str, frame: Any, a: Assessment | None) -> None:
@@ -812,13 +844,13 @@ def draw_tornado(ax: Any, label: str, frame: Any, a: Assessment | None) -> None:
     ax.barh(y, high - base, left=base, color="#d62728", label="parameter at high")
     ax.axvline(base, color="#222222", linewidth=1)
     ax.set_yticks(y, [wrap(f"{parameter_label(str(r.parameter), a)} "
-                           f"({fmt_number(float(r.low), 3)}-{fmt_number(float(r.high), 3)})", 30)
+                           f"({fmt_number(float(r.low), 3)}-{fmt_number(float(r.high), 3)})", 38)
                       for r in top.itertuples(index=False)],
-                  fontsize=7)
+                  fontsize=6.5)
     ax.set_xlabel("Total per year [kgCO2e/year]")
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5))
     ax.xaxis.set_major_formatter(THOUSANDS)
-    ax.set_title(wrap(label, 50), loc="left", fontsize=10)
+    ax.set_title(wrap(label, 40), loc="left", fontsize=10)
     ax.legend(loc="lower right", fontsize=7)
 
 
@@ -870,13 +902,17 @@ def validation_page(results: Sequence[Any]) -> Figure:
                      colWidths=[0.19, 0.08, 0.09, 0.06, 0.1, 0.06, 0.05, 0.37])
     table.auto_set_font_size(False)
     table.set_fontsize(7)
-    notes = [f"{r.reference.name}: {' '.join(str(r.reference.source).split())}" for r in results]
-    notes.append("Values in kgCO2e, cradle to gate (manufacturing) unless the reference says "
-                 "otherwise; tolerance 25 % (issue 12). A reference not met is reported, not "
-                 "fitted: see data/validation/ for each one's outcome.")
-    fig.text(0.02, 0.33, "\n".join(textwrap.fill(n, 150) for n in notes), fontsize=6,
-             va="top", ha="left")
+    note = ("Values in kgCO2e, cradle to gate (manufacturing) unless the reference says "
+            "otherwise; tolerance 25 % (issue 12). A reference not met is reported, not "
+            "fitted: see data/validation/ for each one's outcome. Each reference's source in "
+            "full: the \"Sources and notes\" page at the end.")
+    fig.text(0.02, 0.33, wrap(note, 170), fontsize=7, va="top", ha="left")
     return fig
+
+
+def validation_notes(results: Sequence[Any]) -> list[str]:
+    """Each validation reference's published source, for the "Sources and notes" page."""
+    return [f"{r.reference.name}: {' '.join(str(r.reference.source).split())}" for r in results]
 
 
 # --- the report -----------------------------------------------------------------------------
@@ -903,6 +939,8 @@ class ReportInput:
     monte_carlo: list[tuple[str, Any, Assessment | None]] = field(default_factory=list)
     sensitivity: list[tuple[str, Any, Assessment | None]] = field(default_factory=list)
     validation: list[Any] = field(default_factory=list)   # lca.validation.validate results
+    measured: Any = None   # lca.measured.MeasuredRuns, or None
+    pages: Sequence[str] = tuple()   # the names of the pages being built
 
 
 #: A page builder: (report input) -> [(slug, title, figure)]; an empty list when the page
@@ -973,6 +1011,12 @@ def notes_text(r: ReportInput) -> list[str]:
         blocks.append(("Methods compared", refs))
     blocks.append(("Notes on the servers", server_notes(r.items, r.labels)
                    or ["(none)"]))
+    if "lifecycle" in r.pages:
+        covered = lifecycle_notes(r.items, r.labels)
+        if covered:
+            blocks.append(("Life cycle by stage: stages not covered", covered))
+    if r.validation and "validation" in r.pages:
+        blocks.append(("Validation references", validation_notes(r.validation)))
     lines: list[str] = []
     for head, paragraphs in blocks:
         lines.append(head)
@@ -989,7 +1033,8 @@ def _notes(r: ReportInput):
     out = []
     for i, chunk in enumerate(chunks, start=1):
         fig = _new_page()
-        heads = {"Sources", "Methods compared", "Notes on the servers"}
+        heads = {"Sources", "Methods compared", "Notes on the servers",
+                 "Life cycle by stage: stages not covered", "Validation references"}
         y = 0.90
         for line in chunk:
             fig.text(0.03, y, line, fontsize=7.5, va="top", ha="left",
@@ -998,6 +1043,21 @@ def _notes(r: ReportInput):
         suffix = f" ({i} of {len(chunks)})" if len(chunks) > 1 else ""
         out.append(("notes" if len(chunks) == 1 else f"notes-{i}",
                     "Sources and notes" + suffix, fig))
+    return out
+
+
+def _measured_runs(r: ReportInput):
+    if r.measured is None:
+        return []
+    from .measured.export import RUNS_PER_PAGE, measured_runs_page
+
+    firsts = range(0, max(len(r.measured.frame), 1), RUNS_PER_PAGE)
+    out = []
+    for i, k in enumerate(firsts, start=1):
+        page = measured_runs_page(r.measured, k, footer=False)
+        suffix = f" ({i} of {len(firsts)})" if len(firsts) > 1 else ""
+        out.append((page.slug if len(firsts) == 1 else f"{page.slug}-{i}",
+                    page.title + suffix, with_png_repr(page.figure)))
     return out
 
 
@@ -1016,25 +1076,28 @@ PAGES: dict[str, PageBuilder] = {
                              "Monte Carlo: distribution of the total per year", {}),
     "sensitivity": _analysis("sensitivity", draw_tornado,
                              "Sensitivity: total per year at each parameter's low and high "
-                             "value", {"left": 0.17, "wspace": 0.7}),
+                             "value", {"left": 0.19, "wspace": 0.85}),
     "lifecycle": lambda r: [("lifecycle", "Life cycle by stage: " + ", ".join(
         dict.fromkeys(c for a in r.items for c in a.lifecycle.boundary.categories)),
         lifecycle_page(r.items, r.labels))],
     "validation": lambda r: ([("validation", "Validation against published assessments",
                                validation_page(r.validation))] if r.validation else []),
+    "measured-runs": _measured_runs,
     "notes": _notes,
 }
 
 
 def build_pages(assessments: Assessment | Sequence[Assessment], *, methods: Any = None,
                 monte_carlo: Any = None, sensitivity: Any = None,
-                validation: Any = None, only: Sequence[str] | None = None) -> list[Page]:
+                validation: Any = None, measured: Any = None,
+                only: Sequence[str] | None = None) -> list[Page]:
     """The report's pages as matplotlib figures (no I/O); see the module docstring.
 
     ``methods``, ``monte_carlo`` and ``sensitivity`` take the results of
     ``lca.compare_methods``, ``lca.monte_carlo`` and ``lca.sensitivity`` for one server,
-    or a mapping server name -> result. ``only`` names the pages to build (keys of
-    :data:`PAGES`; all by default).
+    or a mapping server name -> result. ``measured`` takes ``lca.measured.MeasuredRuns``
+    (``lca.measured.from_codecarbon``) for the "measured-runs" page. ``only`` names the
+    pages to build (keys of :data:`PAGES`; all by default).
     """
     items = as_assessments(assessments, "report")
     labels = unique_labels(a.name for a in items)
@@ -1044,7 +1107,8 @@ def build_pages(assessments: Assessment | Sequence[Assessment], *, methods: Any 
                        + ", ".join(PAGES))
     r = ReportInput(items, labels, _per_server(methods, items, labels),
                     _per_server(monte_carlo, items, labels),
-                    _per_server(sensitivity, items, labels), list(validation or []))
+                    _per_server(sensitivity, items, labels), list(validation or []),
+                    measured, tuple(only) if only is not None else tuple(PAGES))
     pages: list[Page] = []
     with matplotlib.rc_context(RC):
         for kind, builder in PAGES.items():
@@ -1083,7 +1147,8 @@ def png_paths(pdf: Path, pages: Sequence[Page]) -> list[Path]:
 
 def build_report(assessments: Assessment | Sequence[Assessment], path: str | Path, *,
                  methods: Any = None, monte_carlo: Any = None, sensitivity: Any = None,
-                 validation: Any = None, png: bool = True, force: bool = False,
+                 validation: Any = None, measured: Any = None, png: bool = True,
+                 force: bool = False,
                  title: str | None = None) -> Report:
     """Write the report: a multi-page PDF at ``path`` and (``png``) a PNG per page beside
     it. Existing files are replaced only with ``force`` or when lca wrote them
@@ -1098,7 +1163,7 @@ def build_report(assessments: Assessment | Sequence[Assessment], path: str | Pat
     items = as_assessments(assessments, "report")
     labels = unique_labels(a.name for a in items)
     pages = build_pages(items, methods=methods, monte_carlo=monte_carlo,
-                        sensitivity=sensitivity, validation=validation)
+                        sensitivity=sensitivity, validation=validation, measured=measured)
     pngs = png_paths(pdf, pages) if png else []
     for target in [pdf, *pngs]:
         check_target(target, force)

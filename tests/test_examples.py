@@ -19,7 +19,8 @@ NAMES = [p.stem for p in scripts()]
 
 
 def test_there_are_examples():
-    assert {"choose_hardware_by_region", "cpu_vs_gpu_study", "whatif_workbook"} <= set(NAMES)
+    assert {"choose_hardware_by_region", "cpu_vs_gpu_study", "whatif_workbook",
+            "measured_run"} <= set(NAMES)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -39,6 +40,8 @@ def test_script_runs(name, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MPLBACKEND", "Agg")
     runpy.run_path(str(EXAMPLES / f"{name}.py"), run_name="__main__")
+    if name == "measured_run":  # it writes only into the working directory
+        assert {p.name for p in tmp_path.iterdir()} >= {"emissions.csv", "measured-runs.xlsx"}
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -78,3 +78,33 @@ def test_report_page_pdf_and_png(tmp_path, runs):
     assert all(written_by_lca(p) for p in written)
     page = export.measured_runs_page(runs)
     assert page.slug == "measured-runs" and page.title == export.PAGE_TITLE
+
+
+def test_report_and_workbook_registries_take_measured_runs(tmp_path, runs):
+    """``measured=`` adds the page (asked for by name in the page registry) and the sheet
+    (its formulas evaluate to lca.measured's figures, as in the standalone workbook)."""
+    import lca
+    from lca.excel import write_workbook
+    from lca.report import PAGES, build_pages
+
+    assert "measured-runs" in PAGES
+    server = lca.assess("dgx-h100")
+    page, = build_pages(server, measured=runs, only=["measured-runs"])
+    assert page.kind == "measured-runs" and page.title == export.PAGE_TITLE
+    assert build_pages(server, only=["measured-runs"]) == []   # no runs, no page
+    path = write_workbook(server, tmp_path / "all.xlsx", measured=runs)
+    wb = load_workbook(path)
+    assert "Summary" in wb.sheetnames and export.SHEET_TITLE in wb.sheetnames
+    ws = wb[export.SHEET_TITLE]
+    head = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "Line")
+    titles = {ws.cell(head, j).value: j for j in range(1, ws.max_column + 1)}
+    from openpyxl.utils import get_column_letter as L
+
+    cell = f"{L(titles['Total, lca grid [kgCO2e]'])}{head + 1}"
+    assert str(ws[cell].value).startswith("=")            # a live formula
+    formulas = pytest.importorskip("formulas")
+    model = formulas.ExcelModel().loads(str(path)).finish()
+    values = {ref.upper(): v for ref, v in model.calculate().items()}
+    key = next(k for k in values if k.endswith(f"MEASURED RUNS'!{cell}"))
+    got = float(np.asarray(getattr(values[key], "value", values[key])).ravel()[0])
+    assert got == pytest.approx(runs.frame["total_kgco2e"].iloc[0], rel=1e-9)

@@ -175,10 +175,12 @@ def write_measured_workbook(runs: MeasuredRuns, path: "str | Path", *, force: bo
 
 # --- report ------------------------------------------------------------------------------------
 
-def measured_runs_page(runs: MeasuredRuns, first: int = 0) -> Any:
+def measured_runs_page(runs: MeasuredRuns, first: int = 0, footer: bool = True) -> Any:
     """A report page (``lca.report.Page``): per run, stacked bars of operational (lca's
     grid) and embodied share, CodeCarbon's operational figure as a marker, and the values
-    in a table. Runs ``first`` to ``first + RUNS_PER_PAGE``."""
+    in a table. Runs ``first`` to ``first + RUNS_PER_PAGE``. Without ``footer`` (a page of
+    ``lca.report``, whose footer holds the report's sources) the runs' source is listed
+    with the notes at the top right."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -215,6 +217,13 @@ def measured_runs_page(runs: MeasuredRuns, first: int = 0) -> Any:
                 f"Operational (lca): measured energy x lca's location-based grid: {runs.grid_note}.",
                 "Operational (CodeCarbon): its own emissions column.",
                 f"Boundary: {runs.boundary}"]
+        more = len(runs.frame) - (first + len(f))
+        note = f"{len(f)} run(s) shown" + (f", {more} more on the next pages" if more > 0 else "")
+        if len(f) + 1 > 12:
+            note += "; table: the first 11"
+        source = f"Sources: {runs.source} ({runs.layout}); {note}."
+        if not footer:
+            text.append(source)
         fig.text(0.67, 0.88, "\n".join(textwrap.fill(t, 62) for t in text), fontsize=7,
                  va="top", ha="left")
         rows = [["run", "energy [kWh]", "op. CC [g]", "op. lca [g]", "embodied [g]",
@@ -230,11 +239,8 @@ def measured_runs_page(runs: MeasuredRuns, first: int = 0) -> Any:
         table.auto_set_font_size(False)
         table.set_fontsize(7)
         fig.suptitle(PAGE_TITLE, fontsize=14, fontweight="bold", x=0.02, ha="left", y=0.975)
-        more = len(runs.frame) - (first + len(f))
-        note = f"{len(f)} run(s) shown" + (f", {more} more on the next pages" if more > 0 else "")
-        if len(rows) > 12:
-            note += "; table: the first 11"
-        fig.text(0.02, 0.012, f"Sources: {runs.source} ({runs.layout}); {note}.", fontsize=6.5)
+        if footer:
+            fig.text(0.02, 0.012, source, fontsize=6.5)
     return Page(slug="measured-runs", title=PAGE_TITLE, figure=fig)
 
 
