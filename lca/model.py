@@ -12,6 +12,7 @@ scenarios: the loops below run over components and profile states.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
@@ -506,6 +507,8 @@ def _column(x, n: int) -> np.ndarray:
     """``x`` as a float column of ``n`` scenarios (a view of a scalar, no copy)."""
     if type(x) is np.ndarray and x.shape == (n,) and x.dtype == np.float64:
         return x
+    if n > 1 and type(x) in (float, np.float64):
+        return _constant_column(x, n)
     a = np.asarray(x, dtype=float)
     if n == 1:   # one scenario: a (1,) view of the value, cheaper than a broadcast view
         return a.reshape(1)
@@ -516,6 +519,17 @@ def _column(x, n: int) -> np.ndarray:
         view.flags.writeable = False
         return view
     return np.broadcast_to(a, (n,))
+
+
+@functools.lru_cache(maxsize=512)
+def _constant_column(value: float, n: int) -> np.ndarray:
+    """A read-only stride-0 column of ``n`` times ``value``, kept for reuse: a sweep asks
+    for the same constants (stage columns without a factor, terms that no axis varies) in
+    every block of rows. Read-only, so sharing one view between columns is safe."""
+    a = np.array([value], dtype=float)
+    view = np.ndarray((n,), dtype=np.float64, buffer=a, strides=(0,))
+    view.flags.writeable = False
+    return view
 
 
 def _unless_unknown(factor, fn):
