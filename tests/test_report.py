@@ -365,6 +365,11 @@ def test_nothing_is_cut_off_and_long_sources_move_to_the_notes_page(tmp_path):
     assert "Our World in Data" in notes  # the countries' source, in full
     assert "Sources and notes" in text[0]  # each page's short note points there
     assert "not covered by clemm2024: os ssd, data ssd" in notes
+    # the life-cycle page names the stages it lacks; which servers lack them: the notes page
+    lifecycle, = (text[i].replace("\n", " ") for i in r.pages_of("lifecycle"))
+    assert "Not covered:" in lifecycle and "(which servers: the" in lifecycle
+    assert "Life cycle by stage: stages not covered" in notes
+    assert "water consumption: not covered: manufacturing" in notes
 
 
 def test_grid_axis_reaches_one_and_marks_the_servers_regions(study):
@@ -405,3 +410,19 @@ def test_per_unit_page_divides_by_what_the_boms_declare():
     fu = panels["Per exaFLOP"]
     assert fu[0][1] + fu[0][2] == pytest.approx(
         items[1].per_functional_unit["total_gco2e"].magnitude)
+
+
+def test_validation_sources_go_to_the_notes_page(study):
+    """The validation page keeps the table and one short note; each reference's source is
+    on the "Sources and notes" page in full (issue 16: nothing runs into the footer)."""
+    from lca.report import build_pages
+    from lca.validation import validate
+
+    results = validate(["dell-r710-pcf"])
+    pages = build_pages(study, validation=results, only=["validation", "notes"])
+    assert [p.kind for p in pages[:1]] == ["validation"]
+    on_page = " ".join(t.get_text() for t in pages[0].figure.texts)
+    notes = " ".join(t.get_text() for p in pages[1:] for t in p.figure.texts).replace("\n", " ")
+    assert "Carbon Footprint of a Typical Rack Server from Dell" not in on_page
+    assert "Carbon Footprint of a Typical Rack Server from Dell" in notes
+    assert "Validation references" in notes
