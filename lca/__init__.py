@@ -33,6 +33,6 @@ __all__ = [
 # Spreadsheets and reports: lca.excel.write_workbook, lca.report.build_report and
 # Assessment.to_excel (imported on use, so that `import lca` does not load openpyxl or
 # matplotlib).
-from .errors import OverwriteError  # noqa: E402
+from .errors import NonFiniteError, OutputError, OverwriteError  # noqa: E402
 
-__all__ += ["OverwriteError"]
+__all__ += ["OverwriteError", "OutputError", "NonFiniteError"]
