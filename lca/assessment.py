@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,6 +161,11 @@ class Assessment:
     def to_dict(self) -> dict[str, Any]:
         """The JSON of ``lca assess`` (keys documented in the README)."""
         def num(v: float) -> float | None:
+            # NaN stays NaN (lca.io.dumps_json refuses it): a number is due here
+            return None if v is None else float(v)
+
+        def component(v: float) -> float | None:
+            # the documented null: a component the method cannot cover
             return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
 
         out: dict[str, Any] = {
@@ -172,7 +176,7 @@ class Assessment:
             "embodied_kgco2e": num(self.row["embodied_kgco2e"]),
             "embodied_low_kgco2e": num(self.embodied_range["low"].magnitude),
             "embodied_high_kgco2e": num(self.embodied_range["high"].magnitude),
-            "embodied_by_component_kgco2e": {k: num(v.magnitude) for k, v in
+            "embodied_by_component_kgco2e": {k: component(v.magnitude) for k, v in
                                              self.embodied_by_component.items()},
             "uncovered_components": self.uncovered,
             "energy_kwh_per_year": num(self.row["energy_kwh_per_year"]),
@@ -194,7 +198,9 @@ class Assessment:
         return out
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent)
+        from .io import dumps_json
+
+        return dumps_json(self.to_dict(), indent=indent)
 
     def to_excel(self, path: "str | Path", *, force: bool = False, **results: Any) -> Path:
         """Write this assessment as a workbook (Summary, Components, Operational, a Model

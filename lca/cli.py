@@ -7,7 +7,6 @@ field path (and YAML line where known) and what was expected, and exit with code
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 from enum import Enum
@@ -21,6 +20,7 @@ from .assessment import Assessment, assess
 from .bom import json_schema
 from .errors import LcaError
 from .formatting import fmt_number as _fmt
+from .io import csv_text, dumps_json
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   rich_markup_mode=None,  # units in square brackets are text, not markup
@@ -28,6 +28,12 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                        "footprints of CPU, GPU and TPU servers from BOM files.")
 
 EXIT_USER_ERROR = 2
+#: Exit code after Ctrl-C (SIGINT): 128 + signal number, as shells report it.
+EXIT_INTERRUPTED = 130
+
+
+class Interrupted(Exception):
+    """Ctrl-C inside a command, carried past click (which would print its own line)."""
 
 
 class Format(str, Enum):
@@ -52,6 +58,8 @@ def user_errors(fn: Callable) -> Callable:
             fail(str(exc))
         except BrokenPipeError:
             raise  # the reader went away (`lca ... | head`): handled quietly in main()
+        except KeyboardInterrupt:
+            raise Interrupted() from None  # one line and exit code 130, in main()
         except OSError as exc:  # e.g. an output folder that cannot be written
             fail(f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}")
     return wrapper
@@ -136,7 +144,7 @@ def assess_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name
     if format == Format.json:
         typer.echo(a.to_json())
     elif format == Format.csv:
-        typer.echo(pd.DataFrame([flat_row(a)]).to_csv(index=False), nl=False)
+        typer.echo(csv_text(pd.DataFrame([flat_row(a)])), nl=False)
     else:
         typer.echo(assessment_table(a))
 
@@ -151,11 +159,11 @@ def compare_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped
     over = overrides_from(lifetime, grid, region, pue, method)
     results = [assess(b, **over) for b in boms]
     if format == Format.json:
-        typer.echo(json.dumps([a.to_dict() for a in results], indent=2))
+        typer.echo(dumps_json([a.to_dict() for a in results]))
         return
     frame = pd.DataFrame([flat_row(a) for a in results])
     if format == Format.csv:
-        typer.echo(frame.to_csv(index=False), nl=False)
+        typer.echo(csv_text(frame), nl=False)
         return
     keys = [("embodied_kgco2e", "Embodied [kgCO2e]"),
             ("energy_kwh_per_year", "Energy [kWh/year]"),
@@ -230,7 +238,7 @@ def list_cmd(what: Optional[str] = typer.Argument(
 @user_errors
 def schema_cmd() -> None:
     """Print the JSON Schema of BOM files."""
-    typer.echo(json.dumps(json_schema(), indent=2))
+    typer.echo(dumps_json(json_schema()))
 
 
 # The commands of each further capability live in a module of their own and register
@@ -239,14 +247,24 @@ def schema_cmd() -> None:
 from . import cli_accelerator, cli_methods, cli_report, cli_whatif  # noqa: E402,F401
 
 
+def interrupted() -> None:
+    """Ctrl-C: one line on stderr and exit code 130, no traceback. Outputs being written
+    were left as they were (lca.io writes atomically and removes its temporary file)."""
+    try:
+        sys.stderr.write("lca: interrupted\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    sys.exit(EXIT_INTERRUPTED)
+
+
 def main(argv: list[str] | None = None) -> None:  # console-script entry point
     """Run the CLI. A usage error (an unknown option, a value out of range, a missing
     argument) is one line and exit code 2, like every other user error."""
     try:
         code = app(args=argv, prog_name="lca", standalone_mode=False)
-    except (KeyboardInterrupt, typer.Abort):
-        typer.echo("lca: interrupted", err=True)
-        sys.exit(130)
+    except (Interrupted, KeyboardInterrupt, typer.Abort):
+        interrupted()
     except BrokenPipeError:
         # The reader closed the pipe (`lca report ... | head -1`): stop quietly, and keep
         # Python from complaining again when it flushes stdout at exit.

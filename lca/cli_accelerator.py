@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, Optional
 
 import typer
@@ -11,6 +10,7 @@ from . import accelerator
 from .accelerator import levers as levers_mod
 from .cli import FORMAT, GRID, PUE, REGION, Format, _fmt, app, user_errors  # noqa: F401
 from .errors import ParameterError
+from .io import csv_text, dumps_json, frame_records
 
 kernel_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Time, energy and carbon of one kernel "
                          "on an accelerator (roofline, power between idle and TDP).")
@@ -68,9 +68,9 @@ def _table(title: str, d: dict[str, Any], rows) -> str:
 
 def _emit(result, fmt: Format, title: str, rows) -> None:
     if fmt == Format.json:
-        typer.echo(json.dumps(result.to_dict(), indent=2))
+        typer.echo(dumps_json(result.to_dict()))
     elif fmt == Format.csv:
-        typer.echo(result.to_frame().to_csv(index=False), nl=False)
+        typer.echo(csv_text(result.to_frame()), nl=False)
     else:
         typer.echo(_table(title, result.to_dict(), rows))
 
@@ -299,9 +299,9 @@ def _whatif(kind: str, kwargs: dict, levers: dict, fmt: Format) -> None:
     frame = levers_mod.apply_levers(kind, kwargs, **levers)
     key = "total_tco2e" if kind == "train" else "gco2e_per_token"
     if fmt == Format.json:
-        typer.echo(frame.reset_index().to_json(orient="records", indent=2))
+        typer.echo(dumps_json(frame_records(frame.reset_index())))
     elif fmt == Format.csv:
-        typer.echo(frame.to_csv(), nl=False)
+        typer.echo(csv_text(frame, index=True), nl=False)
     else:
         energy = "energy_mwh" if kind == "train" else "energy_j_per_token"
         lines = [f"{'scenario':<16}{energy:>22}{key:>22}{'saving':>10}"]
@@ -373,15 +373,20 @@ def infer_cmd(device: str = typer.Option(..., "--device"),
           INFER_ROWS)
 
 
+def _reported_field(column: str) -> bool:
+    return column in ("energy_reduction", "emissions_reduction", "power_reduction")
+
+
 @workload_app.command("levers")
 @user_errors
 def levers_cmd(format: Format = FORMAT) -> None:
     """The seed studies' reported savings (documented examples, not used by the model)."""
     frame = levers_mod.reported_savings()
     if format == Format.json:
-        typer.echo(frame.reset_index().to_json(orient="records", indent=2))
+        # null: a saving the study does not report (README, "JSON never carries NaN")
+        typer.echo(dumps_json(frame_records(frame.reset_index(), null_ok=_reported_field)))
     elif format == Format.csv:
-        typer.echo(frame.to_csv(), nl=False)
+        typer.echo(csv_text(frame, index=True), nl=False)
     else:
         lines = ["Reported savings (data/workloads/levers.yaml; the studies' own setups):"]
         for key, row in frame.iterrows():
@@ -408,7 +413,7 @@ def accelerator_cmd(device: str = typer.Argument(..., help="Accelerator key (`lc
               "memory_gb": dev.memory_gb, "memory_type": dev.memory_type})
     d["notes"] = list(dev.notes) + d["notes"]
     if format == Format.json:
-        typer.echo(json.dumps(d, indent=2))
+        typer.echo(dumps_json(d))
         return
     if format == Format.csv:
         flat = {k: v for k, v in d.items() if not isinstance(v, (dict, list))}
@@ -417,7 +422,7 @@ def accelerator_cmd(device: str = typer.Argument(..., help="Accelerator key (`lc
                      for k, v in d["module_by_component_kgco2e"].items()})
         import pandas as pd
 
-        typer.echo(pd.DataFrame([flat]).to_csv(index=False), nl=False)
+        typer.echo(csv_text(pd.DataFrame([flat])), nl=False)
         return
     lines = [f"{dev.name} ({device}, {dev.device_class})",
              f"  TDP {dev.tdp_w:g} W, idle {dev.idle_w:g} W, memory "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any, Optional
@@ -15,7 +14,7 @@ from . import whatif
 from .assessment import assess as lca_assess
 from .cli import GRID, LIFETIME, METHOD, PUE, REGION, Format, _fmt, app, overrides_from, user_errors
 from .errors import ParameterError
-from .io import write_atomic
+from .io import check_target, csv_text, dumps_json, frame_records, write_text
 from .units import ureg
 
 #: Result columns shown by the table format of `lca sweep` (all are in csv/json).
@@ -63,16 +62,10 @@ def parse_vary(spec: str) -> tuple[str, Any]:
     return name, [_number_or_text(v) for v in values.split(",") if v.strip()]
 
 
-def _atomic_text(path: Path, text: str) -> None:
-    write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), force=True)
-
-
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    out = []
-    for rec in frame.to_dict(orient="records"):
-        out.append({k: (None if isinstance(v, float) and math.isnan(v) else
-                        v.item() if hasattr(v, "item") else v) for k, v in rec.items()})
-    return out
+    """JSON records: NaN only as the documented null (a component the method cannot
+    cover); any other NaN or infinity is an error (lca.io.frame_records)."""
+    return frame_records(frame)
 
 
 def _num(value: float) -> str:
@@ -95,6 +88,8 @@ def _table(frame: pd.DataFrame) -> str:
 
 OUTPUT = typer.Option(None, "--output", "-o", help="Write to this file (csv, or json when "
                       "the name ends in .json) instead of printing.")
+FORCE = typer.Option(False, "--force", help="Overwrite an existing file lca did not write "
+                     "(or that was changed since).")
 
 
 @app.command("sweep")
@@ -108,7 +103,8 @@ def sweep_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name.
                   None, "--columns", help="Comma-separated result columns to keep "
                   "(default: all; axis columns are always kept)."),
               chunk_size: int = typer.Option(1_000_000, "--chunk-size", min=1,
-                                             help="Scenarios evaluated at a time.")) -> None:
+                                             help="Scenarios evaluated at a time."),
+              force: bool = FORCE) -> None:
     """Assess the cartesian product of parameter values (one row per scenario)."""
     axes: dict[str, Any] = {}
     for spec in vary:
@@ -118,21 +114,23 @@ def sweep_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name.
         axes[name] = values
     keep = [c.strip() for c in columns.split(",")] if columns else None
     as_json = format == Format.json or (output is not None and output.suffix == ".json")
+    if output is not None:
+        check_target(output, force)  # before any scenario runs
     if output is not None and not as_json:
         path = whatif.sweep(bom, chunk_size=chunk_size, out=output, columns=keep,
-                            progress=True, **axes)
+                            progress=True, force=force, **axes)
         typer.echo(f"wrote {path}", err=True)
         return
     frame = whatif.sweep(bom, chunk_size=chunk_size, columns=keep, progress=True, **axes)
     if as_json:
-        text = json.dumps(_records(frame), indent=1)
+        text = dumps_json(_records(frame), indent=1)
         if output is not None:
-            _atomic_text(output, text + "\n")
+            write_text(output, text + "\n", force=force)
             typer.echo(f"wrote {output}", err=True)
         else:
             typer.echo(text)
     elif format == Format.csv:
-        typer.echo(frame.to_csv(index=False, lineterminator="\n"), nl=False)
+        typer.echo(csv_text(frame), nl=False)
     else:
         shown = [c for c in frame.columns if c in axes or c == "grid" or c in SWEEP_TABLE_COLUMNS]
         typer.echo(_table(frame[shown]))
@@ -161,25 +159,26 @@ def mc_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
            method: Optional[str] = METHOD,
            format: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
            output: Optional[Path] = typer.Option(None, "--output", "-o",
-                                                 help="Also write every sample to this CSV file.")) -> None:
+                                                 help="Also write every sample to this CSV file."),
+           force: bool = FORCE) -> None:
     """Monte Carlo: every factor drawn within its range; summary (mean, P5, P50, P95)."""
     dists = dict(parse_dist(s) for s in (dist or []))
+    if output is not None:
+        check_target(output, force)  # before any sample is drawn
     result = whatif.monte_carlo(bom, n, seed, dists=dists,
                                 **overrides_from(lifetime, grid, region, pue, method))
     if output is not None:
-        result.to_csv(output)
+        result.to_csv(output, force=force)
         typer.echo(f"wrote {output}", err=True)
     summary = result.summary
     if format == Format.json:
-        typer.echo(json.dumps({
+        typer.echo(dumps_json({
             "n": result.n, "seed": seed,
             "distributions": {k: {"kind": d.kind, "args": list(d.args)}
                               for k, d in result.distributions.items()},
-            "summary": {k: {c: (None if math.isnan(v) else v) for c, v in row.items()}
-                        for k, row in summary.to_dict(orient="index").items()}}, indent=2))
+            "summary": summary.to_dict(orient="index")}))
     elif format == Format.csv:
-        typer.echo(summary.rename_axis("output").reset_index().to_csv(
-            index=False, lineterminator="\n"), nl=False)
+        typer.echo(csv_text(summary.rename_axis("output").reset_index()), nl=False)
     else:
         varied = [k for k, d in result.distributions.items() if d.kind != "point"]
         typer.echo(f"{n:,} samples, seed {seed}; varied: {', '.join(varied) or 'nothing'}")
@@ -207,11 +206,11 @@ def sensitivity_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM
         out: dict[str, Any] | list = _records(frame)
         if indices is not None:
             out = {"tornado": out, "sobol": _records(indices)}
-        typer.echo(json.dumps(out, indent=2))
+        typer.echo(dumps_json(out))
     elif format == Format.csv:
-        typer.echo(frame.to_csv(index=False, lineterminator="\n"), nl=False)
+        typer.echo(csv_text(frame), nl=False)
         if indices is not None:
-            typer.echo(indices.to_csv(index=False, lineterminator="\n"), nl=False)
+            typer.echo(csv_text(indices), nl=False)
     else:
         cols = ["parameter", "low", "high", "total_at_low", "total_at_high", "swing", "unit"]
         typer.echo("Per-year total [kgCO2e/year] with each input at its low and high value "
@@ -251,9 +250,9 @@ def break_even_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM 
                     "total_kgco2e_per_year_at_optimum":
                         r.total_per_year.to("kgCO2e/year").magnitude})
     if format == Format.json:
-        typer.echo(json.dumps(out, indent=2))
+        typer.echo(dumps_json(out))
     elif format == Format.csv:
-        typer.echo(pd.DataFrame([out]).to_csv(index=False, lineterminator="\n"), nl=False)
+        typer.echo(csv_text(pd.DataFrame([out])), nl=False)
     else:
         lines = [f"{a.name} (method {a.method})",
                  f"  Break-even grid intensity   {grid_even:.4g} kgCO2e/kWh: below it, embodied "

@@ -142,10 +142,11 @@ class MonteCarlo:
     seed: Any
     base: dict[str, float] = field(default_factory=dict)
 
-    def to_csv(self, path: "str | Path") -> Path:
+    def to_csv(self, path: "str | Path", *, force: bool = False) -> Path:
         """Write the samples to a CSV file (atomically: a temporary file in the same
-        folder, then moved into place)."""
-        return _write_csv(iter([self.samples]), Path(path))
+        folder, then moved into place). An existing file is replaced only when lca wrote
+        it, or with ``force`` (lca.io)."""
+        return _write_csv(iter([self.samples]), Path(path), force=force)
 
 
 def summarise(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:

@@ -13,7 +13,7 @@ import pandas as pd
 from .. import data
 from ..bom import Bom, load_bom
 from ..errors import ParameterError
-from ..io import write_atomic
+from ..io import write_atomic, write_csv
 from ..model import ALIASES, Compiled, compile_bom, evaluate, resolve
 from .common import METHOD, REGION, SUB_BLOCK, _canonical_array
 
@@ -287,7 +287,7 @@ def iter_sweep(bom: "Bom | str | Path", scenarios: pd.DataFrame | None = None, *
 def sweep(bom: "Bom | str | Path", scenarios: pd.DataFrame | None = None, *,
           chunk_size: int | None = None, out: "str | Path | None" = None,
           columns: Sequence[str] | None = None, progress: bool = False,
-          **axes: Any) -> pd.DataFrame | Path:
+          force: bool = False, **axes: Any) -> pd.DataFrame | Path:
     """Assess every scenario of a cartesian product of axes (or of a table), vectorized.
 
     Parameters
@@ -312,6 +312,9 @@ def sweep(bom: "Bom | str | Path", scenarios: pd.DataFrame | None = None, *,
         the same folder and moved into place) and return the path instead of a DataFrame.
     columns : list of str, optional
         Keep only these result columns (the axis columns are always kept).
+    force : bool
+        With ``out``: replace an existing file that lca did not write (or that was
+        changed since); otherwise :class:`lca.errors.OverwriteError` (lca.io).
     progress : bool
         Show a rich progress bar (off by default).
 
@@ -324,19 +327,21 @@ def sweep(bom: "Bom | str | Path", scenarios: pd.DataFrame | None = None, *,
     """
     engine = _Sweep(bom, _design_from(axes, scenarios), columns)
     if out is not None:
-        return _write_csv(engine.chunks(chunk_size or 1_000_000, progress), Path(out))
+        return _write_csv(engine.chunks(chunk_size or 1_000_000, progress), Path(out),
+                          force=force)
     parts = list(engine.chunks(chunk_size, progress))
     return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=False)
 
 
-def _write_csv(frames: Iterator[pd.DataFrame], path: Path) -> Path:
-    """Stream frames into one CSV, written atomically (lca.io.write_atomic). A sweep's
-    output file is overwritten like any result file the user names."""
+def _write_csv(frames: Iterator[pd.DataFrame], path: Path, *, force: bool = False) -> Path:
+    """Stream frames into one CSV (lca.io.write_csv: text cells neutralised against
+    formula injection), written atomically (lca.io.write_atomic). An existing file is
+    replaced only when lca wrote it, or with ``force``."""
     def write(tmp: Path) -> None:
         with tmp.open("w", encoding="utf-8", newline="") as fh:
             header = True
             for frame in frames:
-                frame.to_csv(fh, index=False, header=header, lineterminator="\n")
+                write_csv(fh, frame, header=header)
                 header = False
 
-    return write_atomic(path, write, force=True)
+    return write_atomic(path, write, force=force)
