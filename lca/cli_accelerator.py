@@ -68,7 +68,7 @@ def _table(title: str, d: dict[str, Any], rows) -> str:
 
 def _emit(result, fmt: Format, title: str, rows) -> None:
     if fmt == Format.json:
-        typer.echo(dumps_json(result.to_dict()))
+        typer.echo(dumps_json(result.to_dict(), null_ok=_workload_null))
     elif fmt == Format.csv:
         typer.echo(csv_text(result.to_frame()), nl=False)
     else:
@@ -299,7 +299,8 @@ def _whatif(kind: str, kwargs: dict, levers: dict, fmt: Format) -> None:
     frame = levers_mod.apply_levers(kind, kwargs, **levers)
     key = "total_tco2e" if kind == "train" else "gco2e_per_token"
     if fmt == Format.json:
-        typer.echo(dumps_json(frame_records(frame.reset_index())))
+        typer.echo(dumps_json(frame_records(frame.reset_index(), null_ok=_workload_null),
+                              null_ok=_workload_null))
     elif fmt == Format.csv:
         typer.echo(csv_text(frame, index=True), nl=False)
     else:
@@ -371,6 +372,16 @@ def infer_cmd(device: str = typer.Option(..., "--device"),
     r = accelerator.infer(**kwargs)
     _emit(r, format, f"inference on {_fmt(count, 0)} x {device}, {r.dtype}, batch {_fmt(batch, 0)}",
           INFER_ROWS)
+
+
+#: The documented nulls of the workload JSON (README, "JSON of `lca workload train`"):
+#: inputs not given (training tokens, FLOPs when only days are given) and what follows
+#: from them, and a kernel's energy per FLOP for a copy.
+WORKLOAD_NULLS = ("tokens", "gco2e_per_1000_tokens", "flops", "energy_pj_per_flop")
+
+
+def _workload_null(path: str) -> bool:
+    return path.rsplit(".", 1)[-1] in WORKLOAD_NULLS
 
 
 def _reported_field(column: str) -> bool:
