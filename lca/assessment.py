@@ -264,12 +264,34 @@ def assess(bom: "Bom | str | Path", **overrides: Any) -> Assessment:
         method), or any parameter by name (``components.dram.dies``, ``profile.0.share``,
         ``factors.clemm2024.dram_die``; see ``lca.parameters``).
     """
+    from . import registry
+
+    for name, value in overrides.items():
+        registry.check_scalar(name, value)
     compiled, params, meta = prepare(bom, overrides)
     cols = evaluate(compiled, params, n=1)
     row = {k: float(np.asarray(v)[0]) for k, v in cols.items()}
     return Assessment(compiled=compiled, params=params, row=row, meta=meta)
 
 
-def parameters(bom: "Bom | str | Path", method: str | None = None) -> dict[str, float]:
-    """The parameters of a BOM (names and base values in canonical units)."""
-    return dict(compile_bom(load_bom(bom), method).params)
+def parameters(bom: "Bom | str | Path | None" = None, method: str | None = None,
+               *, details: bool = False) -> "dict[str, float] | pd.DataFrame":
+    """The parameters a user can set.
+
+    Without ``bom``: the registry (``lca.registry``) as a table, one row per parameter
+    name or pattern: name, unit, bounds, integer, label, source of the range. With a BOM:
+    its parameters (names and base values in canonical units) as a dict, or with
+    ``details`` a table of name, value, unit, bounds and label.
+    """
+    from . import registry
+    from .model import parameter_unit
+
+    if bom is None:
+        return pd.DataFrame(registry.nomenclature())
+    compiled = compile_bom(load_bom(bom), method)
+    if not details:
+        return dict(compiled.params)
+    rows = [{"name": k, "value": float(v), "unit": parameter_unit(compiled, k) or "dimensionless",
+             "bounds": registry.get(k).bounds_text(), "label": registry.label(k, compiled.params)}
+            for k, v in compiled.params.items()]
+    return pd.DataFrame(rows)

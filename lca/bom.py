@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import pint
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
                       WithJsonSchema, field_validator, model_validator)
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -24,7 +24,9 @@ from ruamel.yaml.events import (AliasEvent, CollectionEndEvent, CollectionStartE
                                 MappingStartEvent, ScalarEvent)
 from ruamel.yaml.parser import Parser
 
-from . import data
+import numpy as np
+
+from . import data, registry
 from .errors import BomError, UnitError, UnknownBomError, UnknownDeviceError, UnknownRegionError
 from .units import ureg
 
@@ -38,11 +40,6 @@ class _UnitProblem(ValueError):
     """Raised inside validators; becomes a UnitError with the field path."""
 
 
-#: A quantity written as text starts with its number ("5 years", "-1 W", ".5 kg"); a unit
-#: alone ("years") is not a quantity (pint would read it as 1 year).
-_STARTS_WITH_NUMBER = re.compile(r"\s*[-+]?(\d|\.\d)")
-
-
 def _parse_quantity(value: Any, unit: str, what: str, example: str) -> float:
     if isinstance(value, bool) or value is None:
         raise _UnitProblem(f"expected {what} with a unit (e.g. \"{example}\"), got {value!r}")
@@ -52,9 +49,9 @@ def _parse_quantity(value: Any, unit: str, what: str, example: str) -> float:
     if isinstance(value, pint.Quantity):
         q = value
     elif isinstance(value, str):
-        if not _STARTS_WITH_NUMBER.match(value):
-            raise _UnitProblem(f"expected {what} as a number and a unit (e.g. \"{example}\"), "
-                               f"got {value!r}, which has no number")
+        if not registry.starts_with_number(value):
+            raise _UnitProblem(f"expected {what} (e.g. \"{example}\"), got {value!r}, "
+                               "which has no number")
         try:
             q = ureg.Quantity(value.strip())
         except Exception:
@@ -68,8 +65,7 @@ def _parse_quantity(value: Any, unit: str, what: str, example: str) -> float:
     try:
         magnitude = float(q.to(unit).magnitude)
     except OverflowError:
-        raise _UnitProblem(f"expected {what}, got {value!r}, a number too large for a "
-                           f"float (above {sys.float_info.max:.3g})") from None
+        raise _UnitProblem(f"expected a finite {what.split(' ', 1)[-1]}, got {value!r}") from None
     except pint.DimensionalityError:
         raise _UnitProblem(f"expected {what} (e.g. \"{example}\"), got {value!r}, "
                            f"which is not {what.split(' ', 1)[-1]}") from None
@@ -78,32 +74,64 @@ def _parse_quantity(value: Any, unit: str, what: str, example: str) -> float:
     return magnitude
 
 
-def _quantity(unit: str, what: str, example: str, *, positive: bool = True,
-              allow_zero: bool = False):
-    """An annotated float field parsed from a quantity string into ``unit``."""
+def _bounded(parameter: str, value: float, what: str, given: Any) -> None:
+    """ValueError unless ``value`` lies within the registry's bounds of ``parameter``."""
+    p = registry.get(parameter)
+    try:
+        number = float(value)
+    except (OverflowError, TypeError, ValueError):
+        number = math.nan
+    if not bool(p.contains(np.asarray(number))):
+        raise ValueError(f"expected {what} {p.bounds_text()}, got {given!r}")
+
+
+def _quantity(parameter: str, what: str, example: str):
+    """An annotated float field parsed from a quantity string into the canonical unit of
+    registry ``parameter`` and checked against its bounds."""
+    unit = registry.unit(parameter)
 
     def validate(value: Any) -> float:
         magnitude = _parse_quantity(value, unit, what, example)
-        if positive and (magnitude < 0 or (magnitude == 0 and not allow_zero)):
-            bound = "zero or more" if allow_zero else "greater than zero"
-            raise ValueError(f"expected {what} {bound}, got {value!r}")
+        _bounded(parameter, magnitude, what, value)
         return magnitude
 
+    validate.parameter = parameter      # the registry entry (tests check them all)
+    validate.with_unit = True
+
     schema = {"type": "string", "description": f"{what} with a unit, e.g. \"{example}\" "
-              f"(stored in {unit})", "examples": [example]}
+              f"(stored in {unit}; {registry.get(parameter).bounds_text()})",
+              "examples": [example]}
     return Annotated[float, BeforeValidator(validate), WithJsonSchema(schema)]
 
 
-Area = _quantity("cm^2", "an area", "8.12 cm^2")
-Capacity = _quantity("GB", "a capacity", "2 TB")
-Density = _quantity("GB/cm^2", "a density", "1.24 GB/cm^2")
-Power = _quantity("W", "a power", "350 W")
-IdlePower = _quantity("W", "a power", "200 W", allow_zero=True)
-Mass = _quantity("kg", "a mass", "2.99 kg")
-Carbon = _quantity("kgCO2e", "a carbon mass", "150 kgCO2e", allow_zero=True)
-Lifetime = _quantity("year", "a duration", "5 years")
-GridIntensityQ = _quantity("kgCO2e/kWh", "a grid intensity", "0.4 kgCO2e/kWh", allow_zero=True)
-FlopRate = _quantity("FLOP/s", "a computation rate", "400 TFLOP/s")
+def _number(parameter: str, what: str, integer: bool = False):
+    """An annotated plain number (``int`` where ``integer``: 2.0 is refused) checked
+    against the bounds of registry ``parameter``."""
+    def validate(value: Any) -> Any:
+        _bounded(parameter, value, what, value)
+        return value
+
+    validate.parameter = parameter      # the registry entry (tests check them all)
+    validate.with_unit = False
+
+    kind = int if integer else float
+    return Annotated[kind, Field(strict=True), AfterValidator(validate)]
+
+
+Area = _quantity("components.*.area", "an area", "8.12 cm^2")
+DieArea = _quantity("components.*.die_area", "a die area", "0.6 cm^2")
+Capacity = _quantity("components.*.capacity", "a capacity", "2 TB")
+Density = _quantity("components.*.density", "a density", "1.24 GB/cm^2")
+ActivePower = _quantity("components.*.power.active", "a power", "350 W")
+IdlePartPower = _quantity("components.*.power.idle", "a power", "200 W")
+StatePower = _quantity("profile.*.power", "a power", "555 W")
+IdlePower = _quantity("idle_power", "a power", "200 W")
+MaxPower = _quantity("max_power", "a power", "350 W")
+Mass = _quantity("components.*.mass", "a mass", "2.99 kg")
+Carbon = _quantity("components.*.carbon", "a carbon mass", "150 kgCO2e")
+Lifetime = _quantity("lifetime", "a duration", "5 years")
+GridIntensityQ = _quantity("grid", "a grid intensity", "0.4 kgCO2e/kWh")
+FlopRate = _quantity("functional_unit.sustained_flops", "a computation rate", "400 TFLOP/s")
 
 
 class Factor(BaseModel):
@@ -130,8 +158,7 @@ def _parse_factor(value: Any) -> Factor:
             magnitude = _parse_quantity(value, unit, "a factor", example)
         except _UnitProblem:
             continue
-        if magnitude < 0:
-            raise ValueError(f"expected a factor of zero or more, got {value!r}")
+        _bounded("components.*.factor", magnitude, "a factor", value)
         return Factor(value=magnitude, basis=basis, unit=unit)
     raise _UnitProblem(
         f"expected a factor per area, capacity, mass or unit (e.g. \"{example}\", "
@@ -142,9 +169,15 @@ FactorField = Annotated[Factor, BeforeValidator(_parse_factor), WithJsonSchema(
     {"type": "string", "description": "emission factor override; its unit gives its basis: "
      "kgCO2e/cm^2, kgCO2e/GB, kgCO2e/kg or kgCO2e per unit", "examples": ["1.8 kgCO2e/cm^2"]})]
 
-PositiveInt = Annotated[int, Field(ge=1, strict=True)]
-NonNegativeInt = Annotated[int, Field(ge=0, strict=True)]
-Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+Count = _number("components.*.count", "a count", integer=True)
+Dies = _number("components.*.dies", "a number of dies", integer=True)
+Packages = _number("components.*.packages", "a number of packages", integer=True)
+Modules = _number("components.*.modules", "a number of modules", integer=True)
+Layers = _number("components.*.layers", "a number of layers", integer=True)
+Share = _number("profile.*.share", "a time share")
+Utilization = _number("utilization", "a utilization")
+Pue = _number("pue", "a PUE")
+FabYield = _number("embodied.yield", "a fab yield")
 
 
 class _Model(BaseModel):
@@ -156,13 +189,13 @@ class _Model(BaseModel):
 class ComponentPower(_Model):
     """Power of one unit of a component, for profiles built from parts."""
 
-    active: Power
-    idle: IdlePower = 0.0
+    active: ActivePower
+    idle: IdlePartPower = 0.0
 
 
 class _Component(_Model):
     name: Annotated[str, Field(min_length=1)]
-    count: PositiveInt = 1
+    count: Count = 1
     factor: FactorField | None = None
     power: ComponentPower | None = None
     source: str | None = None
@@ -175,10 +208,10 @@ class Logic(_Component):
     type: Literal["logic"]
     role: Literal["processor", "accelerator", "other"] = "other"
     area: Area | None = None
-    dies: PositiveInt | None = None
-    die_area: Area | None = None
+    dies: Dies | None = None
+    die_area: DieArea | None = None
     node: str | None = None
-    packages: NonNegativeInt = 1
+    packages: Packages = 1
     device: str | None = None
 
     @model_validator(mode="after")
@@ -197,12 +230,12 @@ class Memory(_Component):
 
     type: Literal["memory"]
     technology: str
-    dies: PositiveInt | None = None
-    die_area: Area | None = None
+    dies: Dies | None = None
+    die_area: DieArea | None = None
     capacity: Capacity | None = None
     density: Density | None = None
-    packages: NonNegativeInt | None = None
-    modules: NonNegativeInt | None = None
+    packages: Packages | None = None
+    modules: Modules | None = None
 
     @model_validator(mode="after")
     def _size_given(self) -> "Memory":
@@ -228,8 +261,8 @@ class Storage(_Component):
     type: Literal["storage"]
     technology: Literal["ssd", "hdd"]
     capacity: Capacity
-    dies: PositiveInt | None = None
-    die_area: Area | None = None
+    dies: Dies | None = None
+    die_area: DieArea | None = None
 
     @property
     def total_area(self) -> float | None:
@@ -243,7 +276,7 @@ class Pcb(_Component):
 
     type: Literal["pcb"]
     area: Area
-    layers: PositiveInt
+    layers: Layers
     #: What the board is, for methods that cost a server mainboard as one part (boavizta):
     #: ``mainboard`` (the default when not given) or ``module`` (an accelerator module or
     #: baseboard, costed by area).
@@ -313,8 +346,8 @@ Component = Annotated[Union[Logic, Memory, Storage, Pcb, Item], Field(discrimina
 class ProfileEntry(_Model):
     """A share of the year spent at one power (or at the components' summed state)."""
 
-    share: Fraction
-    power: IdlePower | None = None
+    share: Share
+    power: StatePower | None = None
     state: Literal["active", "idle"] | None = None
     label: str | None = None
 
@@ -330,17 +363,18 @@ class Usage(_Model):
 
     grid: GridIntensityQ | None = None
     region: str | None = None
-    pue: Annotated[float, Field(ge=1.0, le=5.0)] = 1.0
+    pue: Pue = 1.0
     profile: list[ProfileEntry] | None = None
-    utilization: Fraction | None = None
+    utilization: Utilization | None = None
     idle_power: IdlePower | None = None
-    max_power: Power | None = None
+    max_power: MaxPower | None = None
 
     @field_validator("pue", mode="before")
     @classmethod
     def _pue_number(cls, value: Any) -> Any:
         if isinstance(value, str):
-            raise ValueError(f"expected PUE as a plain number of 1.0 or more, got {value!r}")
+            raise ValueError(f"expected PUE as a plain number "
+                             f"{registry.get('pue').bounds_text()}, got {value!r}")
         return value
 
     @model_validator(mode="after")
@@ -374,8 +408,9 @@ class Usage(_Model):
 class FunctionalUnit(_Model):
     """What one unit of service is; rates are yearly averages."""
 
-    requests_per_second: Annotated[float, Field(gt=0)] | None = None
-    tokens_per_second: Annotated[float, Field(gt=0)] | None = None
+    requests_per_second: _number("functional_unit.requests_per_second",
+                                 "a rate [1/s]") | None = None
+    tokens_per_second: _number("functional_unit.tokens_per_second", "a rate [1/s]") | None = None
     sustained_flops: FlopRate | None = None
     per: Literal["hour"] | None = None
 
@@ -398,7 +433,7 @@ class EmbodiedOptions(_Model):
     method: str = "clemm2024"
     fab_grid: str | float | None = None
     gas_abatement: Literal[95, 97, 99] | None = None
-    yield_: Annotated[float, Field(gt=0.0, le=1.0)] | None = Field(None, alias="yield")
+    yield_: FabYield | None = Field(None, alias="yield")
 
     @field_validator("method")
     @classmethod
@@ -767,6 +802,9 @@ def load_bom(source: "Bom | str | Path") -> Bom:
         return source
     if isinstance(source, dict):
         return bom_from_dict(source)
+    if not isinstance(source, (str, Path)):
+        raise BomError(f"expected a Bom, a BOM file, a mapping of BOM fields or the name of a "
+                       f"shipped BOM, got {type(source).__name__}")
     path = Path(source)
     if path.is_file():
         return load_bom_file(path)

@@ -15,12 +15,12 @@ from typing import Any, Callable, Optional
 import pandas as pd
 import typer
 
-from . import data
+from . import data, registry
 from .assessment import Assessment, assess
 from .bom import json_schema
 from .errors import LcaError
 from .formatting import fmt_number as _fmt
-from .io import csv_text, dumps_json
+from .io import csv_text, dumps_json, frame_records
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   rich_markup_mode=None,  # units in square brackets are text, not markup
@@ -125,10 +125,11 @@ def flat_row(a: Assessment) -> dict[str, Any]:
     return out
 
 
-LIFETIME = typer.Option(None, "--lifetime", help="Lifetime [years of 8,760 h].", min=0.0)
-GRID = typer.Option(None, "--grid", help="Grid intensity [kgCO2e/kWh].", min=0.0)
+LIFETIME = typer.Option(None, "--lifetime", help=registry.help_text(
+    "lifetime", "Lifetime (years of 8,760 h)"))
+GRID = typer.Option(None, "--grid", help=registry.help_text("grid", "Grid intensity"))
 REGION = typer.Option(None, "--region", help="Grid by country code (DE, FR, US) or named value.")
-PUE = typer.Option(None, "--pue", help="Power usage effectiveness [-], 1.0 or more.")
+PUE = typer.Option(None, "--pue", help=registry.help_text("pue", "Power usage effectiveness"))
 METHOD = typer.Option(None, "--method", help="Embodied method (see `lca list`).")
 FORMAT = typer.Option(Format.table, "--format", "-f", help="Output format.")
 
@@ -185,6 +186,26 @@ def compare_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped
         digits = 3 if key == "grid_kgco2e_per_kwh" else 1
         lines.append(f"{label:<34}" + "".join(f"{_fmt(v, digits):>{col}}" for v in vals))
     typer.echo("\n".join(lines))
+
+
+@app.command("parameters")
+@user_errors
+def parameters_cmd(bom: Optional[str] = typer.Argument(
+        None, help="BOM file or shipped name: its parameters and values (default: every "
+        "parameter the registry knows)."),
+        method: Optional[str] = METHOD, format: Format = FORMAT) -> None:
+    """Parameter names, units, accepted ranges and labels (the registry; docs/PARAMETERS.md)."""
+    from .assessment import parameters
+
+    frame = parameters() if bom is None else parameters(bom, method, details=True)
+    if bom is None:
+        frame = frame.drop(columns=["integer", "source"]) if format == Format.table else frame
+    if format == Format.json:
+        typer.echo(dumps_json(frame_records(frame), indent=1))
+    elif format == Format.csv:
+        typer.echo(csv_text(frame), nl=False)
+    else:
+        typer.echo(frame.to_string(index=False))
 
 
 @app.command("list")

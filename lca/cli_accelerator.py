@@ -6,7 +6,7 @@ from typing import Any, Optional
 
 import typer
 
-from . import accelerator
+from . import accelerator, registry
 from .accelerator import levers as levers_mod
 from .cli import FORMAT, GRID, PUE, REGION, Format, _fmt, app, user_errors  # noqa: F401
 from .errors import ParameterError
@@ -22,14 +22,21 @@ app.add_typer(workload_app, name="workload")
 DEVICE = typer.Option(None, "--device", help="Accelerator key (`lca list devices`; default: "
                       "data/kernels.yaml defaults.device, h100-sxm5).")
 DTYPE = typer.Option("bf16", "--dtype", help="Precision: fp32, tf32, bf16, fp16, fp8, int8.")
-LIFETIME = typer.Option(None, "--lifetime", help="Device lifetime [years] (default: data/kernels.yaml allocation.lifetime).", min=0.0)
-UTIL = typer.Option(None, "--utilization", help="Busy share of the lifetime [0-1] (default: data/kernels.yaml allocation.utilization).")
+def _h(name: str, more: str = "") -> str:
+    """Option help from the parameter registry: label, unit and accepted range."""
+    return registry.help_text(name) + (f" {more}" if more else "")
+
+
+LIFETIME = typer.Option(None, "--lifetime", help=_h("accelerator.lifetime",
+                        "Default: data/kernels.yaml allocation.lifetime."))
+UTIL = typer.Option(None, "--utilization", help=_h("accelerator.utilization",
+                    "Default: data/kernels.yaml allocation.utilization."))
 METHOD = typer.Option("clemm2024", "--method", help="Embodied method for the module and host.")
 NO_HOST = typer.Option(False, "--no-host", help="Leave the host server's share out of embodied.")
-FC = typer.Option(None, "--compute-fraction", help="Achievable fraction of peak compute [0-1].")
-FB = typer.Option(None, "--bandwidth-fraction", help="Achievable fraction of peak bandwidth [0-1].")
-EMBODIED = typer.Option(None, "--embodied", help="Embodied carbon per device [kgCO2e] (module + "
-                        "host share), replacing the die-spec model, e.g. a vendor's footprint.")
+FC = typer.Option(None, "--compute-fraction", help=_h("kernel.compute_fraction"))
+FB = typer.Option(None, "--bandwidth-fraction", help=_h("kernel.bandwidth_fraction"))
+EMBODIED = typer.Option(None, "--embodied", help=_h("accelerator.embodied", "Module + host "
+                        "share, replacing the die-spec model, e.g. a vendor's footprint."))
 
 
 def _common(device, dtype, grid, region, pue, lifetime, utilization, method, no_host, fc, fb):
@@ -86,8 +93,8 @@ def _kernel(kind: str, shape: dict, fmt: Format, embodied: Optional[float] = Non
 
 @kernel_app.command("gemm")
 @user_errors
-def gemm_cmd(m: float = typer.Option(..., "--m"), n: float = typer.Option(..., "--n"),
-             k: float = typer.Option(..., "--k"), device: Optional[str] = DEVICE, dtype: str = DTYPE,
+def gemm_cmd(m: float = typer.Option(..., "--m", help=_h("kernel.m")), n: float = typer.Option(..., "--n", help=_h("kernel.n")),
+             k: float = typer.Option(..., "--k", help=_h("kernel.k")), device: Optional[str] = DEVICE, dtype: str = DTYPE,
              grid: Optional[float] = GRID, region: Optional[str] = REGION,
              pue: Optional[float] = PUE, lifetime: Optional[float] = LIFETIME,
              utilization: Optional[float] = UTIL, method: str = METHOD, no_host: bool = NO_HOST,
@@ -101,8 +108,8 @@ def gemm_cmd(m: float = typer.Option(..., "--m"), n: float = typer.Option(..., "
 
 @kernel_app.command("bgemm")
 @user_errors
-def bgemm_cmd(batch: float = typer.Option(..., "--batch"), m: float = typer.Option(..., "--m"),
-              n: float = typer.Option(..., "--n"), k: float = typer.Option(..., "--k"),
+def bgemm_cmd(batch: float = typer.Option(..., "--batch", help=_h("kernel.batch")), m: float = typer.Option(..., "--m", help=_h("kernel.m")),
+              n: float = typer.Option(..., "--n", help=_h("kernel.n")), k: float = typer.Option(..., "--k", help=_h("kernel.k")),
               device: Optional[str] = DEVICE, dtype: str = DTYPE, grid: Optional[float] = GRID,
               region: Optional[str] = REGION, pue: Optional[float] = PUE,
               lifetime: Optional[float] = LIFETIME, utilization: Optional[float] = UTIL,
@@ -117,15 +124,15 @@ def bgemm_cmd(batch: float = typer.Option(..., "--batch"), m: float = typer.Opti
 
 @kernel_app.command("conv2d")
 @user_errors
-def conv2d_cmd(batch: Optional[float] = typer.Option(None, "--batch"),
-               in_channels: float = typer.Option(..., "--in-channels"),
-               height: float = typer.Option(..., "--height"),
-               width: float = typer.Option(..., "--width"),
-               out_channels: float = typer.Option(..., "--out-channels"),
-               kernel_h: Optional[float] = typer.Option(None, "--kernel-h"),
-               kernel_w: Optional[float] = typer.Option(None, "--kernel-w"),
-               stride: Optional[float] = typer.Option(None, "--stride"),
-               padding: Optional[float] = typer.Option(None, "--padding"),
+def conv2d_cmd(batch: Optional[float] = typer.Option(None, "--batch", help=_h("kernel.batch")),
+               in_channels: float = typer.Option(..., "--in-channels", help=_h("kernel.in_channels")),
+               height: float = typer.Option(..., "--height", help=_h("kernel.height")),
+               width: float = typer.Option(..., "--width", help=_h("kernel.width")),
+               out_channels: float = typer.Option(..., "--out-channels", help=_h("kernel.out_channels")),
+               kernel_h: Optional[float] = typer.Option(None, "--kernel-h", help=_h("kernel.kernel_h")),
+               kernel_w: Optional[float] = typer.Option(None, "--kernel-w", help=_h("kernel.kernel_w")),
+               stride: Optional[float] = typer.Option(None, "--stride", help=_h("kernel.stride")),
+               padding: Optional[float] = typer.Option(None, "--padding", help=_h("kernel.padding")),
                device: Optional[str] = DEVICE, dtype: str = DTYPE, grid: Optional[float] = GRID,
                region: Optional[str] = REGION, pue: Optional[float] = PUE,
                lifetime: Optional[float] = LIFETIME, utilization: Optional[float] = UTIL,
@@ -143,11 +150,11 @@ def conv2d_cmd(batch: Optional[float] = typer.Option(None, "--batch"),
 
 @kernel_app.command("attention")
 @user_errors
-def attention_cmd(batch: Optional[float] = typer.Option(None, "--batch"),
-                  heads: float = typer.Option(..., "--heads"),
-                  seq: float = typer.Option(..., "--seq"),
-                  kv_seq: Optional[float] = typer.Option(None, "--kv-seq", help="Default: --seq."),
-                  head_dim: float = typer.Option(..., "--head-dim"),
+def attention_cmd(batch: Optional[float] = typer.Option(None, "--batch", help=_h("kernel.batch")),
+                  heads: float = typer.Option(..., "--heads", help=_h("kernel.heads")),
+                  seq: float = typer.Option(..., "--seq", help=_h("kernel.seq")),
+                  kv_seq: Optional[float] = typer.Option(None, "--kv-seq", help=_h("kernel.kv_seq", "Default: --seq.")),
+                  head_dim: float = typer.Option(..., "--head-dim", help=_h("kernel.head_dim")),
                   causal: bool = typer.Option(False, "--causal"),
                   device: Optional[str] = DEVICE, dtype: str = DTYPE, grid: Optional[float] = GRID,
                   region: Optional[str] = REGION, pue: Optional[float] = PUE,
@@ -165,10 +172,10 @@ def attention_cmd(batch: Optional[float] = typer.Option(None, "--batch"),
 
 @kernel_app.command("elementwise")
 @user_errors
-def elementwise_cmd(elements: float = typer.Option(..., "--elements"),
-                    reads: Optional[float] = typer.Option(None, "--reads"),
-                    writes: Optional[float] = typer.Option(None, "--writes"),
-                    flops_per_element: Optional[float] = typer.Option(None, "--flops-per-element"),
+def elementwise_cmd(elements: float = typer.Option(..., "--elements", help=_h("kernel.elements")),
+                    reads: Optional[float] = typer.Option(None, "--reads", help=_h("kernel.reads")),
+                    writes: Optional[float] = typer.Option(None, "--writes", help=_h("kernel.writes")),
+                    flops_per_element: Optional[float] = typer.Option(None, "--flops-per-element", help=_h("kernel.flops_per_element")),
                     device: Optional[str] = DEVICE, dtype: str = DTYPE, grid: Optional[float] = GRID,
                     region: Optional[str] = REGION, pue: Optional[float] = PUE,
                     lifetime: Optional[float] = LIFETIME, utilization: Optional[float] = UTIL,
@@ -185,7 +192,7 @@ def elementwise_cmd(elements: float = typer.Option(..., "--elements"),
 
 @kernel_app.command("copy")
 @user_errors
-def copy_cmd(size: str = typer.Option(..., "--size", "--bytes", help="Buffer size, e.g. 4GB or 4e9 (bytes)."),
+def copy_cmd(size: str = typer.Option(..., "--size", "--bytes", help=_h("kernel.size", "E.g. 4GB or 4e9.")),
              device: Optional[str] = DEVICE, grid: Optional[float] = GRID, region: Optional[str] = REGION,
              pue: Optional[float] = PUE, lifetime: Optional[float] = LIFETIME,
              utilization: Optional[float] = UTIL, method: str = METHOD,
@@ -198,16 +205,13 @@ def copy_cmd(size: str = typer.Option(..., "--size", "--bytes", help="Buffer siz
 
 
 def _bytes(text: str) -> float:
-    from .units import ureg
+    """A buffer size [B] from bytes (4e9) or a quantity (4GB), checked (registry kernel.size)."""
+    from . import registry
 
     try:
-        return float(text)
+        return registry.check("kernel.size", float(text))
     except ValueError:
-        pass
-    try:
-        return float(ureg.Quantity(text).to("byte").magnitude)
-    except Exception:
-        raise ParameterError(f"--size: expected a size such as 4GB or 4e9, got {text!r}") from None
+        return registry.to_canonical("kernel.size", text)
 
 
 # --- workloads -------------------------------------------------------------------------------------
@@ -315,14 +319,14 @@ def _whatif(kind: str, kwargs: dict, levers: dict, fmt: Format) -> None:
 @workload_app.command("train")
 @user_errors
 def train_cmd(device: str = typer.Option(..., "--device"),
-              count: float = typer.Option(1, "--count", help="Number of chips."),
-              params: Optional[float] = typer.Option(None, "--params", help="Active parameters."),
-              tokens: Optional[float] = typer.Option(None, "--tokens", help="Training tokens."),
-              flops: Optional[float] = typer.Option(None, "--flops", help="Training FLOPs (instead of 6 x params x tokens)."),
-              efficiency: Optional[float] = typer.Option(None, "--efficiency", help="Fraction of the dense peak achieved (MFU)."),
-              tflops: Optional[float] = typer.Option(None, "--tflops", help="Measured TFLOP/s per chip."),
-              days: Optional[float] = typer.Option(None, "--days", help="Duration, instead of FLOPs / rate."),
-              power: Optional[str] = typer.Option(None, "--power", help="Average power per chip, e.g. 330W, or 'measured' (the device's published average); default: modelled."),
+              count: float = typer.Option(1, "--count", help=_h("workload.count")),
+              params: Optional[float] = typer.Option(None, "--params", help=_h("workload.params")),
+              tokens: Optional[float] = typer.Option(None, "--tokens", help=_h("workload.tokens")),
+              flops: Optional[float] = typer.Option(None, "--flops", help=_h("workload.flops", "Instead of 6 x params x tokens.")),
+              efficiency: Optional[float] = typer.Option(None, "--efficiency", help=_h("workload.efficiency")),
+              tflops: Optional[float] = typer.Option(None, "--tflops", help=_h("workload.tflops")),
+              days: Optional[float] = typer.Option(None, "--days", help=_h("workload.days", "Instead of FLOPs / rate.")),
+              power: Optional[str] = typer.Option(None, "--power", help=_h("workload.power", "E.g. 330W, or 'measured' (the device's published average); default: modelled.")),
               dtype: Optional[str] = typer.Option(None, "--dtype", help="Precision (default bf16, else fp16)."),
               pue: Optional[float] = PUE, grid: Optional[float] = GRID,
               region: Optional[str] = REGION, lifetime: Optional[float] = LIFETIME,
@@ -347,12 +351,12 @@ def train_cmd(device: str = typer.Option(..., "--device"),
 @workload_app.command("infer")
 @user_errors
 def infer_cmd(device: str = typer.Option(..., "--device"),
-              params: float = typer.Option(..., "--params", help="Active parameters."),
-              count: float = typer.Option(1, "--count", help="Number of chips serving."),
-              batch: float = typer.Option(1, "--batch", help="Sequences decoded together."),
-              tokens_per_second: Optional[float] = typer.Option(None, "--tokens-per-second", help="Measured throughput of all chips; default: modelled."),
-              tokens_per_request: Optional[float] = typer.Option(None, "--tokens-per-request", help="Tokens per request (default: data/kernels.yaml inference.tokens_per_request)."),
-              power: Optional[str] = typer.Option(None, "--power", help="Power per chip, e.g. 500W; default: modelled."),
+              params: float = typer.Option(..., "--params", help=_h("workload.params")),
+              count: float = typer.Option(1, "--count", help=_h("workload.count")),
+              batch: float = typer.Option(1, "--batch", help=_h("workload.batch")),
+              tokens_per_second: Optional[float] = typer.Option(None, "--tokens-per-second", help=_h("workload.tokens_per_second", "Default: modelled.")),
+              tokens_per_request: Optional[float] = typer.Option(None, "--tokens-per-request", help=_h("workload.tokens_per_request", "Default: data/kernels.yaml inference.tokens_per_request.")),
+              power: Optional[str] = typer.Option(None, "--power", help=_h("workload.power", "E.g. 500W; default: modelled.")),
               dtype: str = DTYPE, pue: Optional[float] = PUE, grid: Optional[float] = GRID,
               region: Optional[str] = REGION, lifetime: Optional[float] = LIFETIME,
               utilization: Optional[float] = UTIL, method: str = METHOD,

@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 
+from . import registry
 from .cli import FORMAT, Format, _fmt, app, user_errors
 from .io import csv_text, dumps_json
 from .methods import compare_methods
@@ -14,7 +15,7 @@ from .methods import compare_methods
 FAB_GRID = typer.Option(None, "--fab-grid", help="act2022 fab electricity: ACT location (taiwan), "
                         "generation source (coal), grid region (DE) or value (\"820 gCO2e/kWh\").")
 GAS_ABATEMENT = typer.Option(None, "--gas-abatement", help="act2022 fab gas abatement [%]: 95, 97 or 99.")
-YIELD = typer.Option(None, "--yield", help="act2022 fab yield [0-1].", min=0.0, max=1.0)
+YIELD = typer.Option(None, "--yield", help=registry.help_text("embodied.yield", "act2022 fab yield"))
 
 
 def _num(v: Any) -> float | None:

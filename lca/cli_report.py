@@ -12,16 +12,17 @@ import typer
 import lca
 
 from .assessment import assess
+from . import registry
 from .cli import GRID, LIFETIME, METHOD, PUE, REGION, app, overrides_from, user_errors
 from .io import check_target
 
 OUTPUT_XLSX = typer.Option(..., "--output", "-o", help="Workbook to write (.xlsx).")
 OUTPUT_PDF = typer.Option(..., "--output", "-o", help="PDF to write (e.g. reports/NAME.pdf).")
 FORCE = typer.Option(False, "--force", help="Overwrite an existing file lca did not write.")
-SAMPLES = typer.Option(None, "--monte-carlo", min=1,
-                       help="Add a Monte Carlo analysis with this many samples "
-                            "(when lca.monte_carlo is available).")
-SEED = typer.Option(0, "--seed", help="Random seed of the Monte Carlo analysis.")
+SAMPLES = typer.Option(None, "--monte-carlo", help=registry.help_text(
+    "monte_carlo.n", "Add a Monte Carlo analysis with this many samples"))
+SEED = typer.Option(0, "--seed", help=registry.help_text(
+    "monte_carlo.seed", "Random seed of the Monte Carlo analysis"))
 
 
 def optional_api(name: str, bom: Any, overrides: dict[str, Any], **kwargs: Any) -> Any:
@@ -129,8 +130,8 @@ def report_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped 
                    True, "--analyses/--no-analyses",
                    help="Add the methods' spread, Monte Carlo and sensitivity pages (when "
                         "lca.compare_methods, lca.monte_carlo, lca.sensitivity are available)."),
-               samples: int = typer.Option(10_000, "--samples", min=1,
-                                           help="Monte Carlo samples per server."),
+               samples: int = typer.Option(10_000, "--samples", help=registry.help_text(
+                   "monte_carlo.n", "Monte Carlo samples per server")),
                seed: int = SEED) -> None:
     """Write a PDF report (summary, embodied by component, lifetime, grid intensity,
     comparison, and the analyses when available) and a PNG per page."""

@@ -13,6 +13,7 @@ import typer
 from . import whatif
 from .assessment import assess as lca_assess
 from .cli import GRID, LIFETIME, METHOD, PUE, REGION, Format, _fmt, app, overrides_from, user_errors
+from . import registry
 from .errors import ParameterError
 from .io import check_target, csv_text, dumps_json, frame_records, write_text
 from .units import ureg
@@ -45,11 +46,16 @@ def parse_vary(spec: str) -> tuple[str, Any]:
         if len(parts) != 3:
             raise ParameterError(f"--vary {spec!r}: a range is START:STOP:NUM")
         try:
-            num = int(parts[2])
+            num = float(parts[2])
         except ValueError:
             raise ParameterError(f"--vary {spec!r}: NUM must be a whole number, got {parts[2]!r}") from None
-        if num < 1:
-            raise ParameterError(f"--vary {spec!r}: NUM must be at least 1")
+        try:
+            registry.check("sweep.points", num)
+        except ParameterError as exc:
+            raise ParameterError(f"--vary {spec!r}: NUM: {exc}", parameter="sweep.points",
+                                 value=num, bound=exc.bound) from None
+        num = int(num)
+        registry.check_memory(num, f"--vary {name}: {num:,} values", "give fewer values")
         try:
             start, stop = ureg.Quantity(parts[0].strip()), ureg.Quantity(parts[1].strip())
             stop = stop.to(start.units)
@@ -102,8 +108,8 @@ def sweep_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name.
               columns: Optional[str] = typer.Option(
                   None, "--columns", help="Comma-separated result columns to keep "
                   "(default: all; axis columns are always kept)."),
-              chunk_size: int = typer.Option(1_000_000, "--chunk-size", min=1,
-                                             help="Scenarios evaluated at a time."),
+              chunk_size: int = typer.Option(1_000_000, "--chunk-size", help=registry.help_text(
+                  "sweep.points", "Scenarios evaluated at a time")),
               force: bool = FORCE) -> None:
     """Assess the cartesian product of parameter values (one row per scenario)."""
     axes: dict[str, Any] = {}
@@ -151,8 +157,10 @@ def parse_dist(spec: str) -> tuple[str, tuple]:
 @app.command("mc")
 @user_errors
 def mc_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
-           n: int = typer.Option(10_000, "-n", min=1, help="Number of samples."),
-           seed: Optional[int] = typer.Option(None, "--seed", help="Random seed (reproducible)."),
+           n: float = typer.Option(10_000, "-n", help=registry.help_text(
+               "monte_carlo.n", "Number of samples")),
+           seed: Optional[int] = typer.Option(None, "--seed", help=registry.help_text(
+               "monte_carlo.seed", "Random seed (reproducible)")),
            dist: Optional[list[str]] = DIST,
            lifetime: Optional[float] = LIFETIME, grid: Optional[float] = GRID,
            region: Optional[str] = REGION, pue: Optional[float] = PUE,
@@ -163,6 +171,8 @@ def mc_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
            force: bool = FORCE) -> None:
     """Monte Carlo: every factor drawn within its range; summary (mean, P5, P50, P95)."""
     dists = dict(parse_dist(s) for s in (dist or []))
+    registry.check("monte_carlo.n", n)
+    n = int(n)
     if output is not None:
         check_target(output, force)  # before any sample is drawn
     result = whatif.monte_carlo(bom, n, seed, dists=dists,
@@ -174,7 +184,9 @@ def mc_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
     if format == Format.json:
         typer.echo(dumps_json({
             "n": result.n, "seed": seed,
-            "distributions": {k: {"kind": d.kind, "args": list(d.args)}
+            "distributions": {k: {"kind": d.kind, "args": list(d.args),
+                                  **({"truncated_to": [d.low, d.high]}
+                                     if k in result.truncated else {})}
                               for k, d in result.distributions.items()},
             "summary": summary.to_dict(orient="index")}))
     elif format == Format.csv:
@@ -182,6 +194,9 @@ def mc_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
     else:
         varied = [k for k, d in result.distributions.items() if d.kind != "point"]
         typer.echo(f"{n:,} samples, seed {seed}; varied: {', '.join(varied) or 'nothing'}")
+        for k, (lo, hi) in result.truncated.items():
+            typer.echo(f"{k}: {result.distributions[k].kind} draws truncated to the bounds "
+                       f"{registry.get(k).bounds_text()}")
         typer.echo(_table(summary.rename_axis("output").reset_index()))
 
 
@@ -192,7 +207,7 @@ def sensitivity_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM
                     region: Optional[str] = REGION, pue: Optional[float] = PUE,
                     method: Optional[str] = METHOD,
                     sobol: Optional[int] = typer.Option(
-                        None, "--sobol", min=1, help="Also Sobol indices with N base samples "
+                        None, "--sobol", help="Also Sobol indices with N base samples "
                         "(needs SALib: pip install \"lca[sensitivity]\")."),
                     seed: Optional[int] = typer.Option(None, "--seed", help="Seed for --sobol."),
                     format: Format = typer.Option(Format.table, "--format", "-f",

@@ -53,7 +53,16 @@ class UnknownDeviceError(LcaError):
 
 
 class ParameterError(LcaError):
-    """An override or scenario parameter that is unknown or out of range."""
+    """An override, scenario, kernel or workload parameter that is unknown, of the wrong
+    type, not finite or out of range. ``parameter``, ``value`` and ``bound`` say which,
+    what was given and what the registry (lca.registry) accepts, where known."""
+
+    def __init__(self, message: str, *, parameter: str | None = None, value=None,
+                 bound: str | None = None):
+        self.parameter = parameter
+        self.value = value
+        self.bound = bound
+        super().__init__(message)
 
 
 class DataError(LcaError):

@@ -28,7 +28,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from . import data, model
+from . import data, model, registry
 from .assessment import Assessment, as_assessments
 from .embodied import get_method
 from .errors import DataError, LcaError
@@ -388,35 +388,39 @@ MODEL_HEADERS = ["Quantity", "Value", "Unit", "Key", "Note"]
 INPUT_NOTE = "Input: edit this value; the formulas below recompute."
 
 
-#: The ranges the model accepts (as lca.model checks them), as spreadsheet validations:
-#: parameter kind -> (operator, bounds, message).
-VALIDATIONS = {
-    "lifetime": ("greaterThan", (0,), "a lifetime greater than zero [years]"),
-    "grid": ("greaterThanOrEqual", (0,), "a grid intensity of zero or more [kgCO2e/kWh]"),
-    "pue": ("greaterThanOrEqual", (1,), "a PUE of 1.0 or more"),
-    "share": ("between", (0, 1), "a time share between 0 and 1 (the shares sum to 1)"),
-    "utilization": ("between", (0, 1), "a utilization between 0 and 1"),
-    "power": ("greaterThanOrEqual", (0,), "a power of zero or more [W]"),
-}
+def _plain(x: float) -> str:
+    """A bound as a formula literal without an exponent (1000000, 0.5)."""
+    return np.format_float_positional(float(x), trim="-")
 
 
-def _validation_kind(key: str) -> str:
-    if key.endswith(".share"):
-        return "share"
-    if key.endswith("power"):
-        return "power"
-    return key
+def validation_rule(key: str, cell: str) -> tuple[str, str | None, str, str | None] | None:
+    """The registry's bounds of ``key`` as a spreadsheet validation of ``cell``: (type,
+    operator, formula1, formula2); None when the registry gives no bound. A range closed
+    at both ends is ``between``; one with an open end is a custom AND formula."""
+    p = registry.find(key)
+    if p is None or (p.min is None and p.max is None):
+        return None
+    kind = "whole" if p.integer else "decimal"
+    lo, hi = p.min, p.max
+    if lo is not None and hi is not None:
+        if not p.min_open and not p.max_open:
+            return kind, "between", f"{_plain(lo)}", f"{_plain(hi)}"
+        return ("custom", None, f"AND({cell}{'>' if p.min_open else '>='}{_plain(lo)},"
+                f"{cell}{'<' if p.max_open else '<='}{_plain(hi)})", None)
+    if lo is not None:
+        return kind, "greaterThan" if p.min_open else "greaterThanOrEqual", f"{_plain(lo)}", None
+    return kind, "lessThan" if p.max_open else "lessThanOrEqual", f"{_plain(hi)}", None
 
 
 def _validate(ws: Any, cell: Any, key: str) -> None:
-    """Attach the model's accepted range to an input cell (Excel/LibreOffice refuse other
-    values with the message)."""
-    rule = VALIDATIONS.get(_validation_kind(key))
+    """Attach the registry's accepted range (lca.registry) to an input cell (Excel and
+    LibreOffice refuse other values with the message)."""
+    rule = validation_rule(key, cell.coordinate)
     if rule is None:
         return
-    operator, bounds, message = rule
-    dv = DataValidation(type="decimal", operator=operator, formula1=str(bounds[0]),
-                        formula2=str(bounds[1]) if len(bounds) > 1 else None,
+    kind, operator, f1, f2 = rule
+    message = f"{registry.label(key)}: {registry.get(key).bounds_text()}"
+    dv = DataValidation(type=kind, operator=operator, formula1=f1, formula2=f2,
                         showErrorMessage=True, errorTitle="lca", error=f"Expected {message}.")
     ws.add_data_validation(dv)
     dv.add(cell)

@@ -17,9 +17,9 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from . import allocation, data, functional, operational
-from .bom import Bom
-from .errors import ParameterError
+from . import allocation, data, functional, operational, registry
+from .bom import _FACTOR_BASES, SHARE_SUM_TOLERANCE, Bom
+from .errors import DataError, ParameterError
 
 #: Numeric component fields that become parameters (canonical units, see lca.bom).
 COMPONENT_FIELDS = ("count", "area", "dies", "die_area", "capacity", "density", "packages",
@@ -80,6 +80,7 @@ class Compiled:
     grid_region: str | None
     options: dict[str, Any] = field(default_factory=dict)
     terms: dict[str, ComponentTerm] = field(default_factory=dict)
+    factor_figures: dict[str, Any] = field(default_factory=dict)   # key -> data.Figure
 
     def parameter_names(self) -> list[str]:
         return list(self.params)
@@ -147,78 +148,92 @@ def compile_bom(bom: Bom, method: str | None = None) -> Compiled:
                         power_mode=power_mode, n_states=n_states, functional_unit=fu,
                         grid_source=grid_source, grid_region=grid_region)
     compiled.options = impl.options(bom)
-    for key, fig in impl.factor_parameters(compiled.options).items():
+    compiled.factor_figures = dict(impl.factor_parameters(compiled.options))
+    for key, fig in compiled.factor_figures.items():
         params[key] = fig.value
     compiled.terms = {spec.name: impl.term(spec, compiled.options) for spec in specs}
+    _check_factors(compiled)
     return compiled
 
 
-# --- units of parameters ----------------------------------------------------------------
+def _check_factors(compiled: Compiled) -> None:
+    """A method's factors are within the registry's bounds and every factor a term reads
+    is one the method provides: a fault in data/factors/ is a DataError naming the key,
+    never a KeyError when the model runs."""
+    for key, fig in compiled.factor_figures.items():
+        try:
+            registry.check(key, fig.value, fig.unit)
+        except ParameterError as exc:
+            raise DataError(f"data/factors ({compiled.method}): {exc}") from None
+    for name, term in compiled.terms.items():
+        missing = [k for k in term.factor_keys if k not in compiled.params]
+        if missing:
+            raise DataError(f"data/factors ({compiled.method}): component {name!r} needs "
+                            f"{', '.join(missing)}, which the method's factor file does not "
+                            "give")
 
-#: Named overrides (what users type) and their canonical units (None: dimensionless).
-OVERRIDE_UNITS: dict[str, str | None] = {
-    "lifetime": "year", "grid": "kgCO2e/kWh", "pue": None, "utilization": None,
-    "idle_power": "W", "max_power": "W"}
 
-#: Canonical units of numeric component fields (as stored by lca.bom).
-FIELD_UNITS: dict[str, str | None] = {
-    "area": "cm^2", "die_area": "cm^2", "capacity": "GB", "density": "GB/cm^2",
-    "carbon": "kgCO2e", "mass": "kg", "count": None, "dies": None, "packages": None,
-    "modules": None, "layers": None}
+# --- units and checks of parameters (from lca.registry) -----------------------------------
 
-#: Canonical units of a component's own ``factor:`` by its basis.
-FACTOR_BASIS_UNITS: dict[str, str] = {
-    "area": "kgCO2e/cm^2", "capacity": "kgCO2e/GB", "mass": "kgCO2e/kg", "unit": "kgCO2e"}
-
-#: Canonical units of functional-unit rates.
-RATE_UNITS: dict[str, str] = {
-    "sustained_flops": "FLOP/s", "requests_per_second": "1/s", "tokens_per_second": "1/s"}
+#: Canonical unit of a component's own ``factor:`` by its basis (the BOM parser's table).
+FACTOR_BASIS_UNITS: dict[str, str] = dict(_FACTOR_BASES)
 
 
 def parameter_unit(compiled: "Compiled", name: str) -> str | None:
-    """Canonical unit of a parameter of ``compiled`` (None: dimensionless)."""
+    """Canonical unit of a parameter of ``compiled`` (None: dimensionless).
+
+    The registry (``lca.registry``) gives it; where the registry leaves it to the context,
+    the context does: a component's own factor by its basis, a method factor by its
+    figure in ``data/factors/``.
+    """
     key = ALIASES.get(name, name)
-    if key in OVERRIDE_UNITS:
-        return OVERRIDE_UNITS[key]
-    if key.startswith("profile."):
-        return "W" if key.endswith(".power") else None
-    if key.startswith("components."):
-        comp, fld = key[len("components."):].rsplit(".", 1)
-        if fld == "factor":
-            spec = next((c for c in compiled.components if c.name == comp), None)
-            return FACTOR_BASIS_UNITS.get(spec.factor_basis) if spec else None
-        return FIELD_UNITS.get(fld)
+    p = registry.find(key)
+    if p is not None and p.unit is not None:
+        return None if p.unit == "dimensionless" else p.unit
+    if key.startswith("components.") and key.endswith(".factor"):
+        comp = key[len("components."):-len(".factor")]
+        spec = next((c for c in compiled.components if c.name == comp), None)
+        return FACTOR_BASIS_UNITS.get(spec.factor_basis) if spec else None
     if key.startswith("factors."):
-        from .embodied import get_method
-        figs = get_method(compiled.method).factor_parameters(compiled.options)
+        figs = compiled.factor_figures
         return figs[key].unit if key in figs else None
-    if key.startswith("functional_unit."):
-        return RATE_UNITS.get(key.split(".", 1)[1])
     return None
 
 
-def to_canonical(compiled: "Compiled", name: str, value: Any) -> Any:
-    """``value`` as a number in the canonical unit of parameter ``name``.
+def to_canonical(compiled: Compiled, name: str, value: Any) -> Any:
+    """``value`` as a number in the canonical unit of parameter ``name``, checked against
+    the registry's bounds (``lca.registry.to_canonical``).
 
     A plain number (or array) is taken as already canonical; a pint Quantity or a string
     with a unit (``"50 gCO2e/kWh"``, ``"8 cm^2"``) is converted. Raises ParameterError
-    for a string that is not a quantity or a unit of the wrong dimension.
+    for a string that is not a quantity, a unit of the wrong dimension, a value that is
+    not finite or out of bounds, or a parameter the BOM does not have.
     """
-    if not (isinstance(value, str) or hasattr(value, "magnitude")):
-        return value
-    from .units import ureg
+    key = ALIASES.get(name, name)
+    if key not in compiled.params:
+        raise _unknown(compiled, name)
+    return registry.to_canonical(key, value, parameter_unit(compiled, key) or "dimensionless")
 
-    q = value
-    if isinstance(value, str):
-        try:
-            q = ureg.Quantity(value)
-        except Exception:  # pint raises several types for unreadable text
-            raise ParameterError(f"{name}: cannot read {value!r} as a quantity") from None
-    unit = parameter_unit(compiled, name) or "dimensionless"
-    try:
-        return q.to(unit).magnitude
-    except Exception:
-        raise ParameterError(f"{name}: expected a quantity in {unit}, got {value}") from None
+
+def _unknown(compiled: Compiled, name: str) -> ParameterError:
+    return ParameterError(
+        f"unknown parameter {name!r} for {compiled.bom.name!r} with method "
+        f"{compiled.method}; known: {', '.join(compiled.params)}", parameter=name)
+
+
+def check_parameters(compiled: Compiled, params: Mapping[str, Any]) -> None:
+    """Every parameter checked against the registry (one vectorized test per array), and
+    the profile's time shares summing to 1 in every scenario."""
+    for key, value in params.items():
+        registry.check(key, value, parameter_unit(compiled, key))
+    if compiled.power_mode == "profile":
+        total = sum(np.asarray(params[f"profile.{i}.share"], dtype=float)
+                    for i in range(compiled.n_states))
+        if np.any(np.abs(total - 1.0) > SHARE_SUM_TOLERANCE):
+            raise ParameterError("profile: time shares must sum to 1 in every scenario",
+                                 parameter="profile.*.share", value=float(np.ravel(total)[
+                                     np.argmax(np.abs(np.ravel(total) - 1.0))]),
+                                 bound="a sum of 1")
 
 
 def resolve(compiled: Compiled, overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -227,9 +242,7 @@ def resolve(compiled: Compiled, overrides: Mapping[str, Any]) -> dict[str, Any]:
     for name, value in overrides.items():
         key = ALIASES.get(name, name)
         if key not in params:
-            raise ParameterError(
-                f"unknown parameter {name!r} for {compiled.bom.name!r} with method "
-                f"{compiled.method}; known: {', '.join(params)}")
+            raise _unknown(compiled, name)
         params[key] = value
     complete_profile_shares(compiled, params, {ALIASES.get(k, k) for k in overrides})
     return params
@@ -258,29 +271,6 @@ def complete_profile_shares(compiled: Compiled, params: dict[str, Any], given) -
         params[k] = remainder if weight == 1.0 else remainder * weight
 
 
-def _check(params: Mapping[str, Any], compiled: Compiled) -> None:
-    """Vectorized range checks of the parameters every scenario needs."""
-    def bad(key: str, test) -> bool:
-        return bool(np.any(test(np.asarray(params[key], dtype=float))))
-
-    if bad("lifetime", lambda v: ~(v > 0)):
-        raise ParameterError("lifetime: expected a duration greater than zero")
-    if bad("pue", lambda v: ~(v >= 1.0)):
-        raise ParameterError("pue: expected a number of 1.0 or more")
-    if bad("grid", lambda v: ~(v >= 0)):
-        raise ParameterError("grid: expected a grid intensity of zero or more")
-    if compiled.power_mode == "profile":
-        total = sum(np.asarray(params[f"profile.{i}.share"], dtype=float)
-                    for i in range(compiled.n_states))
-        if np.any(np.abs(total - 1.0) > 1e-6):
-            raise ParameterError("profile: time shares must sum to 1 in every scenario")
-        if any(bad(f"profile.{i}.share", lambda v: ~((v >= 0) & (v <= 1)))
-               for i in range(compiled.n_states)):
-            raise ParameterError("profile: time shares must lie between 0 and 1")
-    elif bad("utilization", lambda v: ~((v >= 0) & (v <= 1))):
-        raise ParameterError("utilization: expected a fraction between 0 and 1")
-
-
 def evaluate(compiled: Compiled, params: Mapping[str, Any], n: int = 1) -> dict[str, np.ndarray]:
     """Every result column for ``n`` scenarios.
 
@@ -288,7 +278,7 @@ def evaluate(compiled: Compiled, params: Mapping[str, Any], n: int = 1) -> dict[
     named as the JSON keys of ``lca assess`` (``embodied_kgco2e``, ...), component columns as
     ``embodied_by_component_kgco2e.<name>``; NaN where a method cannot cover a component.
     """
-    _check(params, compiled)
+    check_parameters(compiled, params)
     out: dict[str, np.ndarray] = {}
     embodied = np.zeros(n)
     for spec in compiled.components:

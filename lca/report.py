@@ -50,7 +50,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from PIL import Image, PngImagePlugin
 
-from . import data
+from . import data, registry
 from .assessment import Assessment, as_assessments
 from .formatting import fmt_number, unique_labels
 from .io import (CREATOR, FINGERPRINT_PLACEHOLDER, PDF_FINGERPRINT_KEY, check_target,
@@ -481,7 +481,9 @@ def draw_tornado(ax: Any, label: str, frame: Any, a: Assessment | None) -> None:
     ax.barh(y, low - base, left=base, color="#2ca02c", label="parameter at low")
     ax.barh(y, high - base, left=base, color="#d62728", label="parameter at high")
     ax.axvline(base, color="#222222", linewidth=1)
-    ax.set_yticks(y, [textwrap.shorten(str(p), 34) for p in top["parameter"]], fontsize=7)
+    context = a.params if a is not None else None
+    ax.set_yticks(y, [textwrap.shorten(registry.label(str(p), context), 34)
+                      for p in top["parameter"]], fontsize=7)
     ax.set_xlabel("Total per year [kgCO2e/year]")
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5))
     ax.xaxis.set_major_formatter(THOUSANDS)

@@ -141,7 +141,7 @@ def test_information_is_not_dimensionless(write_bom):
 
 @pytest.mark.parametrize("area", ["-1 cm^2", "0 cm^2"])
 def test_non_positive_area(write_bom, area):
-    with pytest.raises(BomError, match="greater than zero") as info:
+    with pytest.raises(BomError, match="greater than 0") as info:
         lca.load_bom(write_bom(MINIMAL_BOM.replace("1 cm^2", area)))
     assert info.value.path == "components[0].area"
 

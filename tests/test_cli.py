@@ -118,7 +118,10 @@ def test_assess_table_shows_embodied_range():
 @pytest.mark.parametrize("argv,expected", [
     (["assess", "clemm2024-cpu", "--bogus"], "No such option: --bogus"),
     (["assess", "clemm2024-cpu", "--pue", "abc"], "Invalid value for '--pue'"),
-    (["mc", "clemm2024-cpu", "-n", "0"], "Invalid value for '-n'"),
+    (["mc", "clemm2024-cpu", "-n", "0"], "monte_carlo.n: expected a whole number at least 1"),
+    (["mc", "clemm2024-cpu", "-n", "1e12"], "at most 1e+09"),
+    (["mc", "clemm2024-cpu", "--seed", "-1"], "monte_carlo.seed"),
+    (["sweep", "clemm2024-cpu", "--vary", "grid=0:1:1e9"], "sweep.points"),
     (["assess"], "Missing argument"),
     (["no-such-command"], "No such command"),
 ])

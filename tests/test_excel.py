@@ -66,8 +66,8 @@ def expected(a) -> dict[str, float]:
 
 
 def test_model_inputs_carry_the_models_ranges(tmp_path):
-    """Input cells refuse values the model rejects (lca.model: lifetime > 0, PUE >= 1,
-    grid >= 0, shares in [0, 1])."""
+    """Input cells refuse values the model rejects: the registry's bounds (lifetime > 0
+    and <= 50 years, PUE in [1, 3], shares in [0, 1], powers in [0, 1e6] W)."""
     path = lca.assess("clemm2024-cpu").to_excel(tmp_path / "v.xlsx")
     ws = openpyxl.load_workbook(path)["Model"]
     rows = next(iter(model_rows(path).values()))
@@ -75,10 +75,11 @@ def test_model_inputs_carry_the_models_ranges(tmp_path):
     for dv in ws.data_validations.dataValidation:
         for rng in dv.sqref.ranges:
             rules[rng.coord] = (dv.operator, dv.formula1, dv.formula2)
-    assert rules[f"B{rows['pue']}"] == ("greaterThanOrEqual", "1", None)
-    assert rules[f"B{rows['lifetime']}"] == ("greaterThan", "0", None)
+    life = f"B{rows['lifetime']}"
+    assert rules[f"B{rows['pue']}"] == ("between", "1", "3")
+    assert rules[life] == (None, f"AND({life}>0,{life}<=50)", None)
     assert rules[f"B{rows['profile.0.share']}"] == ("between", "0", "1")
-    assert rules[f"B{rows['profile.1.power']}"] == ("greaterThanOrEqual", "0", None)
+    assert rules[f"B{rows['profile.1.power']}"] == ("between", "0", "1000000")
 
 
 def test_sheets_and_headers(tmp_path):

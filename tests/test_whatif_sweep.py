@@ -117,7 +117,7 @@ def test_two_state_profile_share_takes_remainder():
     mean power at 0.5 is 0.5 x 555 + 0.5 x 200 = 377.5 W (hand-checked)."""
     frame = sweep("clemm2024-cpu", **{"profile.0.share": [0.5, 1.0, 0.0]})
     assert frame.mean_power_w.tolist() == pytest.approx([377.5, 555.0, 200.0], rel=1e-12)
-    with pytest.raises(ParameterError, match="between 0 and 1"):
+    with pytest.raises(ParameterError, match="profile.0.share: expected at least 0 and at most 1"):
         sweep("clemm2024-cpu", **{"profile.0.share": [1.2]})
     with pytest.raises(ParameterError, match="sum to 1"):
         sweep("clemm2024-cpu", scenarios=pd.DataFrame({"profile.0.share": [0.5],

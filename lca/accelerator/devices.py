@@ -333,16 +333,9 @@ def embodied_per_device(device_key: str, method: str = "clemm2024", host: bool |
     import numpy as np
 
     if embodied is not None:
-        if isinstance(embodied, str):
-            from ..units import ureg
+        from .. import registry
 
-            try:
-                embodied = float(ureg.Quantity(embodied).to("kgCO2e").magnitude)
-            except Exception as exc:
-                raise ParameterError(f"embodied: expected kgCO2e such as '450 kgCO2e', got "
-                                     f"{embodied!r}") from exc
-        if np.any(~(np.asarray(embodied, dtype=float) >= 0)):
-            raise ParameterError("embodied: expected kgCO2e of zero or more")
+        embodied = registry.to_canonical("accelerator.embodied", embodied)
         return embodied, [], f"{float(np.mean(embodied)):.1f} kgCO2e per device, given"
     e = accelerator_embodied(device_key, method, host)
     return (e.total_kgco2e, list(e.notes),

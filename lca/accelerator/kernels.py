@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from .. import data
+from .. import data, registry
 from ..errors import ParameterError
 from ..units import SECONDS_PER_YEAR
 from . import devices
@@ -170,33 +170,21 @@ def use_phase(grid=None, region=None, pue=None) -> tuple[Any, Any, str, list[str
     if pue is None:
         pue = devices.default_value("defaults.pue")
         notes.append(f"PUE {pue:g} assumed (no facility overhead)")
-    pue_a = _a(pue)
-    if np.any(pue_a < 1.0):
-        raise ParameterError("pue: expected a number of 1.0 or more")
-    if np.any(_a(g) < 0):
-        raise ParameterError("grid: expected a grid intensity of zero or more")
+    registry.check("pue", pue)
     return g, pue, source, notes
 
 
 def _grid_value(grid) -> Any:
-    if isinstance(grid, str):
-        from ..units import ureg
-
-        try:
-            return float(ureg.Quantity(grid).to("kgCO2e/kWh").magnitude)
-        except Exception as exc:
-            raise ParameterError(f"grid: expected a number [kgCO2e/kWh] or a quantity such as "
-                                 f"'50 gCO2e/kWh', got {grid!r}") from exc
-    return grid
+    """A grid intensity [kgCO2e/kWh] from a number, an array or a quantity ('50 gCO2e/kWh'),
+    checked against the registry."""
+    return registry.to_canonical("grid", grid)
 
 
 def allocation(lifetime=None, utilization=None) -> tuple[Any, Any]:
     life = devices.default_value("allocation.lifetime", "year") if lifetime is None else lifetime
     util = devices.default_value("allocation.utilization") if utilization is None else utilization
-    if np.any(_a(life) <= 0):
-        raise ParameterError("lifetime: expected a duration greater than zero")
-    if np.any((_a(util) <= 0) | (_a(util) > 1)):
-        raise ParameterError("utilization: expected a fraction greater than 0 and at most 1")
+    life = registry.to_canonical("accelerator.lifetime", life)
+    registry.check("accelerator.utilization", util)
     return life, util
 
 
@@ -283,13 +271,7 @@ def shape_arguments(kind: str, shape: dict[str, Any]) -> dict[str, Any]:
     if missing:
         raise ParameterError(f"{kind}: missing shape argument(s) {', '.join(missing)}")
     for k, v in args.items():
-        if k in ("padding", "causal"):
-            if np.any(_a(v) < 0):
-                raise ParameterError(f"{kind}: {k} must not be negative")
-        elif k != "flops_per_element" and np.any(~(_a(v) > 0)):
-            raise ParameterError(f"{kind}: {k} must be greater than zero")
-        elif k == "flops_per_element" and np.any(_a(v) < 0):
-            raise ParameterError(f"{kind}: {k} must not be negative")
+        registry.check(f"kernel.{k}", v)
     return args
 
 
@@ -350,15 +332,16 @@ def kernel(kind: str, device: str | None = None, dtype: str = "bf16", *, grid=No
     flops, nbytes = flops_and_bytes(kind, dtype, **shape)
     fc = dev.compute_fraction() if compute_fraction is None else compute_fraction
     fb = dev.bandwidth_fraction() if bandwidth_fraction is None else bandwidth_fraction
-    for name, v in (("compute_fraction", fc), ("bandwidth_fraction", fb)):
-        if np.any((_a(v) <= 0) | (_a(v) > 1)):
-            raise ParameterError(f"{name}: expected a fraction greater than 0 and at most 1")
     overhead = (devices.default_value("roofline.launch_overhead", "s")
                 if launch_overhead is None else launch_overhead)
     a_c = (devices.default_value("power.compute_dynamic_fraction")
            if compute_dynamic_fraction is None else compute_dynamic_fraction)
     a_m = (devices.default_value("power.memory_dynamic_fraction")
            if memory_dynamic_fraction is None else memory_dynamic_fraction)
+    for name, v in (("compute_fraction", fc), ("bandwidth_fraction", fb),
+                    ("launch_overhead", overhead), ("compute_dynamic_fraction", a_c),
+                    ("memory_dynamic_fraction", a_m)):
+        registry.check(f"kernel.{name}", v)
     g, p, grid_source, notes = use_phase(grid, region, pue)
     life, util = allocation(lifetime, utilization)
 

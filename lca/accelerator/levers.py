@@ -54,8 +54,9 @@ def precision(kind: str, workload: dict[str, Any], dtype: str) -> dict[str, Any]
 
 def sparsity(kind: str, workload: dict[str, Any], kept) -> dict[str, Any]:
     """The workload with only a fraction ``kept`` of its FLOPs (pruning, sparsity)."""
-    if np.any((_a(kept) <= 0) | (_a(kept) > 1)):
-        raise ParameterError("kept: expected a fraction of FLOPs greater than 0 and at most 1")
+    from .. import registry
+
+    registry.check("workload.kept", kept)
     out = dict(workload)
     if kind.startswith("train"):
         if out.get("flops") is not None:

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import registry
 from ..errors import ParameterError
 from . import devices, kernels
 
@@ -86,20 +87,18 @@ def _columns(cols: dict[str, Any]) -> dict[str, np.ndarray]:
             for k, v in cols.items()}
 
 
-def _positive(name: str, value) -> None:
-    if value is not None and np.any(~(_a(value) > 0)):
-        raise ParameterError(f"{name}: expected a value greater than zero")
+def _checked(name: str, value) -> None:
+    """``value`` (None: not given) checked against registry ``workload.<name>``."""
+    if value is not None:
+        registry.check(f"workload.{name}", value)
 
 
 def _power_value(power) -> Any:
-    if isinstance(power, str) and power != "measured":
-        from ..units import ureg
-
-        try:
-            return float(ureg.Quantity(power).to("W").magnitude)
-        except Exception as exc:
-            raise ParameterError(f"power: expected watts such as '330 W', got {power!r}") from exc
-    return power
+    """Power per chip [W] from a number, an array or a quantity ('330 W'), checked;
+    ``"measured"`` and None pass through."""
+    if power is None or (isinstance(power, str) and power == "measured"):
+        return power
+    return registry.to_canonical("workload.power", power)
 
 
 # --- training ------------------------------------------------------------------------------------
@@ -121,12 +120,9 @@ def train(*, device: str, count=1, flops=None, params=None, tokens=None, efficie
     dev = devices.device(device)
     dtype = dtype or dev.training_dtype()
     notes: list[str] = []
-    _positive("count", count)
-    for name, v in (("flops", flops), ("params", params), ("tokens", tokens), ("days", days),
-                    ("tflops", tflops)):
-        _positive(name, v)
-    if efficiency is not None and np.any((_a(efficiency) <= 0) | (_a(efficiency) > 1)):
-        raise ParameterError("efficiency: expected a fraction of peak greater than 0 and at most 1")
+    for name, v in (("count", count), ("flops", flops), ("params", params), ("tokens", tokens),
+                    ("days", days), ("tflops", tflops), ("efficiency", efficiency)):
+        _checked(name, v)
     if flops is None and params is not None and tokens is not None:
         flops = training_flops_6nd(params, tokens)
         notes.append("FLOPs = 6 x active parameters x tokens")
@@ -158,7 +154,6 @@ def train(*, device: str, count=1, flops=None, params=None, tokens=None, efficie
         notes.append(f"power per chip modelled: idle + {activity:g} x (TDP - idle) = "
                      f"{float(np.mean(p_chip)):.0f} W (chip only, no host share; data/kernels.yaml)")
     else:
-        _positive("power", power)
         p_chip = _a(power)
     g, p, grid_source, use_notes = kernels.use_phase(grid, region, pue)
     notes.extend(use_notes)
@@ -221,7 +216,7 @@ def infer(*, device: str, params, count=1, batch=1, tokens_per_second=None,
     for name, v in (("params", params), ("count", count), ("batch", batch),
                     ("tokens_per_second", tokens_per_second),
                     ("tokens_per_request", tokens_per_request)):
-        _positive(name, v)
+        _checked(name, v)
     peak = dev.peak(dtype)
     ib, _ = kernels.dtype_sizes(dtype)
     fc = dev.compute_fraction() if compute_fraction is None else compute_fraction
@@ -248,7 +243,6 @@ def infer(*, device: str, params, count=1, batch=1, tokens_per_second=None,
             devices.default_value("power.memory_dynamic_fraction"))
         notes.append("power per chip from the kernel power model (chip only, no host share)")
     else:
-        _positive("power", power)
         p_chip = _a(power)
     if tokens_per_request is None:
         tokens_per_request = devices.default_value("inference.tokens_per_request")

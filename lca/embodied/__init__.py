@@ -36,7 +36,7 @@ DEFAULT_METHOD = "clemm2024"
 def get_method(name: str) -> ModuleType:
     try:
         return import_module(METHODS[name])
-    except KeyError:
+    except (KeyError, TypeError):
         raise UnknownMethodError(
             f"unknown method {name!r}: expected one of {', '.join(METHODS)}") from None
 

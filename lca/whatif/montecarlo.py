@@ -13,8 +13,9 @@ import pandas as pd
 
 from .. import data
 from ..bom import Bom
-from ..errors import ParameterError
-from ..model import ALIASES, Compiled, evaluate, resolve
+from .. import registry
+from ..errors import DataError, ParameterError
+from ..model import ALIASES, Compiled, evaluate, parameter_unit, resolve
 from .common import SUB_BLOCK, _prepared, canonical, defaults
 from .sweeps import _write_csv
 
@@ -32,6 +33,9 @@ class Distribution:
 
     kind: str
     args: tuple[float, ...]
+    #: Bounds the draws are truncated to (normal and lognormal only; None: not truncated).
+    low: float | None = None
+    high: float | None = None
 
     _ARITY = {"triangular": 3, "uniform": 2, "normal": 2, "lognormal": 2, "point": 1}
 
@@ -63,11 +67,56 @@ class Distribution:
             return rng.triangular(a[0], a[1], a[2], n)
         if self.kind == "uniform":
             return rng.uniform(a[0], a[1], n)
+        if self.kind in ("normal", "lognormal"):
+            return self._truncated(rng, n)
+        return rng.choice(np.asarray(a, dtype=float), n)
+
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        a = self.args
         if self.kind == "normal":
             return rng.normal(a[0], a[1], n)
-        if self.kind == "lognormal":
-            return a[0] * np.exp(rng.normal(0.0, math.log(a[1]), n))
-        return rng.choice(np.asarray(a, dtype=float), n)
+        return a[0] * np.exp(rng.normal(0.0, math.log(a[1]), n))
+
+    def mass_inside(self) -> float:
+        """Probability of a draw within [low, high] (1 when not truncated)."""
+        if self.kind not in ("normal", "lognormal"):
+            return 1.0
+        from statistics import NormalDist
+
+        a = self.args
+        if self.kind == "normal":
+            if a[1] == 0:
+                return 1.0
+            d, lo, hi = NormalDist(a[0], a[1]), self.low, self.high
+        else:
+            if a[1] == 1:
+                return 1.0
+            d = NormalDist(math.log(a[0]), math.log(a[1]))
+            lo = None if self.low is None or self.low <= 0 else math.log(self.low)
+            hi = None if self.high is None else (math.log(self.high) if self.high > 0 else -math.inf)
+        f_lo = 0.0 if lo is None else d.cdf(lo)
+        f_hi = 1.0 if hi is None else (0.0 if hi == -math.inf else d.cdf(hi))
+        return max(0.0, f_hi - f_lo)
+
+    def _truncated(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Draws within [low, high] by rejection (vectorized: each round redraws only the
+        rejected ones; the caller has refused distributions with almost no mass inside)."""
+        out = self._draw(rng, n)
+        if self.low is None and self.high is None:
+            return out
+        def outside(x):
+            bad = np.zeros(x.shape, dtype=bool)
+            if self.low is not None:
+                bad |= x < self.low
+            if self.high is not None:
+                bad |= x > self.high
+            return bad
+        bad = np.flatnonzero(outside(out))
+        while bad.size:
+            redraw = self._draw(rng, bad.size)
+            out[bad] = redraw
+            bad = bad[outside(redraw)]
+        return out
 
     @property
     def median(self) -> float:
@@ -110,24 +159,98 @@ def _distribution(compiled: Compiled, name: str, spec: Any) -> Distribution:
     """A user's distribution spec: a Distribution, or a tuple ``("uniform", low, high)``
     whose numbers may carry units (``("uniform", "100 gCO2e/kWh", "500 gCO2e/kWh")``)."""
     if isinstance(spec, Distribution):
-        return spec
+        return bounded(compiled, name, spec)
     if isinstance(spec, (list, tuple)) and spec and isinstance(spec[0], str):
         kind, *args = spec
         if kind == "lognormal" and len(args) == 2:   # the gsd is a ratio, not a quantity
-            return Distribution(kind, (canonical(compiled, name, args[0]), float(args[1])))
-        if kind == "normal" and len(args) == 2:     # sd in the parameter's unit, no offset
-            return Distribution(kind, (canonical(compiled, name, args[0]),
-                                       canonical(compiled, name, args[1])))
-        return Distribution(kind, tuple(canonical(compiled, name, a) for a in args))
+            gsd = _plain_number(f"{name}: lognormal gsd", args[1])
+            dist = Distribution(kind, (canonical(compiled, name, args[0]), gsd))
+        elif kind == "normal" and len(args) == 2:     # sd in the parameter's unit, no offset
+            sd = args[1]
+            if isinstance(sd, str) or hasattr(sd, "magnitude"):
+                sd = _spread(compiled, name, sd)
+            dist = Distribution(kind, (canonical(compiled, name, args[0]),
+                                       _plain_number(f"{name}: normal sd", sd)))
+        else:
+            dist = Distribution(kind, tuple(canonical(compiled, name, a) for a in args))
+        return bounded(compiled, name, dist)
     raise ParameterError(f"{name}: expected a distribution such as (\"uniform\", 0.1, 0.5) or "
                          f"lca.whatif.Distribution, got {spec!r}")
 
 
+#: A truncated distribution must keep at least this share of its draws within the bounds.
+MIN_MASS_INSIDE = 1e-3
+
+
+def bounded(compiled: Compiled, name: str, dist: Distribution) -> Distribution:
+    """``dist`` checked against the registry's bounds of ``name``.
+
+    A distribution with a bounded support (point, uniform, triangular, choice) whose
+    support leaves the bounds is refused (ParameterError). A normal or lognormal one is
+    truncated to the bounds (draws outside are redrawn) and says so in ``low``/``high``;
+    it is refused when less than MIN_MASS_INSIDE of it lies within the bounds. An integer
+    parameter (a count) takes only whole values: ``point`` or ``choice``.
+    """
+    p = registry.get(name)
+    unit = parameter_unit(compiled, name)
+    def refuse(why: str) -> ParameterError:
+        return ParameterError(f"{name}: the {dist.kind} distribution {why}; accepted: "
+                              f"{p.bounds_text()}", parameter=name, value=dist.args,
+                              bound=p.bounds_text())
+    if dist.kind in ("normal", "lognormal"):
+        if p.integer:
+            raise refuse("draws fractional values, but the parameter is a whole number "
+                         "(use point or choice)")
+        registry.check(name, dist.args[0], unit)
+        lo = p.min if p.min is not None and (dist.kind == "normal" or p.min > 0) else None
+        hi = p.max
+        trunc = Distribution(dist.kind, dist.args, lo, hi)
+        if trunc.mass_inside() < MIN_MASS_INSIDE:
+            raise refuse("lies almost entirely outside the bounds")
+        return trunc
+    support = dist.args if dist.kind == "choice" else (dist.args[0], dist.args[-1])
+    if p.integer and dist.kind in ("uniform", "triangular") and dist.args[0] != dist.args[-1]:
+        raise refuse("draws fractional values, but the parameter is a whole number "
+                     "(use point or choice)")
+    try:
+        registry.check(name, np.asarray(support, dtype=float), unit)
+    except ParameterError as exc:
+        raise refuse(f"reaches outside the bounds ({exc})") from None
+    return dist
+
+
+def _plain_number(what: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ParameterError(f"{what}: expected a number, got {value!r}", value=value)
+    value = float(value)
+    if not math.isfinite(value):
+        raise ParameterError(f"{what}: expected a finite number, got {value}", value=value)
+    return value
+
+
+def _spread(compiled: Compiled, name: str, value: Any) -> float:
+    """A spread (standard deviation) with a unit, in the parameter's canonical unit (a
+    difference: converted without offset and not bound-checked)."""
+    from ..units import ureg
+
+    unit = parameter_unit(compiled, name) or "dimensionless"
+    try:
+        q = ureg.Quantity(value) if isinstance(value, str) else value
+        return float(q.to(unit).magnitude)
+    except Exception:
+        raise ParameterError(f"{name}: expected a spread in {unit}, got {value!r}") from None
+
+
 def factor_distributions(compiled: Compiled) -> dict[str, Distribution]:
-    """The distribution of every factor parameter of the compiled method."""
-    from ..embodied import get_method
-    figs = get_method(compiled.method).factor_parameters(compiled.options)
-    return {k: figure_distribution(f) for k, f in figs.items()}
+    """The distribution of every factor parameter of the compiled method (a figure whose
+    range leaves the registry's bounds is a DataError)."""
+    out = {}
+    for k, f in compiled.factor_figures.items():
+        try:
+            out[k] = bounded(compiled, k, figure_distribution(f))
+        except ParameterError as exc:
+            raise DataError(f"data/factors ({compiled.method}): {exc}") from None
+    return out
 
 
 @dataclass
@@ -141,6 +264,13 @@ class MonteCarlo:
     n: int
     seed: Any
     base: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def truncated(self) -> dict[str, tuple[float | None, float | None]]:
+        """Parameters whose normal or lognormal draws were truncated to the registry's
+        bounds: name -> (low, high) [canonical unit]."""
+        return {k: (d.low, d.high) for k, d in self.distributions.items()
+                if d.low is not None or d.high is not None}
 
     def to_csv(self, path: "str | Path", *, force: bool = False) -> Path:
         """Write the samples to a CSV file (atomically: a temporary file in the same
@@ -176,9 +306,11 @@ def monte_carlo(bom: "Bom | str | Path", n: int = 10_000, seed: Any = None, *,
     Reproducible: the same ``seed`` gives the same samples (numpy ``default_rng``; the
     parameters are drawn in sorted name order).
     """
+    registry.check("monte_carlo.n", n)
     n = int(n)
-    if n < 1:
-        raise ParameterError(f"n: expected at least one sample, got {n}")
+    if seed is not None and not isinstance(seed, np.random.SeedSequence):
+        registry.check("monte_carlo.seed", seed)
+        seed = int(seed)
     compiled, given, _, params = _prepared(bom, overrides)
     dist: dict[str, Distribution] = factor_distributions(compiled) if factors else {}
     for name, spec in (dists or {}).items():
@@ -186,6 +318,10 @@ def monte_carlo(bom: "Bom | str | Path", n: int = 10_000, seed: Any = None, *,
         if key not in compiled.params:
             resolve(compiled, {key: 0.0})  # raises the unknown-parameter error
         dist[key] = _distribution(compiled, key, spec)
+    n_varied = sum(1 for d in dist.values() if d.kind != "point")
+    n_results = len(evaluate(compiled, resolve(compiled, dict(given)), 1))
+    registry.check_memory(n * (n_varied + n_results) * 2, f"{n:,} Monte Carlo samples",
+                          "take fewer samples (-n) or run several seeds and combine them")
     rng = np.random.default_rng(seed)
     drawn: dict[str, Any] = {}
     for k in sorted(dist):   # a point costs no random draw and no array

@@ -8,7 +8,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from .. import data
+from .. import data, registry
 from ..bom import Bom
 from ..errors import ParameterError
 from ..model import ALIASES, evaluate, resolve
@@ -31,6 +31,11 @@ def input_ranges(bom: "Bom | str | Path", **overrides: Any) -> pd.DataFrame:
 
     def add(name, low, high, unit, source):
         base = float(np.asarray(params[name]))
+        p = registry.get(name)   # a band never swings a value out of the registry's bounds
+        if p.min is not None and low < p.min:
+            low, source = p.min, f"{source}; low end held at the bound {p.bounds_text()}"
+        if p.max is not None and high > p.max:
+            high, source = p.max, f"{source}; high end held at the bound {p.bounds_text()}"
         if low != high:
             rows.append((name, base, float(low), float(high), unit, source))
 
@@ -124,6 +129,9 @@ def sobol(bom: "Bom | str | Path", n: int = 1024, seed: int | None = None, *,
     ``n * (k + 2)`` evaluations for k inputs (first-order and total indices), one
     vectorized call. Needs SALib (``pip install "lca[sensitivity]"``). Returns columns
     parameter, S1, S1_conf, ST, ST_conf, sorted by ST."""
+    registry.check("sensitivity.sobol_n", n)
+    if seed is not None:
+        registry.check("monte_carlo.seed", seed)
     try:
         from SALib.analyze import sobol as sobol_analyze
         from SALib.sample import sobol as sobol_sample
@@ -131,6 +139,8 @@ def sobol(bom: "Bom | str | Path", n: int = 1024, seed: int | None = None, *,
         raise MissingDependencyError("Sobol indices need SALib: pip install \"lca[sensitivity]\"") from None
     table = input_ranges(bom, **overrides)
     compiled, given, _, params = _prepared(bom, overrides)
+    registry.check_memory(int(n) * (len(table) + 2) * 4, f"Sobol indices with N = {int(n):,}",
+                          "take a smaller N")
     problem = {"num_vars": len(table), "names": list(table.parameter),
                "bounds": [[lo, hi] for lo, hi in zip(table.low, table.high)]}
     x = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed)

@@ -10,7 +10,9 @@ from typing import Any, Iterator, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .. import data
+import math
+
+from .. import data, registry
 from ..bom import Bom, load_bom
 from ..errors import ParameterError
 from ..io import write_atomic, write_csv
@@ -88,7 +90,13 @@ def _cartesian(compiled: Compiled, axes: Mapping[str, Any]) -> _Design:
             shape.append(len(arr))
         if shape[-1] == 0:
             raise ParameterError(f"{name}: the axis has no values")
-    n = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    n = math.prod(shape) if shape else 1
+    if n > registry.get("sweep.points").max:
+        raise ParameterError(f"the sweep has {n:,} scenarios ({' x '.join(map(str, shape))}), "
+                             f"more than the {registry.get('sweep.points').max:,.0f} lca runs "
+                             "in one call: split the axes over several sweeps",
+                             parameter="sweep.points", value=n,
+                             bound=registry.get("sweep.points").bounds_text())
     return _Design(n=n, names=names, numeric=numeric, codes=codes, categories=cats,
                    grids=grids, shape=tuple(shape))
 
@@ -281,6 +289,10 @@ def iter_sweep(bom: "Bom | str | Path", scenarios: pd.DataFrame | None = None, *
     """The rows of :func:`sweep` as DataFrames of at most ``chunk_size`` rows, computed
     one chunk at a time (memory bounded by the chunk, not by the number of scenarios)."""
     engine = _Sweep(bom, _design_from(axes, scenarios), columns)
+    registry.check("sweep.points", chunk_size)
+    registry.check_memory(min(engine.n, int(chunk_size)) * len(engine.float_names),
+                          f"a chunk of {min(engine.n, int(chunk_size)):,} scenarios",
+                          "use a smaller chunk_size")
     yield from engine.chunks(chunk_size, progress)
 
 
@@ -327,8 +339,15 @@ def sweep(bom: "Bom | str | Path", scenarios: pd.DataFrame | None = None, *,
     """
     engine = _Sweep(bom, _design_from(axes, scenarios), columns)
     if out is not None:
+        registry.check_memory(min(engine.n, chunk_size or 1_000_000) * len(engine.float_names),
+                              f"a chunk of {min(engine.n, chunk_size or 1_000_000):,} scenarios",
+                              "use a smaller chunk_size")
         return _write_csv(engine.chunks(chunk_size or 1_000_000, progress), Path(out),
                           force=force)
+    registry.check_memory(engine.n * len(engine.float_names) * 2,
+                          f"a sweep of {engine.n:,} scenarios x {len(engine.float_names)} columns",
+                          "stream the rows to a file chunk by chunk (`lca sweep -o FILE.csv`; "
+                          "in Python sweep(..., out=PATH) or iter_sweep)")
     parts = list(engine.chunks(chunk_size, progress))
     return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=False)
 
