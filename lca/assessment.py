@@ -15,7 +15,8 @@ from . import data
 from .bom import Bom, load_bom
 from .errors import LcaError, ParameterError
 from .functional import KINDS
-from .model import Compiled, compile_bom, evaluate, resolve, to_canonical
+from .impacts import Boundary, Impacts
+from .model import Compiled, compile_bom, evaluate, region_parameters, resolve, to_canonical
 from .units import ureg
 
 def prepare(bom: "Bom | str | Path", overrides: Mapping[str, Any]) -> tuple[Compiled, dict[str, Any], dict[str, Any]]:
@@ -25,15 +26,24 @@ def prepare(bom: "Bom | str | Path", overrides: Mapping[str, Any]) -> tuple[Comp
     overrides = {k: v for k, v in overrides.items() if v is not None}
     method = overrides.pop("method", None)
     region = overrides.pop("region", None)
-    compiled = compile_bom(bom, method)
+    stages = overrides.pop("stages", None)
+    categories = overrides.pop("categories", overrides.pop("impact", None))
+    boundary = None
+    if stages is not None or categories is not None:
+        spec = bom.boundary
+        boundary = Boundary.of(stages if stages is not None else (spec.stages if spec else None),
+                               categories if categories is not None else
+                               (spec.categories if spec else None))
+    compiled = compile_bom(bom, method, boundary)
     meta: dict[str, Any] = {"grid_source": compiled.grid_source, "region": compiled.grid_region}
     if region is not None:
         if "grid" in overrides:
             raise ParameterError("give grid or region, not both")
-        g = data.grid_intensity(str(region))
-        overrides["grid"] = g.value
-        meta["grid_source"] = f"{g.name} ({g.year}): {g.source}" if g.year else f"{g.name}: {g.source}"
-        meta["region"] = g.key
+        region_params, meta["region"], meta["grid_source"] = region_parameters(str(region))
+        for key, value in region_params.items():   # the user's own values win
+            if key == "grid" or not (key in overrides or f"usage.{key}" in overrides
+                                     or key in compiled.fixed):
+                overrides[key] = value
     elif "grid" in overrides:
         meta["grid_source"] = "given as an override"
         meta["region"] = None
@@ -105,6 +115,44 @@ class Assessment:
     def uncovered(self) -> dict[str, str]:
         """Components the method could not cover, with the reason."""
         return {n: t.reason for n, t in self.compiled.terms.items() if t.evaluate is None}
+
+    # --- the whole life cycle ------------------------------------------------------------
+    @functools.cached_property
+    def lifecycle(self) -> Impacts:
+        """Impacts by category, stage and component over the lifetime (lca.impacts); adds
+        with ``+`` and scales with ``*``."""
+        return Impacts.from_columns(self.row, self.compiled.boundary, self.lifecycle_notes)
+
+    @property
+    def impacts(self) -> pd.DataFrame:
+        """Tidy table of the life cycle: category, stage, component, value, unit (values
+        over the lifetime; NaN: not covered)."""
+        return self.lifecycle.to_frame()
+
+    @property
+    def boundary(self) -> dict[str, Any]:
+        """The stages and categories counted, their units, the time basis and what is not
+        covered (JSON ``boundary``)."""
+        out = self.compiled.boundary.to_dict()
+        out["basis"] = "lifetime"
+        out["not_covered"] = self.lifecycle.not_covered()
+        out["assumptions"] = self.lifecycle_notes
+        return out
+
+    @property
+    def lifecycle_notes(self) -> list[str]:
+        """Assumptions of the stages beyond manufacturing and use (defaults taken)."""
+        b = self.compiled.boundary
+        notes = []
+        for n in self.compiled.lifecycle_notes:
+            if n.startswith("on-site WUE") and not ("water" in b.categories and "use" in b.stages):
+                continue
+            if n.startswith("system mass") and not {"transport", "end_of_life"} & set(b.stages):
+                continue
+            if n.startswith("transport") and "transport" not in b.stages:
+                continue
+            notes.append(n)
+        return notes
 
     @property
     def notes(self) -> list[str]:
@@ -189,7 +237,10 @@ class Assessment:
             "total_kgco2e_per_year": num(self.row["total_kgco2e_per_year"]),
             "lifetime_kgco2e": num(self.row["lifetime_kgco2e"]),
             "use_phase_share": num(self.row["use_phase_share"]),
+            "use_water_l_per_year": num(self.row["use_water_l_per_year"]),
             "notes": self.notes,
+            "impacts": self.lifecycle.to_dict(),
+            "boundary": self.boundary,
         }
         fu = self.per_functional_unit
         if fu is not None:
@@ -215,6 +266,8 @@ class Assessment:
         """Tidy table: one row per result (quantity, component, value, unit)."""
         rows = []
         for key, value in self.row.items():
+            if key.startswith("impacts."):
+                continue   # see Assessment.impacts
             if key.startswith("embodied_by_component_kgco2e."):
                 rows.append(("embodied", key.split(".", 1)[1], value, "kgCO2e"))
                 continue
@@ -232,7 +285,8 @@ def _split_key(key: str) -> tuple[str, str]:
              "embodied_kgco2e_per_year": ("embodied per year", "kgCO2e/year"),
              "total_kgco2e_per_year": ("total per year", "kgCO2e/year"),
              "lifetime_kgco2e": ("lifetime total", "kgCO2e"),
-             "use_phase_share": ("use-phase share", "")}
+             "use_phase_share": ("use-phase share", ""),
+             "use_water_l_per_year": ("use-phase water per year", "L_water/year")}
     if key in units:
         return units[key]
     if key.startswith("per_functional_unit."):
@@ -267,7 +321,8 @@ def assess(bom: "Bom | str | Path", **overrides: Any) -> Assessment:
     from . import registry
 
     for name, value in overrides.items():
-        registry.check_scalar(name, value)
+        if name not in ("stages", "categories"):     # the boundary: lists of names
+            registry.check_scalar(name, value)
     compiled, params, meta = prepare(bom, overrides)
     cols = evaluate(compiled, params, n=1)
     row = {k: float(np.asarray(v)[0]) for k, v in cols.items()}

@@ -28,7 +28,7 @@ import numpy as np
 
 from . import data, registry
 from .errors import BomError, UnitError, UnknownBomError, UnknownDeviceError, UnknownRegionError
-from .units import ureg
+from .units import to_unit, ureg
 
 #: Share tolerance: profile time shares must sum to 1 within this.
 SHARE_SUM_TOLERANCE = 1e-6
@@ -63,7 +63,7 @@ def _parse_quantity(value: Any, unit: str, what: str, example: str) -> float:
         raise _UnitProblem(
             f"expected {what} with a unit (e.g. \"{example}\"), got {value!r} without one")
     try:
-        magnitude = float(q.to(unit).magnitude)
+        magnitude = float(to_unit(q, unit).magnitude)
     except OverflowError:
         raise _UnitProblem(f"expected a finite {what.split(' ', 1)[-1]}, got {value!r}") from None
     except pint.DimensionalityError:
@@ -132,6 +132,10 @@ Carbon = _quantity("components.*.carbon", "a carbon mass", "150 kgCO2e")
 Lifetime = _quantity("lifetime", "a duration", "5 years")
 GridIntensityQ = _quantity("grid", "a grid intensity", "0.4 kgCO2e/kWh")
 FlopRate = _quantity("functional_unit.sustained_flops", "a computation rate", "400 TFLOP/s")
+Wue = _quantity("wue", "a water usage effectiveness", "0.55 L/kWh")
+WaterIntensity = _quantity("water_intensity", "a water intensity", "3.142 L/kWh")
+Distance = _quantity("transport.*.distance", "a distance", "10000 km")
+SystemMass = _quantity("mass", "a mass", "25 kg")
 
 
 class Factor(BaseModel):
@@ -368,6 +372,8 @@ class Usage(_Model):
     utilization: Utilization | None = None
     idle_power: IdlePower | None = None
     max_power: MaxPower | None = None
+    wue: Wue | None = None                          # on-site water per kWh of IT energy
+    water_intensity: WaterIntensity | None = None   # off-site water per kWh of electricity
 
     @field_validator("pue", mode="before")
     @classmethod
@@ -445,6 +451,53 @@ class EmbodiedOptions(_Model):
         return value
 
 
+class TransportLeg(_Model):
+    """One leg of the system's transport from factory to data centre."""
+
+    mode: str
+    distance: Distance
+
+    @field_validator("mode")
+    @classmethod
+    def _known_mode(cls, value: str) -> str:
+        modes = data.lifecycle_table("transport")["modes"]
+        if value not in modes:
+            raise ValueError(f"unknown transport mode {value!r}: expected one of {', '.join(modes)}")
+        return value
+
+
+class EndOfLife(_Model):
+    """End-of-life treatment of the system (cut-off approach)."""
+
+    material: str | None = None
+
+    @field_validator("material")
+    @classmethod
+    def _known_material(cls, value: str | None) -> str | None:
+        materials = data.lifecycle_table("end_of_life")["materials"]
+        if value is not None and value not in materials:
+            raise ValueError(f"unknown end-of-life material {value!r}: expected one of "
+                             f"{', '.join(materials)}")
+        return value
+
+
+class BoundarySpec(_Model):
+    """Which life-cycle stages and impact categories to count (default: all)."""
+
+    stages: list[str] | None = None
+    categories: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _known(self) -> "BoundarySpec":
+        from .impacts import Boundary
+
+        try:
+            Boundary.of(self.stages, self.categories)
+        except Exception as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+
 class Bom(_Model):
     """A server or module: its components and how it is used."""
 
@@ -457,6 +510,10 @@ class Bom(_Model):
     usage: Usage
     functional_unit: FunctionalUnit | None = None
     components: Annotated[list[Component], Field(min_length=1)]
+    mass: SystemMass | None = None                # whole system, for transport and end of life
+    transport: list[TransportLeg] | None = None   # legs factory -> data centre
+    end_of_life: EndOfLife | None = None
+    boundary: BoundarySpec | None = None
 
     @model_validator(mode="after")
     def _unique_names(self) -> "Bom":

@@ -72,7 +72,7 @@ def overrides_from(lifetime: float | None, grid: float | None, region: str | Non
     return {"lifetime": lifetime, "grid": grid, "region": region, "pue": pue, "method": method}
 
 
-def assessment_table(a: Assessment) -> str:
+def assessment_table(a: Assessment, categories: "list[str] | None" = None) -> str:
     d = a.to_dict()
     width = 44
     lines = [f"{a.name}",
@@ -107,21 +107,51 @@ def assessment_table(a: Assessment) -> str:
         lines.append(f"Not covered by {a.method}: {name}: {reason}")
     for note in d["notes"]:
         lines.append(f"Note: {note}")
+    lines += impacts_table(a, categories)
     return "\n".join(lines)
 
 
-def flat_row(a: Assessment) -> dict[str, Any]:
-    """One flat record (CSV row / comparison column)."""
+def impacts_table(a: Assessment, categories: "list[str] | None" = None) -> list[str]:
+    """The life cycle by stage for ``categories`` (default: GWP, the default view), over
+    the lifetime, with the boundary and what is not covered."""
+    from .impacts import CATEGORIES, DEFAULT_CATEGORY, STAGES
+
     d = a.to_dict()
+    b = d["boundary"]
+    shown = [c for c in (categories or [DEFAULT_CATEGORY]) if c in d["impacts"]]
+    lines = ["", f"Life cycle over {_fmt(d['lifetime_years'], 1)} years (boundary: "
+             f"{', '.join(b['stages'])})"]
+    for c in shown:
+        unit = b["units"][c]
+        lines.append(f"  {CATEGORIES[c][1]} [{unit}]")
+        for stage, value in d["impacts"][c].items():
+            label = "total" if stage == "total" else STAGES[stage]
+            text = "not covered" if value is None else _fmt(value, 4 if c == "adpe" else 1)
+            lines.append(f"    {label:<40}{text:>12}")
+        missing = b["not_covered"].get(c, {})
+        for stage, comps in missing.items():
+            lines.append(f"    not covered in {STAGES[stage]}: {', '.join(comps)}")
+    for note in b.get("assumptions", []):
+        lines.append(f"Note: {note}")
+    return lines
+
+
+def flat_row(a: Assessment) -> dict[str, Any]:
+    """One flat record (CSV row / comparison column); nested keys joined with dots
+    (``impacts.water.use``)."""
     out: dict[str, Any] = {}
-    for key, value in d.items():
+
+    def put(key: str, value: Any) -> None:
         if isinstance(value, dict):
             for k, v in value.items():
-                out[f"{key}.{k}"] = v
+                put(f"{key}.{k}", v)
         elif isinstance(value, list):
-            out[key] = "; ".join(value)
+            out[key] = "; ".join(map(str, value))
         else:
             out[key] = value
+
+    for key, value in a.to_dict().items():
+        put(key, value)
     return out
 
 
@@ -132,6 +162,26 @@ REGION = typer.Option(None, "--region", help="Grid by country code (DE, FR, US) 
 PUE = typer.Option(None, "--pue", help=registry.help_text("pue", "Power usage effectiveness"))
 METHOD = typer.Option(None, "--method", help="Embodied method (see `lca list`).")
 FORMAT = typer.Option(Format.table, "--format", "-f", help="Output format.")
+IMPACT = typer.Option(None, "--impact", help="Impact categories: gwp [kgCO2e], water "
+                      "[L], adpe [kg Sb eq], pe [MJ primary], or all; comma-separated. "
+                      "Default: all in JSON/CSV, gwp in the table.")
+STAGES_OPT = typer.Option(None, "--stages", help="Life-cycle stages to count, comma-separated: "
+                          "manufacturing, transport, use, end_of_life, infrastructure (default: all).")
+WUE = typer.Option(None, "--wue", help="On-site water usage effectiveness [L/kWh of IT energy].",
+                   min=0.0)
+WATER_INTENSITY = typer.Option(None, "--water-intensity",
+                               help="Water intensity of electricity [L/kWh].", min=0.0)
+
+
+def _names(text: str | None) -> list[str] | None:
+    return None if text is None else [t.strip() for t in text.split(",") if t.strip()]
+
+
+def lifecycle_overrides(impact: str | None, stages: str | None, wue: float | None,
+                        water_intensity: float | None) -> dict[str, Any]:
+    """Boundary and use-phase water overrides of the shared life-cycle options."""
+    return {"categories": _names(impact), "stages": _names(stages), "wue": wue,
+            "water_intensity": water_intensity}
 
 
 @app.command("assess")
@@ -139,15 +189,20 @@ FORMAT = typer.Option(Format.table, "--format", "-f", help="Output format.")
 def assess_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
                lifetime: Optional[float] = LIFETIME, grid: Optional[float] = GRID,
                region: Optional[str] = REGION, pue: Optional[float] = PUE,
-               method: Optional[str] = METHOD, format: Format = FORMAT) -> None:
-    """Embodied, operational, per-year and per-functional-unit footprint of one BOM."""
-    a = assess(bom, **overrides_from(lifetime, grid, region, pue, method))
+               method: Optional[str] = METHOD, format: Format = FORMAT,
+               impact: Optional[str] = IMPACT, stages: Optional[str] = STAGES_OPT,
+               wue: Optional[float] = WUE,
+               water_intensity: Optional[float] = WATER_INTENSITY) -> None:
+    """Embodied, operational, per-year and per-functional-unit footprint of one BOM, and
+    its life cycle by stage in GWP, water, ADPe and primary energy."""
+    a = assess(bom, **overrides_from(lifetime, grid, region, pue, method),
+               **lifecycle_overrides(impact, stages, wue, water_intensity))
     if format == Format.json:
         typer.echo(a.to_json())
     elif format == Format.csv:
         typer.echo(csv_text(pd.DataFrame([flat_row(a)])), nl=False)
     else:
-        typer.echo(assessment_table(a))
+        typer.echo(assessment_table(a, list(a.compiled.boundary.categories) if impact else None))
 
 
 @app.command("compare")

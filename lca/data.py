@@ -144,6 +144,7 @@ class GridIntensity:
     licence: str | None = None
     min: float | None = None
     max: float | None = None
+    iso3: str | None = None
 
 
 @functools.lru_cache(maxsize=None)
@@ -160,7 +161,8 @@ def grid_table() -> dict[str, GridIntensity]:
             entry = GridIntensity(
                 key=row["code"].upper(), name=row["name"], value=value,
                 year=int(row["year"]) if row.get("year") else None,
-                source=citation, licence=src.get("licence") if isinstance(src, dict) else None)
+                source=citation, licence=src.get("licence") if isinstance(src, dict) else None,
+                iso3=(row.get("iso3") or "").upper() or None)
             table[row["code"].upper()] = entry
             if row.get("iso3"):
                 table.setdefault(row["iso3"].upper(), entry)
@@ -193,6 +195,64 @@ def grid_intensity(region: str) -> GridIntensity:
         f"unknown region {region!r}: expected an ISO country code (e.g. DE, FR, US) or a "
         f"named value ({', '.join(sorted(k for k in table if k.islower()))}); "
         "`lca list` shows them all")
+
+
+# --- life-cycle factors (data/lifecycle/) --------------------------------------------------
+
+def lifecycle_table(name: str) -> dict[str, Any]:
+    """The parsed ``data/lifecycle/<name>.yaml`` (transport, end_of_life, infrastructure,
+    water)."""
+    return load_yaml(f"lifecycle/{name}.yaml")
+
+
+def lifecycle_figure(name: str, path: str) -> Figure:
+    """One figure of ``data/lifecycle/<name>.yaml`` by dotted path."""
+    node: Any = lifecycle_table(name)
+    for part in path.split("."):
+        node = node[part]
+    return figure(node, f"lifecycle/{name}.yaml: {path}")
+
+
+@dataclass(frozen=True)
+class ElectricityImpacts:
+    """Per-kWh impacts of a country's electricity besides carbon."""
+
+    iso3: str
+    adpe: float              # kgSbeq/kWh
+    pe: float                # MJ_primary/kWh
+    water_intensity: float   # L_water/kWh
+    source: str = ("EcoLogits electricity_mixes.csv (MPL-2.0): ADPe and PE from ADEME Base "
+                   "IMPACTS, water intensity from EcoLogits' compilation")
+
+
+@functools.lru_cache(maxsize=None)
+def electricity_table() -> dict[str, ElectricityImpacts]:
+    """ISO alpha-3 code -> per-kWh ADPe, PE and water of electricity
+    (``data/lifecycle/electricity.csv``)."""
+    path = data_dir() / "lifecycle" / "electricity.csv"
+    out: dict[str, ElectricityImpacts] = {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(line for line in fh if not line.startswith("#")):
+            out[row["iso3"].upper()] = ElectricityImpacts(
+                iso3=row["iso3"].upper(), adpe=float(row["adpe"]), pe=float(row["pe"]),
+                water_intensity=float(row["water_intensity"]))
+    return out
+
+
+def electricity_impacts(region: str | None) -> ElectricityImpacts | None:
+    """Per-kWh ADPe, PE and water of a region's electricity, or None where the table has
+    no row for it (a named grid value, or a country outside the table)."""
+    if region is None:
+        return None
+    table = electricity_table()
+    key = region.upper()
+    if key in table:
+        return table[key]
+    try:
+        g = grid_intensity(region)
+    except UnknownRegionError:
+        return None
+    return table.get(g.iso3 or "")
 
 
 # --- shipped BOMs and devices -----------------------------------------------------------

@@ -17,9 +17,11 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from . import allocation, data, functional, operational, registry
+from . import (allocation, data, end_of_life, functional, infrastructure, operational, registry,
+               transport, water)
 from .bom import _FACTOR_BASES, SHARE_SUM_TOLERANCE, Bom
 from .errors import DataError, ParameterError
+from .impacts import Boundary, column
 
 #: Numeric component fields that become parameters (canonical units, see lca.bom).
 COMPONENT_FIELDS = ("count", "area", "dies", "die_area", "capacity", "density", "packages",
@@ -29,6 +31,7 @@ COMPONENT_FIELDS = ("count", "area", "dies", "die_area", "capacity", "density", 
 ALIASES = {
     "usage.grid": "grid", "usage.pue": "pue", "usage.utilization": "utilization",
     "usage.idle_power": "idle_power", "usage.max_power": "max_power",
+    "usage.wue": "wue", "usage.water_intensity": "water_intensity",
 }
 
 
@@ -63,6 +66,13 @@ class ComponentTerm:
     factor_keys: tuple[str, ...] = ()   # parameters the term reads that are method factors
     reason: str | None = None     # why the method cannot cover the component
     note: str | None = None       # e.g. a stand-in technology
+    #: Evaluators of the other impact categories (adpe, pe, water) where the method has
+    #: factors for them; a category missing here is not covered for this component.
+    impacts: Mapping[str, Callable[[Mapping[str, Any]], Any]] = field(default_factory=dict)
+
+    def evaluator(self, category: str) -> Callable[[Mapping[str, Any]], Any] | None:
+        """The evaluator of ``category`` (gwp: :attr:`evaluate`), or None."""
+        return self.evaluate if category == "gwp" else self.impacts.get(category)
 
 
 @dataclass
@@ -81,6 +91,13 @@ class Compiled:
     options: dict[str, Any] = field(default_factory=dict)
     terms: dict[str, ComponentTerm] = field(default_factory=dict)
     factor_figures: dict[str, Any] = field(default_factory=dict)   # key -> data.Figure
+    boundary: Boundary = field(default_factory=Boundary)
+    transport_modes: tuple[str, ...] = ()    # mode of each transport leg
+    eol_material: str = ""
+    lifecycle_notes: list[str] = field(default_factory=list)
+    #: Region parameters the BOM sets itself (usage.water_intensity): a region given as
+    #: an override or sweep axis does not replace them.
+    fixed: frozenset[str] = frozenset()
 
     def parameter_names(self) -> list[str]:
         return list(self.params)
@@ -98,8 +115,75 @@ def _component_spec(c: Any) -> ComponentSpec:
         device=getattr(c, "device", None), fields=fields)
 
 
-def compile_bom(bom: Bom, method: str | None = None) -> Compiled:
-    """Structure and base parameters of ``bom`` for an embodied ``method``."""
+def region_parameters(region: str) -> tuple[dict[str, float], str, str]:
+    """The one place a region becomes parameters: grid intensity [kgCO2e/kWh] and, where
+    data/lifecycle/electricity.csv has the country, the water intensity [L_water/kWh],
+    ADPe [kgSbeq/kWh] and primary energy [MJ_primary/kWh] of its electricity (NaN where it
+    has none: not covered). Returns (parameters, region key, source text)."""
+    g = data.grid_intensity(str(region))
+    source = f"{g.name} ({g.year}): {g.source}" if g.year else f"{g.name}: {g.source}"
+    params = {"grid": g.value}
+    params.update(electricity_parameters(data.electricity_impacts(g.key)))
+    return params, g.key, source
+
+
+def electricity_parameters(e: "data.ElectricityImpacts | None") -> dict[str, float]:
+    """Water intensity, ADPe and PE per kWh of electricity as parameters (NaN: unknown)."""
+    if e is None:
+        return {"water_intensity": np.nan, "adpe_intensity": np.nan, "pe_intensity": np.nan}
+    return {"water_intensity": e.water_intensity, "adpe_intensity": e.adpe,
+            "pe_intensity": e.pe}
+
+
+def lifecycle_parameters(bom: Bom) -> tuple[dict[str, float], tuple[str, ...], str, list[str]]:
+    """Parameters of the transport, end-of-life and infrastructure stages and the on-site
+    WUE, from the BOM or the shipped defaults of data/lifecycle/ (said in the notes).
+    Returns (parameters, transport modes, end-of-life material, notes)."""
+    params: dict[str, float] = {}
+    notes: list[str] = []
+    usage = bom.usage
+    if usage.wue is not None:
+        params["wue"] = usage.wue
+    else:
+        params["wue"] = data.lifecycle_figure("water", "default_wue").to("L_water/kWh").value
+        notes.append(f"on-site WUE not given: {params['wue']:g} L/kWh assumed (Li et al. 2023, "
+                     "U.S. average); give usage.wue")
+    if bom.mass is not None:
+        params["mass"] = bom.mass
+    else:
+        params["mass"] = data.lifecycle_figure("transport", f"defaults.mass.{bom.kind}").to("kg").value
+        notes.append(f"system mass not given: {params['mass']:g} kg assumed for a {bom.kind} "
+                     "system (data/lifecycle/transport.yaml); give mass")
+    if bom.transport is not None:
+        legs = [(leg.mode, leg.distance) for leg in bom.transport]
+    else:
+        legs = [(leg["mode"], data.figure(leg["distance"]).to("km").value)
+                for leg in data.lifecycle_table("transport")["defaults"]["legs"]]
+        notes.append("transport not given: " + ", ".join(f"{d:g} km {m}" for m, d in legs)
+                     + " assumed (data/lifecycle/transport.yaml)")
+    for i, (mode, distance) in enumerate(legs):
+        params[f"transport.{i}.distance"] = float(distance)
+        params[f"factors.transport.{mode}"] = data.lifecycle_figure(
+            "transport", f"modes.{mode}").to("kgCO2e/tonne/km").value
+    eol = data.lifecycle_table("end_of_life")
+    material = (bom.end_of_life.material if bom.end_of_life is not None else None) \
+        or eol["default_material"]
+    params[f"factors.end_of_life.{material}"] = data.lifecycle_figure(
+        "end_of_life", f"materials.{material}").to("kgCO2e/kg").value
+    params["factors.infrastructure.per_kw_year"] = data.lifecycle_figure(
+        "infrastructure", "per_kw_year").to("kgCO2e/kW/year").value
+    return params, tuple(m for m, _ in legs), material, notes
+
+
+def compile_bom(bom: Bom, method: str | None = None, boundary: Boundary | None = None) -> Compiled:
+    """Structure and base parameters of ``bom`` for an embodied ``method``.
+
+    Steps: (1) the use phase: lifetime, PUE, grid (a region resolved once by
+    :func:`region_parameters`), on-site WUE and the electricity's water, ADPe and PE;
+    (2) the power profile or curve; (3) the functional unit; (4) the components' numeric
+    fields; (5) the method's factors and one term per component; (6) the transport,
+    end-of-life and infrastructure parameters; (7) the boundary (stages and categories).
+    """
     from .embodied import get_method
 
     method = method or bom.embodied.method
@@ -107,14 +191,16 @@ def compile_bom(bom: Bom, method: str | None = None) -> Compiled:
     params: dict[str, float] = {"lifetime": bom.lifetime, "pue": bom.usage.pue}
     usage = bom.usage
     if usage.region is not None:
-        g = data.grid_intensity(usage.region)
-        params["grid"] = g.value
-        grid_source = f"{g.name} ({g.year}): {g.source}" if g.year else f"{g.name}: {g.source}"
-        grid_region = g.key
+        region_params, grid_region, grid_source = region_parameters(usage.region)
+        params.update(region_params)
     else:
         params["grid"] = usage.grid
+        params.update(electricity_parameters(None))
         grid_source = "given in the BOM"
         grid_region = None
+    if usage.water_intensity is not None:
+        params["water_intensity"] = usage.water_intensity
+    fixed = frozenset(k for k in ("water_intensity",) if getattr(usage, k) is not None)
 
     if usage.profile is not None:
         power_mode, n_states = "profile", len(usage.profile)
@@ -146,12 +232,19 @@ def compile_bom(bom: Bom, method: str | None = None) -> Compiled:
 
     compiled = Compiled(bom=bom, method=method, components=tuple(specs), params=params,
                         power_mode=power_mode, n_states=n_states, functional_unit=fu,
-                        grid_source=grid_source, grid_region=grid_region)
+                        grid_source=grid_source, grid_region=grid_region, fixed=fixed)
     compiled.options = impl.options(bom)
     compiled.factor_figures = dict(impl.factor_parameters(compiled.options))
     for key, fig in compiled.factor_figures.items():
         params[key] = fig.value
     compiled.terms = {spec.name: impl.term(spec, compiled.options) for spec in specs}
+    life_params, compiled.transport_modes, compiled.eol_material, compiled.lifecycle_notes = \
+        lifecycle_parameters(bom)
+    params.update(life_params)
+    if boundary is None:
+        spec = bom.boundary
+        boundary = Boundary.of(spec.stages if spec else None, spec.categories if spec else None)
+    compiled.boundary = boundary
     _check_factors(compiled)
     return compiled
 
@@ -277,18 +370,26 @@ def evaluate(compiled: Compiled, params: Mapping[str, Any], n: int = 1) -> dict[
     ``params`` maps parameter names to scalars or arrays of length ``n``. Returns columns
     named as the JSON keys of ``lca assess`` (``embodied_kgco2e``, ...), component columns as
     ``embodied_by_component_kgco2e.<name>``; NaN where a method cannot cover a component.
+    The life cycle by category, stage and component follows as ``impacts.<category>.
+    <stage>.<component>`` (totals over the lifetime in the category's unit, see
+    lca.impacts), with stage sums ``impacts.<category>.<stage>`` and
+    ``impacts.<category>.total`` for the stages and categories of ``compiled.boundary``.
     """
     check_parameters(compiled, params)
     out: dict[str, np.ndarray] = {}
+
+    def col(x) -> np.ndarray:
+        return np.broadcast_to(np.asarray(x, dtype=float), (n,))
+
     embodied = np.zeros(n)
     for spec in compiled.components:
         term = compiled.terms[spec.name]
-        col = f"embodied_by_component_kgco2e.{spec.name}"
+        key = f"embodied_by_component_kgco2e.{spec.name}"
         if term.evaluate is None:
-            out[col] = np.full(n, np.nan)
+            out[key] = np.full(n, np.nan)
             continue
-        value = np.broadcast_to(np.asarray(term.evaluate(params), dtype=float), (n,))
-        out[col] = value
+        value = col(term.evaluate(params))
+        out[key] = value
         embodied = embodied + value
 
     if compiled.power_mode == "profile":
@@ -304,9 +405,6 @@ def evaluate(compiled: Compiled, params: Mapping[str, Any], n: int = 1) -> dict[
     emb_year = allocation.amortise(embodied, params["lifetime"])
     total_year = emb_year + op_year
 
-    def col(x) -> np.ndarray:
-        return np.broadcast_to(np.asarray(x, dtype=float), (n,))
-
     out["embodied_kgco2e"] = col(embodied)
     out["mean_power_w"] = col(mean_power)
     out["energy_kwh_per_year"] = col(energy)
@@ -316,6 +414,8 @@ def evaluate(compiled: Compiled, params: Mapping[str, Any], n: int = 1) -> dict[
     out["lifetime_kgco2e"] = col(total_year * params["lifetime"])
     with np.errstate(invalid="ignore", divide="ignore"):
         out["use_phase_share"] = col(op_year / total_year)
+    out["use_water_l_per_year"] = col(water.consumption(
+        it_energy, params["pue"], params["wue"], params["water_intensity"]))
     if compiled.functional_unit is not None:
         kind = compiled.functional_unit
         rate = params.get(f"functional_unit.{kind}", 1.0)
@@ -323,4 +423,75 @@ def evaluate(compiled: Compiled, params: Mapping[str, Any], n: int = 1) -> dict[
         out["per_functional_unit.total_gco2e"] = col(functional.per_unit(total_year, units))
         out["per_functional_unit.embodied_gco2e"] = col(functional.per_unit(emb_year, units))
         out["per_functional_unit.operational_gco2e"] = col(functional.per_unit(op_year, units))
+    out.update(lifecycle_columns(compiled, params, out, it_energy, energy, mean_power, n))
     return out
+
+
+def _stage_cells(compiled: Compiled, params: Mapping[str, Any], out: Mapping[str, np.ndarray],
+                 it_energy, energy, mean_power, n: int) -> dict[tuple[str, str], dict[str, Any]]:
+    """(category, stage) -> {component: value} for the boundary (values over the
+    lifetime; None: not covered)."""
+    b = compiled.boundary
+    life = params["lifetime"]
+    cells: dict[tuple[str, str], dict[str, Any]] = {}
+    nan = np.nan
+    if "manufacturing" in b.stages:
+        for c in b.categories:
+            comps: dict[str, Any] = {}
+            for spec in compiled.components:
+                if c == "gwp":
+                    comps[spec.name] = out[f"embodied_by_component_kgco2e.{spec.name}"]
+                    continue
+                fn = compiled.terms[spec.name].evaluator(c)
+                comps[spec.name] = nan if fn is None else fn(params)
+            cells[(c, "manufacturing")] = comps
+    if "transport" in b.stages:
+        t = sum(transport.leg_emissions(params["mass"], params[f"transport.{i}.distance"],
+                                        params[f"factors.transport.{mode}"])
+                for i, mode in enumerate(compiled.transport_modes)) if compiled.transport_modes else 0.0
+        for c in b.categories:
+            cells[(c, "transport")] = {"system": t if c == "gwp" else nan}
+    if "use" in b.stages:
+        for c in b.categories:
+            if c == "gwp":
+                comps = {"electricity": operational.emissions(energy, params["grid"]) * life}
+            elif c == "water":
+                comps = {"on-site cooling": water.onsite(it_energy, params["wue"]) * life,
+                         "electricity generation": water.offsite(
+                             it_energy, params["pue"], params["water_intensity"]) * life}
+            else:
+                comps = {"electricity": operational.emissions(energy, params[f"{c}_intensity"]) * life}
+            cells[(c, "use")] = comps
+    if "end_of_life" in b.stages:
+        eol = end_of_life.treatment(params["mass"],
+                                    params[f"factors.end_of_life.{compiled.eol_material}"])
+        for c in b.categories:
+            cells[(c, "end_of_life")] = {"system": eol if c == "gwp" else nan}
+    if "infrastructure" in b.stages:
+        infra = infrastructure.share(params["factors.infrastructure.per_kw_year"], mean_power, life)
+        for c in b.categories:
+            cells[(c, "infrastructure")] = {"data centre": infra if c == "gwp" else nan}
+    return cells
+
+
+def lifecycle_columns(compiled: Compiled, params: Mapping[str, Any], out: Mapping[str, np.ndarray],
+                      it_energy, energy, mean_power, n: int) -> dict[str, np.ndarray]:
+    """The ``impacts.*`` columns: cells, stage sums and totals (NaN-aware: a stage or
+    total is NaN only when nothing in it is covered)."""
+    from .impacts import _nansum
+
+    cols: dict[str, np.ndarray] = {}
+    stage_sums: dict[str, list[np.ndarray]] = {}
+    for (c, stage), comps in _stage_cells(compiled, params, out, it_energy, energy,
+                                          mean_power, n).items():
+        values = []
+        for name, v in comps.items():
+            arr = np.broadcast_to(np.asarray(v, dtype=float), (n,))
+            cols[column(c, stage, name)] = arr
+            values.append(arr)
+        s = values[0] if len(values) == 1 else _nansum(values, n)
+        cols[column(c, stage)] = s
+        stage_sums.setdefault(c, []).append(s)
+    for c, sums in stage_sums.items():
+        cols[column(c)] = _nansum(sums, n)
+    return cols

@@ -35,6 +35,7 @@ class Parameter:
     min_open: bool = False
     max_open: bool = False
     integer: bool = False
+    missing_ok: bool = False    # NaN allowed: 'no figure' (reported as not covered, never 0)
     label: str = ""
     source: str = ""
 
@@ -60,6 +61,8 @@ class Parameter:
             ok &= (values < self.max) if self.max_open else (values <= self.max)
         if self.integer:
             ok &= np.floor(values) == values
+        if self.missing_ok:
+            ok |= np.isnan(values)
         return ok
 
 
@@ -80,7 +83,8 @@ def entries() -> dict[str, Parameter]:
                 min=None if e.get("min") is None else float(e["min"]),
                 max=None if e.get("max") is None else float(e["max"]),
                 min_open=bool(e.get("min_open", False)), max_open=bool(e.get("max_open", False)),
-                integer=bool(e.get("integer", False)), label=str(e.get("label", name)),
+                integer=bool(e.get("integer", False)),
+                missing_ok=bool(e.get("missing_ok", False)), label=str(e.get("label", name)),
                 source=str(e.get("source", "")))
         except (TypeError, ValueError, AttributeError) as exc:
             raise DataError(f"data/parameters.yaml: {name}: {exc}") from None
@@ -252,7 +256,8 @@ def to_canonical(name: str, value: Any, unit: str | None = None) -> Any:
                 raise ParameterError(f"{name}: cannot read {value!r} as a quantity",
                                      parameter=name, value=value) from None
         try:
-            value = q.to(canonical).magnitude
+            from .units import to_unit
+            value = to_unit(q, canonical).magnitude
             if np.ndim(value) == 0:
                 value = float(value)
         except Exception:

@@ -6,6 +6,12 @@ Conventions, declared once here and relied on everywhere:
   can never be mixed up: ``gCO2e``, ``kgCO2e``, ``tCO2e`` (and ``MtCO2e``).
 * A year is 8,760 h (365 days), for lifetimes and annual energy alike. pint's default
   Julian year (8,766 h) is replaced.
+* Water, minerals and primary energy get dimensions of their own too, so that no impact
+  category can pass for another: water consumption in ``L_water`` (``mL_water``,
+  ``ML_water``), abiotic depletion of minerals and metals in ``kgSbeq`` (kilograms of
+  antimony equivalent) and primary energy in ``MJ_primary`` (a megajoule of primary
+  energy is not a megajoule of electricity). :func:`magnitude` reads a plain volume as
+  water and a plain energy as primary energy where the target unit asks for them.
 * Computation is counted in ``FLOP`` (``flop``) and ``OP`` (integer operations), so
   peak rates read ``TFLOP/s`` and ``TOP/s``.
 * Canonical units: the vectorized core works on plain floats in these units; pint is
@@ -44,6 +50,10 @@ ureg.define("gram_CO2e = [co2e] = gCO2e = g_CO2e")
 ureg.define("kilogram_CO2e = 1000 * gram_CO2e = kgCO2e = kg_CO2e")
 ureg.define("tonne_CO2e = 1e6 * gram_CO2e = tCO2e = t_CO2e")
 ureg.define("megatonne_CO2e = 1e12 * gram_CO2e = MtCO2e")
+ureg.define("litre_water = [water] = L_water = l_water")
+ureg.define("gram_Sb_eq = [antimony_eq] = gSbeq = g_Sb_eq")
+ureg.define("kilogram_Sb_eq = 1000 * gram_Sb_eq = kgSbeq = kg_Sb_eq")
+ureg.define("joule_primary = [primary_energy] = J_primary")
 ureg.define("operation = [computation] = OP = op")
 ureg.define("floating_point_operation = operation = FLOP = flop")
 
@@ -74,10 +84,31 @@ CANONICAL: dict[str, str] = {
 }
 
 
+#: Plain units read as the impact dimension a target unit asks for (see :func:`to_unit`).
+_READ_AS = (("[water]", "L_water/L"), ("[primary_energy]", "J_primary/J"))
+
+
+def to_unit(q: pint.Quantity, unit: str) -> pint.Quantity:
+    """``q`` converted to ``unit``; a plain volume is read as water and a plain energy as
+    primary energy where ``unit`` asks for them (``"0.55 L/kWh"`` -> ``L_water/kWh``,
+    ``"9.7 MJ/kWh"`` -> ``MJ_primary/kWh``). Raises pint's DimensionalityError otherwise."""
+    try:
+        return q.to(unit)
+    except pint.DimensionalityError:
+        target = ureg.Quantity(1, unit).dimensionality
+        for dim, factor in _READ_AS:
+            if dim in target and dim not in q.dimensionality:
+                try:
+                    return (q * ureg.Quantity(1, factor)).to(unit)
+                except pint.DimensionalityError:
+                    pass
+        raise
+
+
 def magnitude(value: pint.Quantity | str, unit: str) -> float:
     """Magnitude of ``value`` in ``unit`` (raises pint's DimensionalityError)."""
     q = ureg.Quantity(value) if isinstance(value, str) else value
-    return float(q.to(unit).magnitude)
+    return float(to_unit(q, unit).magnitude)
 
 
-__all__ = ["ureg", "Quantity", "Q_", "HOURS_PER_YEAR", "SECONDS_PER_YEAR", "CANONICAL", "magnitude"]
+__all__ = ["ureg", "Quantity", "Q_", "HOURS_PER_YEAR", "SECONDS_PER_YEAR", "CANONICAL", "magnitude", "to_unit"]

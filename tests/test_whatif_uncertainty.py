@@ -25,6 +25,9 @@ def test_collapsed_ranges_return_the_deterministic_value():
     mc = monte_carlo("clemm2024-cpu", 1000, seed=3, dists=points)
     for key, value in BASE.items():
         row = mc.summary.loc[key]
+        if math.isnan(value):   # not covered (a category without factors): NaN throughout
+            assert row[["p5", "p50", "p95", "mean"]].isna().all(), key
+            continue
         assert row["p5"] == row["p50"] == row["p95"] == pytest.approx(value, rel=1e-12)
         assert row["mean"] == pytest.approx(value, rel=1e-12)
     assert mc.samples.shape[0] == 1000

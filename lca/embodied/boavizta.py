@@ -113,23 +113,70 @@ def _is_vram(technology: str | None) -> bool:
     return (technology or "").lower().startswith(("hbm", "gddr"))
 
 
+class _NoFactor(Exception):
+    """BoaviztAPI has no factor of this category for a part."""
+
+
+#: Impact categories besides gwp with per-part factors (``<part>.<category>.<leaf>``).
+OTHER_CATEGORIES = ("adpe", "pe")
+
+
+def _category_key(category: str):
+    """Factor-name mapper of one category: gwp factors (units in kgCO2e) map to the same
+    part's ``<group>.<category>.<leaf>`` figure; other parameters (densities, masses, the
+    effective-area model) are shared by every category. Raises _NoFactor when the part has
+    no factor of that category."""
+    figures = data.factor_figures(NAME)
+
+    def K(path: str) -> str:
+        if category == "gwp" or "kgCO2e" not in figures[path].unit:
+            return _key(path)
+        group, leaf = path.split(".", 1)
+        alt = f"{group}.{category}.{leaf}"
+        if alt not in figures:
+            raise _NoFactor(path)
+        return _key(alt)
+
+    return K
+
+
 def term(spec: ComponentSpec, options: dict[str, Any]) -> ComponentTerm:
+    """How boavizta costs ``spec``: the gwp term, plus ADPe and PE where BoaviztAPI's
+    documentation gives those factors for the part (BoaviztAPI has them for CPU, RAM, SSD,
+    HDD, motherboard, power supply, case and assembly, not for its GPU card model)."""
     shared = common_term(spec)
     if shared is not None:
         return shared
+    main = _build(spec, _category_key("gwp"))
+    if main.evaluate is None:
+        return main
+    impacts = {}
+    for category in OTHER_CATEGORIES:
+        try:
+            t = _build(spec, _category_key(category))
+        except _NoFactor:
+            continue
+        if t.evaluate is not None:
+            impacts[category] = t.evaluate
+    return ComponentTerm(main.evaluate, basis=main.basis, factor_keys=main.factor_keys,
+                         reason=main.reason, note=main.note, impacts=impacts)
+
+
+def _build(spec: ComponentSpec, K) -> ComponentTerm:
+    """The term of ``spec`` with factor names from ``K`` (one impact category)."""
     n = spec.key("count")
     count = lambda P: P[n]
-    ea = [_key(f"gpu.effective_area.{k}") for k in ("wafer_diameter", "kerf", "defect_density")]
+    ea = [K(f"gpu.effective_area.{k}") for k in ("wafer_diameter", "kerf", "defect_density")]
 
     if spec.type == "logic":
         area = amount(spec, "area")
         if spec.role == "processor":
-            die, base, pk = _key("cpu.die"), _key("cpu.base"), spec.key("packages")
+            die, base, pk = K("cpu.die"), K("cpu.base"), spec.key("packages")
             return ComponentTerm(
                 lambda P: cpu_carbon(area(P), P[n] * P[pk], P[die], P[base]),
                 basis="CPU: die area x cpu.die + packages x cpu.base", factor_keys=(die, base))
         if spec.role == "accelerator":
-            f = _key("gpu.die")
+            f = K("gpu.die")
             if spec.has("dies"):
                 d, da = spec.key("dies"), spec.key("die_area")
                 per_die = lambda P: P[da] * MM2_PER_CM2
@@ -141,7 +188,7 @@ def term(spec: ComponentSpec, options: dict[str, Any]) -> ComponentTerm:
             return ComponentTerm(
                 lambda P: gpu_die_carbon(dies(P), per_die(P), P[f], *(P[k] for k in ea)),
                 basis="GPU die: dies x effective area x gpu.die", factor_keys=(f, *ea))
-        die = _key("cpu.die")
+        die = K("cpu.die")
         return ComponentTerm(lambda P: area(P) * P[die], basis="die area x cpu.die",
                              factor_keys=(die,),
                              note="Boavizta has no part for other ICs: costed at its CPU die "
@@ -155,14 +202,14 @@ def term(spec: ComponentSpec, options: dict[str, Any]) -> ComponentTerm:
             if not spec.has("dies"):
                 return ComponentTerm(None, reason="Boavizta's VRAM model needs the number of "
                                      "memory dies: give dies (and die_area)")
-            d, f, per_gb = spec.key("dies"), _key("gpu.vram"), _key("gpu.vram_area_per_gb")
+            d, f, per_gb = spec.key("dies"), K("gpu.vram"), K("gpu.vram_area_per_gb")
             return ComponentTerm(
                 lambda P: gpu_die_carbon(P[n] * P[d], vram_die_area(P[cap], P[d], P[per_gb]),
                                          P[f], *(P[k] for k in ea)),
                 basis="VRAM: dies x effective area(capacity x vram_area_per_gb / dies) x gpu.vram",
                 factor_keys=(f, per_gb, *ea))
-        die, base = _key("ram.die"), _key("ram.base")
-        density = spec.key("density") if spec.has("density") else _key("ram.density")
+        die, base = K("ram.die"), K("ram.base")
+        density = spec.key("density") if spec.has("density") else K("ram.density")
         note = None
         if spec.has("modules"):
             mk = spec.key("modules")
@@ -179,20 +226,20 @@ def term(spec: ComponentSpec, options: dict[str, Any]) -> ComponentTerm:
     if spec.type == "storage":
         cap = spec.key("capacity")
         if spec.technology == "hdd":
-            base = _key("hdd.base")
+            base = K("hdd.base")
             return ComponentTerm(lambda P: P[n] * P[base], basis="HDD: hdd.base per disk",
                                  factor_keys=(base,))
-        die, base, density = _key("ssd.die"), _key("ssd.base"), _key("ssd.density")
+        die, base, density = K("ssd.die"), K("ssd.base"), K("ssd.density")
         return ComponentTerm(
             lambda P: die_bank_carbon(P[n] * P[cap], P[density], P[n], P[die], P[base]),
             basis="SSD: capacity / ssd.density x ssd.die + ssd.base", factor_keys=(die, base, density))
 
     if spec.type == "pcb":
         if spec.role == "module":
-            area, f = amount(spec, "area"), _key("gpu.board")
+            area, f = amount(spec, "area"), K("gpu.board")
             return ComponentTerm(lambda P: area(P) * P[f], basis="board area x gpu.board",
                                  factor_keys=(f,))
-        base = _key("motherboard.base")
+        base = K("motherboard.base")
         return ComponentTerm(lambda P: P[n] * P[base], basis="motherboard.base per board",
                              factor_keys=(base,),
                              note="costed as Boavizta's motherboard (one fixed value per board, "
@@ -201,7 +248,7 @@ def term(spec: ComponentSpec, options: dict[str, Any]) -> ComponentTerm:
     if spec.type == "item":
         mass = amount(spec, "mass")
         if spec.category == "psu":
-            f, default_mass = _key("power_supply.per_mass"), _key("power_supply.mass")
+            f, default_mass = K("power_supply.per_mass"), K("power_supply.mass")
             if mass is None:
                 return ComponentTerm(lambda P: P[n] * P[default_mass] * P[f],
                                      basis="power_supply.mass x power_supply.per_mass",
@@ -210,15 +257,15 @@ def term(spec: ComponentSpec, options: dict[str, Any]) -> ComponentTerm:
             return ComponentTerm(lambda P: mass(P) * P[f], basis="mass x power_supply.per_mass",
                                  factor_keys=(f,))
         if spec.category == "chassis":
-            f = _key("case.rack")
+            f = K("case.rack")
             return ComponentTerm(lambda P: P[n] * P[f], basis="case.rack per chassis",
                                  factor_keys=(f,),
                                  note="costed as Boavizta's rack case (one fixed value, whatever its mass)")
         if spec.category == "assembly":
-            f = _key("assembly.base")
+            f = K("assembly.base")
             return ComponentTerm(lambda P: P[n] * P[f], basis="assembly.base", factor_keys=(f,))
         if spec.category == "heatsink" and mass is not None:
-            f = _key("gpu.heatsink")
+            f = K("gpu.heatsink")
             return ComponentTerm(lambda P: mass(P) * P[f], basis="mass x gpu.heatsink",
                                  factor_keys=(f,))
         return ComponentTerm(None, reason=f"Boavizta has no part for an item of category "

@@ -14,7 +14,7 @@ import pandas as pd
 from .. import data
 from ..bom import Bom
 from ..errors import ParameterError
-from ..model import ALIASES, evaluate, resolve
+from ..model import ALIASES, evaluate, region_parameters, resolve
 from ..units import ureg
 from .common import METHOD, REGION, _prepared, canonical
 
@@ -169,17 +169,19 @@ def interventions(bom: "Bom | str | Path", changes: Mapping[str, Mapping[str, An
             if k == REGION:
                 if "grid" in change:
                     raise ParameterError(f"{label}: give grid or region, not both")
-                key, value = "grid", data.grid_intensity(str(v)).value
+                values = {key: value for key, value in region_parameters(str(v))[0].items()
+                          if key not in compiled.fixed}   # grid; water, ADPe, PE per kWh
             else:
                 key = ALIASES.get(k, k)
                 if key not in compiled.params:
                     resolve(compiled, {key: 0.0})   # raises the unknown-parameter error
-                value = canonical(compiled, key, v)
-            if key in owner:
-                raise ParameterError(f"interventions {owner[key]!r} and {label!r} both set "
-                                     f"{key}; they cannot be applied together")
-            owner[key] = str(label)
-            row[key] = value
+                values = {key: canonical(compiled, key, v)}
+            for key, value in values.items():
+                if key in owner:
+                    raise ParameterError(f"interventions {owner[key]!r} and {label!r} both set "
+                                         f"{key}; they cannot be applied together")
+                owner[key] = str(label)
+                row[key] = value
         merged.update(row)
         rows.append(row)
         labels.append(str(label))

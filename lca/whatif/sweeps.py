@@ -16,7 +16,7 @@ from .. import data, registry
 from ..bom import Bom, load_bom
 from ..errors import ParameterError
 from ..io import write_atomic, write_csv
-from ..model import ALIASES, Compiled, compile_bom, evaluate, resolve
+from ..model import ALIASES, Compiled, compile_bom, evaluate, region_parameters, resolve
 from .common import METHOD, REGION, SUB_BLOCK, _canonical_array
 
 
@@ -39,6 +39,7 @@ class _Design:
     codes: dict[str, np.ndarray]           # region/method codes
     categories: dict[str, list[str]]       # region/method category labels
     grids: np.ndarray | None = None        # grid value per region category
+    region_params: dict[str, np.ndarray] | None = None   # every region parameter per category
     shape: tuple[int, ...] | None = None   # cartesian: axis lengths; table: None
 
     def block(self, start: int, stop: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -66,12 +67,20 @@ class _Design:
         return num, cod
 
 
+def _regions(labels: Sequence[str]) -> tuple[list[str], np.ndarray, dict[str, np.ndarray]]:
+    """Region keys, grid values and every region parameter (lca.model.region_parameters,
+    the one place a region is resolved) per region label."""
+    resolved = [region_parameters(v) for v in labels]
+    params = {k: np.array([p[k] for p, _, _ in resolved], dtype=float) for k in resolved[0][0]}
+    return [key for _, key, _ in resolved], params["grid"], params
+
+
 def _cartesian(compiled: Compiled, axes: Mapping[str, Any]) -> _Design:
     names, shape = list(axes), []
     numeric: dict[str, np.ndarray] = {}
     codes: dict[str, np.ndarray] = {}
     cats: dict[str, list[str]] = {}
-    grids = None
+    grids = rparams = None
     if REGION in axes and ("grid" in axes or "usage.grid" in axes):
         raise ParameterError("give grid or region, not both")
     for name, values in axes.items():
@@ -80,9 +89,7 @@ def _cartesian(compiled: Compiled, axes: Mapping[str, Any]) -> _Design:
             cats[name] = labels
             codes[name] = np.arange(len(labels))
             if name == REGION:
-                regions = [data.grid_intensity(v) for v in labels]
-                cats[name] = [g.key for g in regions]
-                grids = np.array([g.value for g in regions], dtype=float)
+                cats[name], grids, rparams = _regions(labels)
             shape.append(len(labels))
         else:
             arr = _canonical_array(compiled, name, values)
@@ -98,7 +105,7 @@ def _cartesian(compiled: Compiled, axes: Mapping[str, Any]) -> _Design:
                              parameter="sweep.points", value=n,
                              bound=registry.get("sweep.points").bounds_text())
     return _Design(n=n, names=names, numeric=numeric, codes=codes, categories=cats,
-                   grids=grids, shape=tuple(shape))
+                   grids=grids, shape=tuple(shape), region_params=rparams)
 
 
 def _table(compiled: Compiled, scenarios: pd.DataFrame) -> _Design:
@@ -108,7 +115,7 @@ def _table(compiled: Compiled, scenarios: pd.DataFrame) -> _Design:
     numeric: dict[str, np.ndarray] = {}
     codes: dict[str, np.ndarray] = {}
     cats: dict[str, list[str]] = {}
-    grids = None
+    grids = rparams = None
     for name in names:
         col = scenarios[name]
         if name in (REGION, METHOD):
@@ -116,13 +123,11 @@ def _table(compiled: Compiled, scenarios: pd.DataFrame) -> _Design:
             cats[name] = [str(v) for v in labels]
             codes[name] = inverse.astype(np.intp)
             if name == REGION:
-                regions = [data.grid_intensity(v) for v in cats[name]]
-                cats[name] = [g.key for g in regions]
-                grids = np.array([g.value for g in regions], dtype=float)
+                cats[name], grids, rparams = _regions(cats[name])
         else:
             numeric[name] = _canonical_array(compiled, name, col.to_numpy())
     return _Design(n=len(scenarios), names=names, numeric=numeric, codes=codes,
-                   categories=cats, grids=grids)
+                   categories=cats, grids=grids, region_params=rparams)
 
 
 # --- the sweep engine -----------------------------------------------------------------------
@@ -188,7 +193,10 @@ class _Sweep:
             over[name] = v if rows is None else v[rows]
         if REGION in cod:
             c = cod[REGION] if rows is None else cod[REGION][rows]
-            over["grid"] = self.design.grids[c]
+            for key, values in self.design.region_params.items():
+                if key == "grid" or not (key in over or f"usage.{key}" in over
+                                         or key in self.models[j].fixed):
+                    over[key] = values[c]
         return over
 
     def _fill(self, block: np.ndarray, start: int, stop: int) -> dict[str, np.ndarray]:
