@@ -543,10 +543,19 @@ def csv_text(frame: pd.DataFrame, *, index: bool = False) -> str:
 
 # --- JSON ---------------------------------------------------------------------------------
 
+#: Keys (or key prefixes) whose NaN means "not covered" and becomes the documented
+#: ``null``: a component's embodied carbon a method cannot cover, an impact category or
+#: stage the data cannot cover (``impacts.<category>.<stage>[.<part>]``), and the
+#: use-phase water when no water intensity is known.
+NOT_COVERED_KEYS = ("embodied_by_component_kgco2e", "impacts", "use_water_l_per_year")
+
+
 def component_may_be_null(path: str) -> bool:
-    """The one documented ``null`` of lca's JSON: a component's embodied carbon when
-    the method cannot cover it (keys under ``embodied_by_component_kgco2e``)."""
-    return "embodied_by_component_kgco2e" in path
+    """Whether a NaN at ``path`` is the documented ``null`` of lca's JSON ("not
+    covered", see :data:`NOT_COVERED_KEYS`)."""
+    head = path.lstrip("[0123456789]").lstrip(".")
+    return any(head == k or head.startswith(k + ".") for k in NOT_COVERED_KEYS) or any(
+        f".{k}." in path or path.endswith(f".{k}") for k in NOT_COVERED_KEYS)
 
 
 def _plain_json(value: Any, path: str, null_ok: Callable[[str], bool]) -> Any:
