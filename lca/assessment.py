@@ -213,7 +213,7 @@ class Assessment:
             return None if v is None else float(v)
 
         def component(v: float) -> float | None:
-            # the documented null: a component the method cannot cover
+            # the documented null (lca.io.NOT_COVERED_KEYS): not covered
             return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
 
         out: dict[str, Any] = {
@@ -237,7 +237,7 @@ class Assessment:
             "total_kgco2e_per_year": num(self.row["total_kgco2e_per_year"]),
             "lifetime_kgco2e": num(self.row["lifetime_kgco2e"]),
             "use_phase_share": num(self.row["use_phase_share"]),
-            "use_water_l_per_year": num(self.row["use_water_l_per_year"]),
+            "use_water_l_per_year": component(self.row["use_water_l_per_year"]),
             "notes": self.notes,
             "impacts": self.lifecycle.to_dict(),
             "boundary": self.boundary,

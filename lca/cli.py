@@ -256,7 +256,9 @@ def parameters_cmd(bom: Optional[str] = typer.Argument(
     if bom is None:
         frame = frame.drop(columns=["integer", "source"]) if format == Format.table else frame
     if format == Format.json:
-        typer.echo(dumps_json(frame_records(frame), indent=1))
+        # null: a parameter without a value (e.g. a water intensity not covered)
+        typer.echo(dumps_json(frame_records(frame, null_ok=lambda col: col == "value"),
+                              indent=1))
     elif format == Format.csv:
         typer.echo(csv_text(frame), nl=False)
     else:
