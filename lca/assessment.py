@@ -6,13 +6,16 @@ import functools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from . import data
 from .bom import Bom, load_bom
+from .cache import compiled as cached_compile
 from .errors import LcaError, ParameterError
 from .functional import KINDS
 from .impacts import Boundary, Impacts
@@ -34,7 +37,7 @@ def prepare(bom: "Bom | str | Path", overrides: Mapping[str, Any]) -> tuple[Comp
         boundary = Boundary.of(stages if stages is not None else (spec.stages if spec else None),
                                categories if categories is not None else
                                (spec.categories if spec else None))
-    compiled = compile_bom(bom, method, boundary)
+    compiled = cached_compile(bom, method, boundary)
     meta: dict[str, Any] = {"grid_source": compiled.grid_source, "region": compiled.grid_region}
     if region is not None:
         if "grid" in overrides:
@@ -157,6 +160,11 @@ class Assessment:
     @property
     def notes(self) -> list[str]:
         out = list(self.compiled.options.get("notes", []))
+        pp = self.compiled.parts_power
+        if pp is not None:
+            out.append(f"power from parts (lca.power): idle {pp.idle_w:.0f} W, full load "
+                       f"{pp.max_w:.0f} W at the wall")
+            out += [f"power: {n}" for n in pp.notes]
         out += [f"{n}: {t.note}" for n, t in self.compiled.terms.items() if t.note]
         if "pue" not in self._given_usage():
             out.append("PUE not given: 1.0 assumed (no facility overhead)")
@@ -222,6 +230,7 @@ class Assessment:
             "method": self.method,
             "lifetime_years": float(self.params["lifetime"]),
             "embodied_kgco2e": num(self.row["embodied_kgco2e"]),
+            "embodied_complete": not self.uncovered,
             "embodied_low_kgco2e": num(self.embodied_range["low"].magnitude),
             "embodied_high_kgco2e": num(self.embodied_range["high"].magnitude),
             "embodied_by_component_kgco2e": {k: component(v.magnitude) for k, v in
@@ -273,6 +282,8 @@ class Assessment:
                 continue
             quantity, unit = _split_key(key)
             rows.append((quantity, None, value, unit))
+        import pandas as pd  # on use: `import lca` does not load pandas
+
         return pd.DataFrame(rows, columns=["quantity", "component", "value", "unit"])
 
 
@@ -341,9 +352,11 @@ def parameters(bom: "Bom | str | Path | None" = None, method: str | None = None,
     from . import registry
     from .model import parameter_unit
 
+    import pandas as pd  # on use: `import lca` does not load pandas
+
     if bom is None:
         return pd.DataFrame(registry.nomenclature())
-    compiled = compile_bom(load_bom(bom), method)
+    compiled = cached_compile(load_bom(bom), method)
     if not details:
         return dict(compiled.params)
     rows = [{"name": k, "value": float(v), "unit": parameter_unit(compiled, k) or "dimensionless",

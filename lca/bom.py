@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-import pint
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
                       WithJsonSchema, field_validator, model_validator)
 from ruamel.yaml import YAML
@@ -28,7 +27,7 @@ import numpy as np
 
 from . import data, registry
 from .errors import BomError, UnitError, UnknownBomError, UnknownDeviceError, UnknownRegionError
-from .units import to_unit, ureg
+from .units import pint, to_unit, ureg  # pint as lca.units imports it (no dask, scipy)
 
 #: Share tolerance: profile time shares must sum to 1 within this.
 SHARE_SUM_TOLERANCE = 1e-6
@@ -132,6 +131,8 @@ Carbon = _quantity("components.*.carbon", "a carbon mass", "150 kgCO2e")
 Lifetime = _quantity("lifetime", "a duration", "5 years")
 GridIntensityQ = _quantity("grid", "a grid intensity", "0.4 kgCO2e/kWh")
 FlopRate = _quantity("functional_unit.sustained_flops", "a computation rate", "400 TFLOP/s")
+Tdp = _quantity("components.*.tdp", "a power", "350 W")
+RatedPower = _quantity("components.*.rated_power", "a power", "750 W")
 Wue = _quantity("wue", "a water usage effectiveness", "0.55 L/kWh")
 WaterIntensity = _quantity("water_intensity", "a water intensity", "3.142 L/kWh")
 Distance = _quantity("transport.*.distance", "a distance", "10000 km")
@@ -184,8 +185,21 @@ Pue = _number("pue", "a PUE")
 FabYield = _number("embodied.yield", "a fab yield")
 
 
+_EDITS = [0]
+
+
+def edits() -> int:
+    """How many times a field of a BOM model has been assigned to in this process
+    (lca.cache retires compiled models made before the last assignment)."""
+    return _EDITS[0]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        _EDITS[0] += 1
+        super().__setattr__(name, value)
 
 
 # --- components ---------------------------------------------------------------------------
@@ -202,6 +216,10 @@ class _Component(_Model):
     count: Count = 1
     factor: FactorField | None = None
     power: ComponentPower | None = None
+    #: Name of the component this one is physically part of (an HBM stack's base dies are
+    #: part of the HBM): a method that costs that component whole (composite's per-GB HBM)
+    #: counts this one inside it; the other methods cost it as usual.
+    part_of: str | None = None
     source: str | None = None
     note: str | None = None
 
@@ -217,6 +235,8 @@ class Logic(_Component):
     node: str | None = None
     packages: Packages = 1
     device: str | None = None
+    #: Thermal design power of one unit, for power from parts (lca.power).
+    tdp: Tdp | None = None
 
     @model_validator(mode="after")
     def _area_given(self) -> "Logic":
@@ -298,7 +318,12 @@ class Item(_Component):
     carbon: Carbon | None = None
     mass: Mass | None = None
     material: str | None = None
-    category: Literal["psu", "chassis", "heatsink", "fan", "cable", "assembly", "other"] = "other"
+    category: Literal["psu", "chassis", "heatsink", "fan", "cable", "casing", "nic",
+                      "assembly", "other"] = "other"
+    #: Power supplies, for power from parts (lca.power): rated output of one unit and its
+    #: 80 PLUS level.
+    rated_power: RatedPower | None = None
+    efficiency: Literal["bronze", "silver", "gold", "platinum", "titanium"] | None = None
 
     @model_validator(mode="after")
     def _carbon_or_mass(self) -> "Item":
@@ -353,12 +378,17 @@ class ProfileEntry(_Model):
     share: Share
     power: StatePower | None = None
     state: Literal["active", "idle"] | None = None
+    #: A load instead of a power: the server's power at this utilization from its parts
+    #: (lca.power), a load profile.
+    utilization: Utilization | None = None
     label: str | None = None
 
     @model_validator(mode="after")
     def _power_or_state(self) -> "ProfileEntry":
-        if (self.power is None) == (self.state is None):
-            raise ValueError("expected power (e.g. \"555 W\") or state (active | idle), one of them")
+        given = [v for v in (self.power, self.state, self.utilization) if v is not None]
+        if len(given) != 1:
+            raise ValueError("expected power (e.g. \"555 W\"), state (active | idle) or "
+                             "utilization (0-1, power from the parts), one of them")
         return self
 
 
@@ -398,9 +428,13 @@ class Usage(_Model):
         if self.profile is not None and any(v is not None for v in curve):
             raise ValueError("give profile, or utilization with idle_power and max_power, not both")
         if self.profile is None:
-            if any(v is None for v in curve):
-                raise ValueError("expected profile, or utilization with idle_power and max_power")
-            if self.idle_power > self.max_power:
+            if self.utilization is None:
+                raise ValueError("expected profile, or utilization (with idle_power and "
+                                 "max_power, or without them for power from the parts)")
+            if (self.idle_power is None) != (self.max_power is None):
+                raise ValueError("give idle_power and max_power together, or neither (power "
+                                 "from the parts)")
+            if self.idle_power is not None and self.idle_power > self.max_power:
                 raise ValueError("idle_power must not exceed max_power")
         else:
             if not self.profile:
@@ -436,7 +470,7 @@ class FunctionalUnit(_Model):
 class EmbodiedOptions(_Model):
     """Which embodied method, and its options."""
 
-    method: str = "clemm2024"
+    method: str = "composite"
     fab_grid: str | float | None = None
     gas_abatement: Literal[95, 97, 99] | None = None
     yield_: FabYield | None = Field(None, alias="yield")
@@ -522,6 +556,10 @@ class Bom(_Model):
             if c.name in seen:
                 raise ValueError(f"component names must be unique; {c.name!r} appears twice")
             seen.add(c.name)
+        for c in self.components:
+            if c.part_of is not None and (c.part_of not in seen or c.part_of == c.name):
+                raise ValueError(f"component {c.name!r}: part_of names {c.part_of!r}, which is "
+                                 "not another component of this BOM")
         if self.usage.profile and any(e.state for e in self.usage.profile):
             if not any(c.power is not None for c in self.components):
                 raise ValueError("profile entries with state need components with power")
@@ -862,12 +900,14 @@ def load_bom(source: "Bom | str | Path") -> Bom:
     if not isinstance(source, (str, Path)):
         raise BomError(f"expected a Bom, a BOM file, a mapping of BOM fields or the name of a "
                        f"shipped BOM, got {type(source).__name__}")
+    from .cache import load_file   # parsed once per file content
+
     path = Path(source)
     if path.is_file():
-        return load_bom_file(path)
+        return load_file(path)
     shipped = data.server_path(str(source))
     if shipped is not None:
-        return load_bom_file(shipped)
+        return load_file(shipped)
     if path.suffix in (".yaml", ".yml") or len(path.parts) > 1:
         raise BomError("file not found", file=str(source))
     raise UnknownBomError(

@@ -10,17 +10,20 @@ import functools
 import os
 import sys
 from enum import Enum
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
-import pandas as pd
 import typer
 
-from . import data, registry
-from .assessment import Assessment, assess
-from .bom import json_schema
+from . import registry
 from .errors import LcaError
 from .formatting import fmt_number as _fmt
 from .io import csv_text, dumps_json, frame_records
+
+if TYPE_CHECKING:
+    from .assessment import Assessment
+
+# Commands import what they use when they run (pandas, the model, the embodied methods),
+# so that `lca --help` and `lca assess` load only what they need.
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   rich_markup_mode=None,  # units in square brackets are text, not markup
@@ -82,10 +85,16 @@ def assessment_table(a: Assessment, categories: "list[str] | None" = None) -> st
     def row(label: str, value: str, unit: str = "") -> None:
         lines.append(f"{label:<{width}}{value:>12} {unit}".rstrip())
 
-    row("Embodied (manufacturing)", _fmt(d["embodied_kgco2e"]), "kgCO2e")
+    left_out = d["uncovered_components"]
+    label = ("Embodied (manufacturing), complete" if not left_out else
+             f"Embodied, PARTIAL ({len(left_out)} part{'s' if len(left_out) > 1 else ''} left out)")
+    row(label, _fmt(d["embodied_kgco2e"]), "kgCO2e")
     if "embodied_low_kgco2e" in d:
         row("  low to high (factor ranges)", _fmt(d["embodied_low_kgco2e"]),
             f"to {_fmt(d['embodied_high_kgco2e'])} kgCO2e")
+    if left_out:
+        lines.append(f"  left out by {a.method}: {', '.join(left_out)} (see below; the "
+                     "default method, composite, costs every part)")
     for name, value in d["embodied_by_component_kgco2e"].items():
         row(f"  {name}", _fmt(value) if value is not None else "not covered",
             "kgCO2e" if value is not None else "")
@@ -195,11 +204,15 @@ def assess_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name
                water_intensity: Optional[float] = WATER_INTENSITY) -> None:
     """Embodied, operational, per-year and per-functional-unit footprint of one BOM, and
     its life cycle by stage in GWP, water, ADPe and primary energy."""
+    from .assessment import assess
+
     a = assess(bom, **overrides_from(lifetime, grid, region, pue, method),
                **lifecycle_overrides(impact, stages, wue, water_intensity))
     if format == Format.json:
         typer.echo(a.to_json())
     elif format == Format.csv:
+        import pandas as pd
+
         typer.echo(csv_text(pd.DataFrame([flat_row(a)])), nl=False)
     else:
         typer.echo(assessment_table(a, list(a.compiled.boundary.categories) if impact else None))
@@ -212,6 +225,10 @@ def compare_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped
                 region: Optional[str] = REGION, pue: Optional[float] = PUE,
                 method: Optional[str] = METHOD, format: Format = FORMAT) -> None:
     """Several BOMs side by side (e.g. the study's `clemm2024-cpu clemm2024-gpu`)."""
+    import pandas as pd
+
+    from .assessment import assess
+
     over = overrides_from(lifetime, grid, region, pue, method)
     results = [assess(b, **over) for b in boms]
     if format == Format.json:
@@ -270,6 +287,7 @@ def parameters_cmd(bom: Optional[str] = typer.Argument(
 def list_cmd(what: Optional[str] = typer.Argument(
         None, help="servers | regions | methods | devices (default: a summary of all)")) -> None:
     """Shipped servers, grid regions, embodied methods and devices."""
+    from . import data
     from .embodied import DEFAULT_METHOD, METHODS
 
     choices = ("servers", "regions", "methods", "devices")
@@ -316,13 +334,16 @@ def list_cmd(what: Optional[str] = typer.Argument(
 @user_errors
 def schema_cmd() -> None:
     """Print the JSON Schema of BOM files."""
+    from .bom import json_schema
+
     typer.echo(dumps_json(json_schema()))
 
 
 # The commands of each further capability live in a module of their own and register
 # themselves on ``app`` when imported (methods, accelerators and workloads, what-if
 # analysis, exports and reports).
-from . import cli_accelerator, cli_methods, cli_report, cli_whatif  # noqa: E402,F401
+from . import (cli_accelerator, cli_fleet, cli_methods, cli_report, cli_validate,  # noqa: E402,F401
+               cli_whatif)
 
 
 def interrupted() -> None:

@@ -6,11 +6,14 @@ from typing import Any, Optional
 
 import typer
 
-from . import accelerator, registry
-from .accelerator import levers as levers_mod
+from . import registry
+from ._lazy import lazy_module
 from .cli import FORMAT, GRID, PUE, REGION, Format, _fmt, app, user_errors  # noqa: F401
 from .errors import ParameterError
 from .io import csv_text, dumps_json, frame_records
+
+accelerator = lazy_module("lca.accelerator")
+levers_mod = lazy_module("lca.accelerator.levers")
 
 kernel_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Time, energy and carbon of one kernel "
                          "on an accelerator (roofline, power between idle and TDP).")
@@ -31,7 +34,7 @@ LIFETIME = typer.Option(None, "--lifetime", help=_h("accelerator.lifetime",
                         "Default: data/kernels.yaml allocation.lifetime."))
 UTIL = typer.Option(None, "--utilization", help=_h("accelerator.utilization",
                     "Default: data/kernels.yaml allocation.utilization."))
-METHOD = typer.Option("clemm2024", "--method", help="Embodied method for the module and host.")
+METHOD = typer.Option("composite", "--method", help="Embodied method for the module and host.")
 NO_HOST = typer.Option(False, "--no-host", help="Leave the host server's share out of embodied.")
 FC = typer.Option(None, "--compute-fraction", help=_h("kernel.compute_fraction"))
 FB = typer.Option(None, "--bandwidth-fraction", help=_h("kernel.bandwidth_fraction"))

@@ -10,7 +10,6 @@ import typer
 from . import registry
 from .cli import FORMAT, Format, _fmt, app, user_errors
 from .io import csv_text, dumps_json
-from .methods import compare_methods
 
 FAB_GRID = typer.Option(None, "--fab-grid", help="act2022 fab electricity: ACT location (taiwan), "
                         "generation source (coal), grid region (DE) or value (\"820 gCO2e/kWh\").")
@@ -78,6 +77,8 @@ def methods_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM nam
     from .bom import load_bom
 
     b = load_bom(bom)
+    from .methods import compare_methods
+
     frame = compare_methods(b, fab_grid=fab_grid, gas_abatement=gas_abatement, **{"yield": yield_})
     if format == Format.json:
         typer.echo(dumps_json(methods_json(frame, b.name)))

@@ -11,10 +11,8 @@ import typer
 
 import lca
 
-from .assessment import assess
 from . import registry
 from .cli import GRID, LIFETIME, METHOD, PUE, REGION, app, overrides_from, user_errors
-from .io import check_target
 
 OUTPUT_XLSX = typer.Option(..., "--output", "-o", help="Workbook to write (.xlsx).")
 OUTPUT_PDF = typer.Option(..., "--output", "-o", help="PDF to write (e.g. reports/NAME.pdf).")
@@ -88,9 +86,11 @@ def export_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped 
     from .excel import write_workbook
 
     _check_suffix(output, ".xlsx")
+    from .io import check_target
+
     check_target(output, force)  # before any analysis runs
     over = overrides_from(lifetime, grid, region, pue, method)
-    results = [assess(b, **over) for b in boms]
+    results = [lca.assess(b, **over) for b in boms]
     if methods:
         required_api("compare_methods", "--methods")
     if monte_carlo:
@@ -132,15 +132,21 @@ def report_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped 
                         "lca.compare_methods, lca.monte_carlo, lca.sensitivity are available)."),
                samples: int = typer.Option(10_000, "--samples", help=registry.help_text(
                    "monte_carlo.n", "Monte Carlo samples per server")),
+               validation: bool = typer.Option(
+                   True, "--validation/--no-validation",
+                   help="With the analyses, add the page of lca against published "
+                        "assessments (lca validate)."),
                seed: int = SEED) -> None:
     """Write a PDF report (summary, embodied by component, lifetime, grid intensity,
     comparison, and the analyses when available) and a PNG per page."""
     from .report import build_report
 
     _check_suffix(output, ".pdf")
+    from .io import check_target
+
     check_target(output, force)  # before any analysis runs
     over = overrides_from(lifetime, grid, region, pue, method)
-    results = [assess(b, **over) for b in boms]
+    results = [lca.assess(b, **over) for b in boms]
     extra: dict[str, Any] = {}
     if analyses:
         for key, name, kwargs in (("methods", "compare_methods", {}),
@@ -155,6 +161,9 @@ def report_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped 
                     typer.echo(f"lca: warning: {name} left out for {a.name}: {exc}", err=True)
             if any(v is not None for v in per.values()):
                 extra[key] = {k: v for k, v in per.items() if v is not None}
+    if analyses and validation:
+        from .validation import validate
+        extra["validation"] = validate()
     report = build_report(results, output, png=png, force=force, **extra)
     typer.echo(f"wrote {report.pdf} ({len(report.titles)} pages)")
     for path in report.pngs:

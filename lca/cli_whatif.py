@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from enum import Enum
 from typing import Any, Optional
 
-import numpy as np
-import pandas as pd
 import typer
 
-from . import whatif
-from .assessment import assess as lca_assess
+from ._lazy import lazy_module
 from .cli import GRID, LIFETIME, METHOD, PUE, REGION, Format, _fmt, app, overrides_from, user_errors
 from . import registry
 from .errors import ParameterError
 from .io import check_target, csv_text, dumps_json, frame_records, write_text
-from .units import ureg
+
+np = lazy_module("numpy")
+pd = lazy_module("pandas")
+whatif = lazy_module("lca.whatif")
+_units = lazy_module("lca.units")
 
 #: Result columns shown by the table format of `lca sweep` (all are in csv/json).
 SWEEP_TABLE_COLUMNS = ("embodied_kgco2e_per_year", "operational_kgco2e_per_year",
@@ -57,14 +59,14 @@ def parse_vary(spec: str) -> tuple[str, Any]:
         num = int(num)
         registry.check_memory(num, f"--vary {name}: {num:,} values", "give fewer values")
         try:
-            start, stop = ureg.Quantity(parts[0].strip()), ureg.Quantity(parts[1].strip())
+            start, stop = _units.ureg.Quantity(parts[0].strip()), _units.ureg.Quantity(parts[1].strip())
             stop = stop.to(start.units)
         except Exception:
             raise ParameterError(f"--vary {spec!r}: cannot read {parts[0]!r} and {parts[1]!r} "
                                  "as numbers or quantities of one dimension") from None
         grid = np.linspace(float(start.magnitude), float(stop.magnitude), num)
         return name, (grid if start.dimensionless and str(start.units) == "dimensionless"
-                      else ureg.Quantity(grid, start.units))
+                      else _units.ureg.Quantity(grid, start.units))
     return name, [_number_or_text(v) for v in values.split(",") if v.strip()]
 
 
@@ -92,8 +94,9 @@ def _table(frame: pd.DataFrame) -> str:
     return text
 
 
-OUTPUT = typer.Option(None, "--output", "-o", help="Write to this file (csv, or json when "
-                      "the name ends in .json) instead of printing.")
+OUTPUT = typer.Option(None, "--output", "-o", help="Write to this file instead of printing; "
+                      "the suffix picks the format: .csv, .parquet (row groups, units in the "
+                      "schema) or .json.")
 FORCE = typer.Option(False, "--force", help="Overwrite an existing file lca did not write "
                      "(or that was changed since).")
 
@@ -119,10 +122,13 @@ def sweep_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name.
             raise ParameterError(f"--vary {name}: given twice")
         axes[name] = values
     keep = [c.strip() for c in columns.split(",")] if columns else None
-    as_json = format == Format.json or (output is not None and output.suffix == ".json")
+    as_json = format == Format.json or (output is not None and output.suffix.lower() == ".json")
     if output is not None:
         check_target(output, force)  # before any scenario runs
     if output is not None and not as_json:
+        from .sinks import output_format
+
+        output_format(output)   # .csv or .parquet; anything else is an error
         path = whatif.sweep(bom, chunk_size=chunk_size, out=output, columns=keep,
                             progress=True, force=force, **axes)
         typer.echo(f"wrote {path}", err=True)
@@ -140,6 +146,17 @@ def sweep_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name.
     else:
         shown = [c for c in frame.columns if c in axes or c == "grid" or c in SWEEP_TABLE_COLUMNS]
         typer.echo(_table(frame[shown]))
+
+
+def _distribution_field(column: str) -> bool:
+    return column in ("low", "mode", "high")
+
+
+class Vary(str, Enum):
+    all = "all"
+    factors = "factors"
+    usage = "usage"
+    none = "none"
 
 
 DIST = typer.Option(None, "--dist", help="NAME=KIND:A:B[:C] distribution of a parameter, e.g. "
@@ -165,38 +182,49 @@ def mc_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
            lifetime: Optional[float] = LIFETIME, grid: Optional[float] = GRID,
            region: Optional[str] = REGION, pue: Optional[float] = PUE,
            method: Optional[str] = METHOD,
+           vary: Vary = typer.Option(Vary.all, "--vary", help="What is drawn: all (factors and "
+                                     "usage inputs), factors, usage, none (only --dist)."),
            format: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
-           output: Optional[Path] = typer.Option(None, "--output", "-o",
-                                                 help="Also write every sample to this CSV file."),
+           output: Optional[Path] = typer.Option(
+               None, "--output", "-o", help="Also write every sample to this file (.csv or "
+               ".parquet, chosen by the suffix)."),
            force: bool = FORCE) -> None:
-    """Monte Carlo: every factor drawn within its range; summary (mean, P5, P50, P95)."""
+    """Monte Carlo: every factor and usage input drawn within its sourced range (--vary
+    restricts to factors or usage); summary (mean, P5, P50, P95)."""
+    if output is not None:
+        from .sinks import output_format
+
+        output_format(output)   # before any sampling
+        check_target(output, force)
     dists = dict(parse_dist(s) for s in (dist or []))
     registry.check("monte_carlo.n", n)
     n = int(n)
-    if output is not None:
-        check_target(output, force)  # before any sample is drawn
-    result = whatif.monte_carlo(bom, n, seed, dists=dists,
+    result = whatif.monte_carlo(bom, n, seed, dists=dists, vary=vary.value,
                                 **overrides_from(lifetime, grid, region, pue, method))
     if output is not None:
-        result.to_csv(output, force=force)
+        result.write(output, force=force)
         typer.echo(f"wrote {output}", err=True)
     summary = result.summary
     if format == Format.json:
         typer.echo(dumps_json({
-            "n": result.n, "seed": seed,
+            "n": result.n, "seed": seed, "vary": result.vary,
             "distributions": {k: {"kind": d.kind, "args": list(d.args),
+                                  "source": result.sources.get(k, ""),
                                   **({"truncated_to": [d.low, d.high]}
                                      if k in result.truncated else {})}
                               for k, d in result.distributions.items()},
+            # null in "varied": a bound or mode the distribution does not have
+            "varied": frame_records(result.varied(), null_ok=_distribution_field),
             "summary": summary.to_dict(orient="index")}))
     elif format == Format.csv:
         typer.echo(csv_text(summary.rename_axis("output").reset_index()), nl=False)
     else:
-        varied = [k for k, d in result.distributions.items() if d.kind != "point"]
-        typer.echo(f"{n:,} samples, seed {seed}; varied: {', '.join(varied) or 'nothing'}")
+        typer.echo(f"{n:,} samples, seed {seed}; varied ({result.vary}):")
+        typer.echo(_table(result.varied()[["parameter", "distribution", "low", "mode", "high"]]))
         for k, (lo, hi) in result.truncated.items():
             typer.echo(f"{k}: {result.distributions[k].kind} draws truncated to the bounds "
                        f"{registry.get(k).bounds_text()}")
+        typer.echo("")
         typer.echo(_table(summary.rename_axis("output").reset_index()))
 
 
@@ -210,12 +238,16 @@ def sensitivity_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM
                         None, "--sobol", help="Also Sobol indices with N base samples "
                         "(needs SALib: pip install \"lca[sensitivity]\")."),
                     seed: Optional[int] = typer.Option(None, "--seed", help="Seed for --sobol."),
+                    vary: Vary = typer.Option(Vary.all, "--vary", help="What is swung: all "
+                                              "(factors and usage inputs), factors, usage."),
                     format: Format = typer.Option(Format.table, "--format", "-f",
                                                   help="Output format.")) -> None:
     """One-at-a-time swings of every input with a range, ranked by effect on the per-year
     total (tornado data)."""
     over = overrides_from(lifetime, grid, region, pue, method)
-    frame = whatif.sensitivity(bom, **over)
+    if vary == Vary.none:
+        raise ParameterError("sensitivity --vary: expected all, factors or usage")
+    frame = whatif.sensitivity(bom, vary=vary.value, **over)
     indices = whatif.sobol(bom, sobol, seed, **over) if sobol else None
     if format == Format.json:
         out: dict[str, Any] | list = _records(frame)
@@ -251,6 +283,8 @@ def break_even_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM 
     """The grid intensity at which operational equals embodied carbon per year, and with
     --efficiency-gain the lifetime that minimises the footprint per year (refresh)."""
     over = overrides_from(lifetime, grid, region, pue, method)
+    from .assessment import assess as lca_assess
+
     a = lca_assess(bom, **over)
     grid_even = whatif.break_even_grid(bom, **over).to("kgCO2e/kWh").magnitude
     out: dict[str, Any] = {

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
 from .errors import DataError, UnknownRegionError
-from .units import ureg
+from ._lazy import lazy_module
+
+_units = lazy_module("lca.units")   # pint on first use: `lca --help` reads data without it
 
 
 def data_dir() -> Path:
@@ -33,8 +33,20 @@ def data_dir() -> Path:
     raise DataError(f"shipped data not found (looked in {installed} and {checkout})")
 
 
-def _safe_yaml() -> YAML:
+def _safe_yaml():
+    from ruamel.yaml import YAML   # on use: parsed data files are cached (lca.cache)
+
     return YAML(typ="safe", pure=True)
+
+
+def _load_file(path: Path) -> Any:
+    from ruamel.yaml.error import YAMLError
+
+    with path.open(encoding="utf-8") as fh:
+        try:
+            return _safe_yaml().load(fh)
+        except YAMLError as exc:
+            raise DataError(f"shipped data file {path.name} is not valid YAML: {exc}") from exc
 
 
 @functools.lru_cache(maxsize=None)
@@ -42,12 +54,11 @@ def load_yaml(relative: str) -> Any:
     """Parse a shipped YAML file (cached; callers must not mutate the result)."""
     path = data_dir() / relative
     try:
-        with path.open(encoding="utf-8") as fh:
-            return _safe_yaml().load(fh)
+        from .cache import parsed_data_file
+
+        return parsed_data_file(path, lambda: _load_file(path))
     except FileNotFoundError as exc:
         raise DataError(f"shipped data file missing: {relative}") from exc
-    except YAMLError as exc:
-        raise DataError(f"shipped data file {relative} is not valid YAML: {exc}") from exc
 
 
 @dataclass(frozen=True)
@@ -67,7 +78,7 @@ class Figure:
 
     def to(self, unit: str) -> "Figure":
         """The same figure converted to ``unit``."""
-        k = float(ureg.Quantity(1.0, self.unit).to(unit).magnitude) if self.unit != unit else 1.0
+        k = float(_units.ureg.Quantity(1.0, self.unit).to(unit).magnitude) if self.unit != unit else 1.0
         return Figure(
             value=self.value * k, unit=unit, source=self.source,
             min=None if self.min is None else self.min * k,
@@ -84,7 +95,7 @@ class Figure:
         return self.value if self.max is None else self.max
 
     def quantity(self):
-        return ureg.Quantity(self.value, self.unit)
+        return _units.ureg.Quantity(self.value, self.unit)
 
 
 def is_figure(node: Any) -> bool:
@@ -96,7 +107,7 @@ def figure(node: Any, where: str = "") -> Figure:
     if not is_figure(node):
         raise DataError(f"{where}: expected a figure mapping with value and unit, got {node!r}")
     try:
-        ureg.Unit(node["unit"]) if node["unit"] not in ("", "dimensionless") else None
+        _units.ureg.Unit(node["unit"]) if node["unit"] not in ("", "dimensionless") else None
     except Exception as exc:  # pint raises several types for unparsable units
         raise DataError(f"{where}: unit {node['unit']!r} does not parse: {exc}") from exc
     return Figure(
@@ -157,7 +168,7 @@ def grid_table() -> dict[str, GridIntensity]:
         for row in csv.DictReader(line for line in fh if not line.startswith("#")):
             src = sources.get(row["source"], {}) if isinstance(sources, dict) else {}
             citation = _citation(src, row["source"])
-            value = float(ureg.Quantity(float(row["intensity"]), row["unit"]).to("kgCO2e/kWh").magnitude)
+            value = float(_units.ureg.Quantity(float(row["intensity"]), row["unit"]).to("kgCO2e/kWh").magnitude)
             entry = GridIntensity(
                 key=row["code"].upper(), name=row["name"], value=value,
                 year=int(row["year"]) if row.get("year") else None,

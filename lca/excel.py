@@ -691,6 +691,7 @@ def build_workbook(assessments: Assessment | Sequence[Assessment], *, sweep: Any
         _unit_column(wb["Monte Carlo"], summaries, result_unit)
         frame_sheet(wb.create_sheet("Monte Carlo samples"),
                     {k: v.samples for k, v in mc.items()}, index=False, a=first)
+        monte_carlo_inputs_sheet(wb, mc)
     sens = _per_server(sensitivity, labels)
     if sens:
         frame_sheet(wb.create_sheet("Sensitivity"), sens, index=False, a=first,
@@ -706,6 +707,15 @@ def build_workbook(assessments: Assessment | Sequence[Assessment], *, sweep: Any
     for ws in wb.worksheets:
         _fit_widths(ws)
     return wb
+
+
+def monte_carlo_inputs_sheet(wb: Workbook, results: Mapping[str | None, Any]) -> None:
+    """A "Monte Carlo inputs" sheet: which inputs each Monte Carlo varied, its
+    distribution, low, mode and high (canonical units) and the source of the range."""
+    frames = {k: v.varied() for k, v in results.items() if hasattr(v, "varied")}
+    if frames:
+        frame_sheet(wb.create_sheet("Monte Carlo inputs"), frames, index=False,
+                    units={c: "" for df in frames.values() for c in df.columns})
 
 
 def _unit_column(ws: Any, frames: Mapping[str | None, pd.DataFrame], unit_of,

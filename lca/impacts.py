@@ -27,10 +27,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Category -> (canonical unit, label).
 CATEGORIES: dict[str, tuple[str, str]] = {
@@ -237,6 +239,8 @@ class Impacts:
             for s in self.boundary.stages:
                 for comp, v in self.components(c, s).items():
                     rows.append((c, s, comp, float(v[row] if len(v) > row else v[0]), unit(c)))
+        import pandas as pd  # on use: `lca assess` does not load pandas
+
         return pd.DataFrame(rows, columns=["category", "stage", "component", "value", "unit"])
 
     def quantity(self, category: str = DEFAULT_CATEGORY, stage: str | None = None):

@@ -51,10 +51,7 @@ import stat
 import tempfile
 import zlib
 from pathlib import Path
-from typing import IO, Any, Callable
-
-import numpy as np
-import pandas as pd
+from typing import IO, TYPE_CHECKING, Any, Callable
 
 from .errors import NonFiniteError, OutputError, OverwriteError
 
@@ -84,6 +81,9 @@ _ZIP_EOCD_SIZE = 22
 #: The PDF information dictionary sits near the end of a matplotlib PDF.
 _PDF_TAIL = 65536
 _HASH_BLOCK = 1 << 20
+if TYPE_CHECKING:  # pandas and numpy are imported on use: `import lca.io` stays cheap
+    import pandas as pd
+
 _TEMP_RE = re.compile(r"^\..+\.lca-(?P<host>[A-Za-z0-9]*)-(?P<pid>\d+)-[^.]+\.tmp$")
 
 
@@ -495,9 +495,12 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
-def _safe_values(values: pd.Index | pd.Series) -> Any:
+def _safe_values(values: "pd.Index | pd.Series") -> Any:
     """Text values neutralised; numbers (and everything else) kept as they are. One
     pass over the distinct values, not the rows."""
+    import numpy as np
+    import pandas as pd
+
     if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
         return values
     unique = pd.unique(np.asarray(values, dtype=object))
@@ -508,9 +511,11 @@ def _safe_values(values: pd.Index | pd.Series) -> Any:
     return values.map(lambda v: mapping.get(v, v) if isinstance(v, str) else v)
 
 
-def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+def safe_frame(frame: "pd.DataFrame") -> "pd.DataFrame":
     """A copy of ``frame`` whose text cells, column names and index labels cannot act
     as spreadsheet formulas (see :func:`neutralise`)."""
+    import pandas as pd
+
     out = frame.copy(deep=False)
     for col in out.columns:
         safe = _safe_values(out[col])
@@ -526,7 +531,7 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_csv(fh: IO[str], frame: pd.DataFrame, *, index: bool = False,
+def write_csv(fh: IO[str], frame: "pd.DataFrame", *, index: bool = False,
               header: bool = True) -> None:
     """Write ``frame`` as CSV to an open text file (opened with ``newline=""``):
     text neutralised against formula injection, fields holding line breaks quoted,
@@ -535,7 +540,7 @@ def write_csv(fh: IO[str], frame: pd.DataFrame, *, index: bool = False,
                              quoting=csv.QUOTE_MINIMAL)
 
 
-def csv_text(frame: pd.DataFrame, *, index: bool = False) -> str:
+def csv_text(frame: "pd.DataFrame", *, index: bool = False) -> str:
     """``frame`` as CSV text (see :func:`write_csv`)."""
     return safe_frame(frame).to_csv(index=index, lineterminator=CSV_LINE_END,
                                     quoting=csv.QUOTE_MINIMAL)
@@ -564,13 +569,11 @@ def _plain_json(value: Any, path: str, null_ok: Callable[[str], bool]) -> Any:
                 for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain_json(v, f"{path}[{i}]", null_ok) for i, v in enumerate(value)]
-    if isinstance(value, np.ndarray):
-        return _plain_json(value.tolist(), path, null_ok)
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
+    if value is None or isinstance(value, (str, bool)):
+        return value
+    if isinstance(value, int):
         return int(value)
-    if isinstance(value, (float, np.floating)):
+    if isinstance(value, float):  # numpy's float64 too
         v = float(value)
         if math.isfinite(v):
             return v
@@ -578,12 +581,16 @@ def _plain_json(value: Any, path: str, null_ok: Callable[[str], bool]) -> Any:
             return None
         raise NonFiniteError(f"{path or 'the result'}: is {v} (not a finite number); "
                              "an input out of range reached the model")
-    if value is None or isinstance(value, str):
-        return value
-    if value is pd.NA or value is pd.NaT:
-        if null_ok(path):
-            return None
-        raise NonFiniteError(f"{path or 'the result'}: has no value")
+    module = type(value).__module__
+    if module.startswith("numpy") and hasattr(value, "tolist"):  # numpy scalars, arrays
+        return _plain_json(value.tolist(), path, null_ok)
+    if module.startswith("pandas"):
+        import pandas as pd
+
+        if value is pd.NA or value is pd.NaT:
+            if null_ok(path):
+                return None
+            raise NonFiniteError(f"{path or 'the result'}: has no value")
     if hasattr(value, "item"):
         return _plain_json(value.item(), path, null_ok)
     return str(value)
@@ -597,11 +604,14 @@ def plain_json(value: Any, *, null_ok: Callable[[str], bool] = component_may_be_
     return _plain_json(value, "", null_ok)
 
 
-def frame_records(frame: pd.DataFrame, *,
+def frame_records(frame: "pd.DataFrame", *,
                   null_ok: Callable[[str], bool] = component_may_be_null) -> list[dict]:
     """The rows of ``frame`` as JSON records, checked column by column (vectorized):
     NaN becomes ``None`` only in columns where ``null_ok(column)``; any other NaN or an
     infinity raises :class:`NonFiniteError` naming the row and column."""
+    import numpy as np
+    import pandas as pd
+
     for col in frame.columns:
         values = frame[col]
         if not pd.api.types.is_float_dtype(values):

@@ -22,11 +22,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from pydantic import ValidationError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from .bom import Bom, EmbodiedOptions, load_bom
 from .errors import BomError, ParameterError
@@ -179,6 +181,8 @@ def compare_methods(bom: Bom | str | Path, methods: list[str] | None = None,
         rows.append(row)
         uncovered[m] = a.uncovered
         notes[m] = a.notes
+    import pandas as pd  # on use: `import lca` does not load pandas
+
     frame = pd.DataFrame(rows, index=pd.Index(names, name="method"),
                          columns=components + list(SUMMARY_COLUMNS))
     frame["covered"] = frame["covered"].astype(int)

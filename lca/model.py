@@ -13,7 +13,7 @@ scenarios: the loops below run over components and profile states.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
@@ -49,6 +49,7 @@ class ComponentSpec:
     factor_basis: str | None = None   # basis of a user's factor override, if any
     device: str | None = None
     fields: tuple[str, ...] = ()      # which numeric fields the BOM gives
+    part_of: str | None = None        # the component this one is physically part of
 
     def has(self, name: str) -> bool:
         return name in self.fields
@@ -90,6 +91,8 @@ class Compiled:
     grid_region: str | None
     options: dict[str, Any] = field(default_factory=dict)
     terms: dict[str, ComponentTerm] = field(default_factory=dict)
+    #: lca.power.PartsPower when idle and max power come from the parts, else None.
+    parts_power: Any = None
     factor_figures: dict[str, Any] = field(default_factory=dict)   # key -> data.Figure
     boundary: Boundary = field(default_factory=Boundary)
     transport_modes: tuple[str, ...] = ()    # mode of each transport leg
@@ -112,7 +115,7 @@ def _component_spec(c: Any) -> ComponentSpec:
         technology=getattr(c, "technology", None), node=getattr(c, "node", None),
         category=getattr(c, "category", None), material=getattr(c, "material", None),
         factor_basis=None if c.factor is None else c.factor.basis,
-        device=getattr(c, "device", None), fields=fields)
+        device=getattr(c, "device", None), fields=fields, part_of=c.part_of)
 
 
 def region_parameters(region: str) -> tuple[dict[str, float], str, str]:
@@ -202,12 +205,18 @@ def compile_bom(bom: Bom, method: str | None = None, boundary: Boundary | None =
         params["water_intensity"] = usage.water_intensity
     fixed = frozenset(k for k in ("water_intensity",) if getattr(usage, k) is not None)
 
+    parts_power = None
     if usage.profile is not None:
         power_mode, n_states = "profile", len(usage.profile)
         for i, entry in enumerate(usage.profile):
             params[f"profile.{i}.share"] = entry.share
             if entry.power is not None:
                 params[f"profile.{i}.power"] = entry.power
+            elif entry.utilization is not None:   # a load profile: power from the parts
+                if parts_power is None:
+                    from . import power
+                    parts_power = power.from_parts(bom)
+                params[f"profile.{i}.power"] = float(parts_power.at(entry.utilization))
             else:  # sum of the components' powers in that state
                 params[f"profile.{i}.power"] = float(sum(
                     c.count * getattr(c.power, entry.state) for c in bom.components
@@ -215,8 +224,13 @@ def compile_bom(bom: Bom, method: str | None = None, boundary: Boundary | None =
     else:
         power_mode, n_states = "curve", 0
         params["utilization"] = usage.utilization
-        params["idle_power"] = usage.idle_power
-        params["max_power"] = usage.max_power
+        if usage.idle_power is None:   # given powers win; else from the parts
+            from . import power
+            parts_power = power.from_parts(bom)
+            params["idle_power"], params["max_power"] = parts_power.idle_w, parts_power.max_w
+        else:
+            params["idle_power"] = usage.idle_power
+            params["max_power"] = usage.max_power
 
     fu = bom.functional_unit.kind if bom.functional_unit is not None else None
     if fu is not None and fu != "per":
@@ -232,7 +246,8 @@ def compile_bom(bom: Bom, method: str | None = None, boundary: Boundary | None =
 
     compiled = Compiled(bom=bom, method=method, components=tuple(specs), params=params,
                         power_mode=power_mode, n_states=n_states, functional_unit=fu,
-                        grid_source=grid_source, grid_region=grid_region, fixed=fixed)
+                        grid_source=grid_source, grid_region=grid_region, fixed=fixed,
+                        parts_power=parts_power)
     compiled.options = impl.options(bom)
     compiled.factor_figures = dict(impl.factor_parameters(compiled.options))
     for key, fig in compiled.factor_figures.items():
@@ -314,11 +329,25 @@ def _unknown(compiled: Compiled, name: str) -> ParameterError:
         f"{compiled.method}; known: {', '.join(compiled.params)}", parameter=name)
 
 
-def check_parameters(compiled: Compiled, params: Mapping[str, Any]) -> None:
-    """Every parameter checked against the registry (one vectorized test per array), and
-    the profile's time shares summing to 1 in every scenario."""
-    for key, value in params.items():
-        registry.check(key, value, parameter_unit(compiled, key))
+def check_parameters(compiled: Compiled, params: Mapping[str, Any],
+                     keys: "Iterable[str] | None" = None) -> None:
+    """Every parameter (or those named in ``keys``) checked against the registry (one
+    vectorized test per array), and the profile's time shares summing to 1 in every
+    scenario.
+
+    The base parameters of a compiled model are checked once, at its first evaluation;
+    after that only values that are not the base's own (overrides, axes, filled-in
+    shares) are checked again, so that a single assessment does not re-check some 40
+    unchanged numbers on every call."""
+    if keys is None:
+        base = compiled.params
+        if not compiled.__dict__.get("_base_checked"):
+            for key, value in base.items():
+                registry.check(key, value, parameter_unit(compiled, key))
+            compiled.__dict__["_base_checked"] = True
+        keys = [k for k, v in params.items() if k not in base or v is not base[k]]
+    for key in keys:
+        registry.check(key, params[key], parameter_unit(compiled, key))
     if compiled.power_mode == "profile":
         total = sum(np.asarray(params[f"profile.{i}.share"], dtype=float)
                     for i in range(compiled.n_states))
@@ -364,7 +393,8 @@ def complete_profile_shares(compiled: Compiled, params: dict[str, Any], given) -
         params[k] = remainder if weight == 1.0 else remainder * weight
 
 
-def evaluate(compiled: Compiled, params: Mapping[str, Any], n: int = 1) -> dict[str, np.ndarray]:
+def evaluate(compiled: Compiled, params: Mapping[str, Any], n: int = 1, *,
+             check: "Iterable[str] | None" = None) -> dict[str, np.ndarray]:
     """Every result column for ``n`` scenarios.
 
     ``params`` maps parameter names to scalars or arrays of length ``n``. Returns columns
@@ -374,8 +404,11 @@ def evaluate(compiled: Compiled, params: Mapping[str, Any], n: int = 1) -> dict[
     <stage>.<component>`` (totals over the lifetime in the category's unit, see
     lca.impacts), with stage sums ``impacts.<category>.<stage>`` and
     ``impacts.<category>.total`` for the stages and categories of ``compiled.boundary``.
+    Every parameter is checked against the registry first; a caller that has checked the
+    values already (a sweep checks each axis once, not each block of rows) names in
+    ``check`` the parameters that still need it.
     """
-    check_parameters(compiled, params)
+    check_parameters(compiled, params, check)
     out: dict[str, np.ndarray] = {}
 
     def col(x) -> np.ndarray:

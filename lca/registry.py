@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
-import numpy as np
+from ._lazy import lazy_module
+
+np = lazy_module("numpy")   # on first check: the CLI's help texts read the registry without it
 
 from .errors import DataError, ParameterError
 

@@ -223,6 +223,7 @@ def yearly_footprint(a: Assessment) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 SUMMARY_ROWS = [
     ("Kind", None), ("Embodied method", None), ("Lifetime [years]", "lifetime"),
     ("Embodied [kgCO2e]", "embodied_kgco2e"),
+    ("Embodied low-high [kgCO2e]", "embodied_range"),
     ("Embodied per year [kgCO2e/year]", "embodied_kgco2e_per_year"),
     ("Energy [kWh/year]", "energy_kwh_per_year"), ("Mean power [W]", "mean_power_w"),
     ("PUE [-]", "pue"), ("Grid intensity [kgCO2e/kWh]", "grid"),
@@ -249,6 +250,11 @@ def _summary_cell(a: Assessment, key: str | None, row_label: str) -> str:
         return textwrap.shorten(a.meta.get("grid_source") or a.compiled.grid_source, 30)
     if key == "use_phase_share":
         return fmt_number(100 * a.row["use_phase_share"], 1)
+    if key == "embodied_kgco2e" and a.uncovered:   # issue 12: a partial total says so
+        return f"{fmt_number(a.row[key], 1)} (partial)"
+    if key == "embodied_range":
+        r = a.embodied_range
+        return f"{fmt_number(r['low'].magnitude, 0)}-{fmt_number(r['high'].magnitude, 0)}"
     if key == "fu":
         fu = a.per_functional_unit
         if fu is None:
@@ -284,7 +290,8 @@ def summary_page(assessments: Sequence[Assessment], labels: Sequence[str]) -> Fi
     notes = []
     for a, label in zip(assessments, labels):
         if a.uncovered:
-            notes.append(f"{label}: not covered by {a.method}: {', '.join(a.uncovered)}.")
+            notes.insert(0, f"{label}: PARTIAL embodied total: not covered by {a.method}: "
+                            f"{', '.join(a.uncovered)}.")
         for n in a.notes:
             notes.append(f"{label}: {n}.")
     text = "\n".join(textwrap.shorten(n, 210) for n in notes[:8])
@@ -468,6 +475,8 @@ def draw_monte_carlo(ax: Any, label: str, result: Any, a: Assessment | None,
     ax.set_ylabel("Samples [-]")
     ax.set_title(textwrap.shorten(f"{label} (n = {len(samples):,})", 60), loc="left",
                  fontsize=10, pad=14)
+    ax.text(0.99, 0.98, varied_inputs_text(result), transform=ax.transAxes, ha="right",
+            va="top", fontsize=6, wrap=True)
 
 
 def draw_tornado(ax: Any, label: str, frame: Any, a: Assessment | None) -> None:
@@ -482,13 +491,71 @@ def draw_tornado(ax: Any, label: str, frame: Any, a: Assessment | None) -> None:
     ax.barh(y, high - base, left=base, color="#d62728", label="parameter at high")
     ax.axvline(base, color="#222222", linewidth=1)
     context = a.params if a is not None else None
-    ax.set_yticks(y, [textwrap.shorten(registry.label(str(p), context), 34)
-                      for p in top["parameter"]], fontsize=7)
+    ax.set_yticks(y, [tornado_label(r, context) for r in top.itertuples(index=False)],
+                  fontsize=7)
     ax.set_xlabel("Total per year [kgCO2e/year]")
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5))
     ax.xaxis.set_major_formatter(THOUSANDS)
     ax.set_title(textwrap.shorten(label, 60), loc="left", fontsize=10)
     ax.legend(loc="lower right", fontsize=7)
+
+
+def varied_inputs_text(result: Any, limit: int = 6) -> str:
+    """What a Monte Carlo varied and over what range, for its page (issue 12): the usage
+    inputs by name and range, the factors by count."""
+    if not hasattr(result, "varied"):
+        return ""
+    table = result.varied()
+    usage = table[~table.parameter.str.startswith("factors.")]
+    parts = [f"{r.parameter} {fmt_number(r.low, 3)}-{fmt_number(r.high, 3)}"
+             for r in usage.head(limit).itertuples(index=False)]
+    n_factors = int(table.parameter.str.startswith("factors.").sum())
+    if n_factors:
+        parts.append(f"{n_factors} embodied factors over their figures' ranges")
+    head = f"Varied ({getattr(result, 'vary', 'all')}):"
+    return "\n".join(textwrap.wrap(head + " " + "; ".join(parts), 70)) if parts else head + " nothing"
+
+
+def tornado_label(row: Any, context: Any = None) -> str:
+    """A tornado bar's label: the parameter's registry label and the range it was swung
+    over (issue 12: the page says what was varied and over what range)."""
+    return textwrap.shorten(f"{registry.label(str(row.parameter), context)} "
+                            f"({fmt_number(float(row.low), 3)}-{fmt_number(float(row.high), 3)})",
+                            48)
+
+
+def validation_page(results: Sequence[Any]) -> Figure:
+    """lca against published assessments (``lca.validation.validate``): for each
+    reference the published figure, the default method's value, error and low-high range,
+    whether the range holds the figure, whether the tolerance is met, and every method."""
+    fig = _new_page()
+    ax = fig.add_axes((0.02, 0.35, 0.96, 0.53))
+    ax.axis("off")
+    head = ["Reference", "Published", "lca (default)", "Error", "Low-high", "In range",
+            "Met", "Other methods"]
+    cells = []
+    for r in results:
+        d = r.to_dict()
+        pub = ("<= " if d["upper_bound"] else "") + fmt_number(d["published"], 0)
+        others = ", ".join(f"{m} {fmt_number(v, 0)}" for m, v in list(d["methods"].items())[1:]
+                           if v is not None)
+        cells.append([d["name"], pub, fmt_number(d["lca"], 0) if d["lca"] is not None else "-",
+                      f"{100 * d['error']:+.0f} %" if d["error"] is not None else "-",
+                      f"{fmt_number(d['low'], 0)}-{fmt_number(d['high'], 0)}"
+                      if d["low"] is not None else "-",
+                      "yes" if d["in_range"] else "no", "yes" if d["met"] else "NO",
+                      "\n".join(textwrap.wrap(others, 44))])
+    table = ax.table(cellText=cells, colLabels=head, cellLoc="center", bbox=(0, 0, 1, 1),
+                     colWidths=[0.19, 0.08, 0.09, 0.06, 0.1, 0.06, 0.05, 0.37])
+    table.auto_set_font_size(False)
+    table.set_fontsize(7)
+    notes = [f"{r.reference.name}: {textwrap.shorten(r.reference.source, 170)}" for r in results]
+    notes.append("Values in kgCO2e, cradle to gate (manufacturing) unless the reference says "
+                 "otherwise; tolerance 25 % (issue 12). A reference not met is reported, not "
+                 "fitted: see data/validation/ for each one's outcome.")
+    fig.text(0.02, 0.33, "\n".join(textwrap.fill(n, 150) for n in notes), fontsize=6,
+             va="top", ha="left")
+    return fig
 
 
 # --- the report -----------------------------------------------------------------------------
@@ -505,7 +572,8 @@ def _per_server(obj: Any, assessments: Sequence[Assessment], labels: Sequence[st
 
 
 def build_pages(assessments: Assessment | Sequence[Assessment], *, methods: Any = None,
-                monte_carlo: Any = None, sensitivity: Any = None) -> list[Page]:
+                monte_carlo: Any = None, sensitivity: Any = None,
+                validation: Any = None) -> list[Page]:
     """The report's pages as matplotlib figures (no I/O); see the module docstring.
 
     ``methods``, ``monte_carlo`` and ``sensitivity`` take the results of
@@ -549,6 +617,9 @@ def build_pages(assessments: Assessment | Sequence[Assessment], *, methods: Any 
                 pages.append((name, title + suffix, fig))
                 if extra:
                     page_notes[name] = extra
+        if validation:
+            pages.append(("validation", "Validation against published assessments",
+                          validation_page(validation)))
         note = source_note(items, labels)
         for i, (name, title, fig) in enumerate(pages, start=1):
             _decorate(fig, title, note, i, len(pages), page_notes.get(name))
@@ -595,7 +666,8 @@ def remove_stale_pngs(pdf: Path, keep: Sequence[Path]) -> list[Path]:
 
 def build_report(assessments: Assessment | Sequence[Assessment], path: str | Path, *,
                  methods: Any = None, monte_carlo: Any = None, sensitivity: Any = None,
-                 png: bool = True, force: bool = False, title: str | None = None) -> Report:
+                 validation: Any = None, png: bool = True, force: bool = False,
+                 title: str | None = None) -> Report:
     """Write the report: a multi-page PDF at ``path`` and (``png``) a PNG per page beside
     it. Existing files are replaced only with ``force`` or when lca wrote them
     (:class:`lca.errors.OverwriteError` otherwise, before anything is written).
@@ -611,7 +683,7 @@ def build_report(assessments: Assessment | Sequence[Assessment], path: str | Pat
     items = as_assessments(assessments, "report")
     labels = unique_labels(a.name for a in items)
     pages = build_pages(items, methods=methods, monte_carlo=monte_carlo,
-                        sensitivity=sensitivity)
+                        sensitivity=sensitivity, validation=validation)
     pngs = png_paths(pdf, pages) if png else []
     for target in [pdf, *pngs]:
         check_target(target, force)

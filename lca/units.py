@@ -20,9 +20,56 @@ Conventions, declared once here and relied on everywhere:
 
 from __future__ import annotations
 
+import hashlib
+import sys
 from pathlib import Path
 
-import pint
+from .cache import cache_folder
+
+#: Hours in a year: the project's convention (365 days of 24 h; pint's default is the
+#: Julian year of 8,766 h). The registry's ``year`` is defined from this number.
+HOURS_PER_YEAR: float = 8760.0
+SECONDS_PER_YEAR: float = HOURS_PER_YEAR * 3600.0
+
+
+def _import_pint():
+    """Import pint without the optional packages it probes for at import time.
+
+    pint imports ``dask.base`` and ``scipy`` when they are installed (0.2-0.4 s of CPU),
+    only to support pint Quantities that wrap dask arrays or call scipy; lca never builds
+    those (the core works on plain floats, and the Dask engine of lca.fleet works on
+    plain DataFrames). While pint is imported the two names are hidden, unless they were
+    imported already.
+    """
+    hidden = [name for name in ("dask", "scipy") if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # makes `import name` fail
+    try:
+        import pint
+    finally:
+        for name in hidden:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
+    return pint
+
+
+pint = _import_pint()
+
+#: Definitions added to pint's defaults: dimensions of their own for CO2e, water, Sb eq and
+#: primary energy (never interchangeable), and computation counts.
+_LCA_DEFINITIONS = (
+    "gram_CO2e = [co2e] = gCO2e = g_CO2e",
+    "kilogram_CO2e = 1000 * gram_CO2e = kgCO2e = kg_CO2e",
+    "tonne_CO2e = 1e6 * gram_CO2e = tCO2e = t_CO2e",
+    "megatonne_CO2e = 1e12 * gram_CO2e = MtCO2e",
+    "litre_water = [water] = L_water = l_water",
+    "gram_Sb_eq = [antimony_eq] = gSbeq = g_Sb_eq",
+    "kilogram_Sb_eq = 1000 * gram_Sb_eq = kgSbeq = kg_Sb_eq",
+    "joule_primary = [primary_energy] = J_primary",
+    "operation = [computation] = OP = op",
+    "floating_point_operation = operation = FLOP = flop",
+)
+
 
 def _definitions(name: str = "default_en.txt") -> list[str]:
     """pint's own default definitions with two changes of convention (see module doc):
@@ -39,29 +86,52 @@ def _definitions(name: str = "default_en.txt") -> list[str]:
             line = "bit = [information]"
         elif stripped.startswith("year = 365.25 * day"):
             lines.append("julian_year = 365.25 * day")
-            line = "year = 8760 * hour = a = yr"
+            line = f"year = {HOURS_PER_YEAR:g} * hour = a = yr"
         lines.append(line)
     return lines
 
 
-ureg = pint.UnitRegistry(None, cache_folder=None)
-ureg.load_definitions(_definitions())
-ureg.define("gram_CO2e = [co2e] = gCO2e = g_CO2e")
-ureg.define("kilogram_CO2e = 1000 * gram_CO2e = kgCO2e = kg_CO2e")
-ureg.define("tonne_CO2e = 1e6 * gram_CO2e = tCO2e = t_CO2e")
-ureg.define("megatonne_CO2e = 1e12 * gram_CO2e = MtCO2e")
-ureg.define("litre_water = [water] = L_water = l_water")
-ureg.define("gram_Sb_eq = [antimony_eq] = gSbeq = g_Sb_eq")
-ureg.define("kilogram_Sb_eq = 1000 * gram_Sb_eq = kgSbeq = kg_Sb_eq")
-ureg.define("joule_primary = [primary_energy] = J_primary")
-ureg.define("operation = [computation] = OP = op")
-ureg.define("floating_point_operation = operation = FLOP = flop")
+def _definitions_file(text: str) -> tuple[Path, Path] | None:
+    """The registry's definitions as a file named by their hash in lca's cache folder
+    (and pint's parse cache beside it), written once; None when it cannot be written."""
+    folder = cache_folder()
+    if folder is None:
+        return None
+    folder = folder / f"pint-{pint.__version__}"
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    path = folder / f"units-{digest}.txt"
+    try:
+        if not path.is_file():
+            from .io import write_atomic
+            write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), force=True)
+        return path, folder / "parsed"
+    except OSError:
+        return None
+
+
+def _registry():
+    """Build the registry. Parsing pint's definitions costs about 0.3 s of CPU; pint keeps
+    the parsed result in a cache folder (its ``cache_folder=``), so the definitions are
+    written to a file in lca's cache once and later processes load them in about 0.03 s.
+    Without a writable cache the registry is built from the definitions directly."""
+    text = "\n".join([*_definitions(), *_LCA_DEFINITIONS]) + "\n"
+    where = _definitions_file(text)
+    if where is not None:
+        try:
+            return pint.UnitRegistry(str(where[0]), cache_folder=where[1])
+        except Exception:  # an unreadable or stale cache: build without it
+            pass
+    registry = pint.UnitRegistry(None, cache_folder=None)
+    registry.load_definitions(_definitions())
+    for line in _LCA_DEFINITIONS:
+        registry.define(line)
+    return registry
+
+
+ureg = _registry()
 
 Quantity = ureg.Quantity
 Q_ = ureg.Quantity
-
-HOURS_PER_YEAR: float = float(ureg("1 year").to("hour").magnitude)
-SECONDS_PER_YEAR: float = HOURS_PER_YEAR * 3600.0
 
 #: Canonical units of the vectorized core, by kind of quantity.
 CANONICAL: dict[str, str] = {
@@ -111,4 +181,4 @@ def magnitude(value: pint.Quantity | str, unit: str) -> float:
     return float(to_unit(q, unit).magnitude)
 
 
-__all__ = ["ureg", "Quantity", "Q_", "HOURS_PER_YEAR", "SECONDS_PER_YEAR", "CANONICAL", "magnitude", "to_unit"]
+__all__ = ["ureg", "cache_folder", "Quantity", "Q_", "HOURS_PER_YEAR", "SECONDS_PER_YEAR", "CANONICAL", "magnitude", "to_unit"]

@@ -197,7 +197,7 @@ def test_host_share_is_the_host_bom_without_its_modules_over_chips():
     """Invariant: 8 x host share + the DGX H100 BOM's own module components = the BOM's
     embodied total (same method)."""
     e = lca.accelerator_embodied(H100)
-    a = lca.assess("dgx-h100")
+    a = lca.assess("dgx-h100")   # the default method, as accelerator_embodied's (composite)
     modules = ["gpu die", "hbm3", "hbm3 base dies", "cowos interposer", "gpu module board"]
     own = sum(a.to_dict()["embodied_by_component_kgco2e"][m] for m in modules)
     assert 8 * e.host_share_kgco2e + own == pytest.approx(a.embodied.to("kgCO2e").magnitude)

@@ -355,6 +355,7 @@ CURVE_BOM = """\
 name: curve server
 kind: cpu
 lifetime: 4 years
+embodied: {method: clemm2024}   # leaves the disk uncovered (composite would cost it)
 usage:
   grid: 0.3 kgCO2e/kWh
   pue: 1.3
@@ -405,9 +406,6 @@ def test_cli_export_sweep_with_a_stand_in(tmp_path, monkeypatch):
 
     runner = CliRunner()
     out = tmp_path / "s.xlsx"
-    monkeypatch.delattr(lca, "sweep", raising=False)
-    r = runner.invoke(app, ["export", "clemm2024-cpu", "-o", str(out), "--sweep", "grid=0.05,0.4"])
-    assert r.exit_code == 2 and "lca.sweep" in r.stderr  # when it is not installed
     monkeypatch.setattr(lca, "sweep", sweep, raising=False)
     r = runner.invoke(app, ["export", "clemm2024-cpu", "-o", str(out), "--sweep", "grid=0.05,0.4",
                             "--lifetime", "5"])

@@ -139,7 +139,7 @@ def test_analysis_pages(tmp_path, study):
 
 
 def test_single_server_has_no_comparison(tmp_path):
-    r = build_report(lca.assess("dgx-h100"), tmp_path / "dgx.pdf", png=False)
+    r = build_report(lca.assess("dgx-h100", method="clemm2024"), tmp_path / "dgx.pdf", png=False)
     assert len(pypdf.PdfReader(r.pdf).pages) == 4
     assert not any("Comparison" in t for t in r.titles)
     text = pdf_text(r.pdf)
@@ -227,7 +227,7 @@ def test_cli_report_adds_analyses_when_the_api_has_them(tmp_path, monkeypatch):
     out = tmp_path / "r.pdf"
     r = CliRunner().invoke(app, ["report", "clemm2024-cpu", "clemm2024-gpu", "-o", str(out),
                                  "--no-png", "--samples", "500", "--seed", "7",
-                                 "--lifetime", "3"])
+                                 "--lifetime", "3", "--no-validation"])
     assert r.exit_code == 0, r.output
     assert "(9 pages)" in r.stdout
     assert seen["monte_carlo"] == (500, 7, {"lifetime": 3.0})
@@ -245,7 +245,7 @@ def test_cli_report_adds_analyses_when_the_api_has_them(tmp_path, monkeypatch):
     r = CliRunner().invoke(app, ["report", "clemm2024-cpu", "-o", str(out), "--no-png",
                                  "--samples", "50"])
     assert r.exit_code == 0, r.output
-    assert "(6 pages)" in r.stdout  # 4 + methods + Monte Carlo; sensitivity left out
+    assert "(7 pages)" in r.stdout  # 4 + methods + Monte Carlo + validation; no sensitivity
     assert "lca: warning: sensitivity left out for" in r.stderr
 
 
@@ -268,6 +268,7 @@ EDGE_BOM = """\
 name: edge
 kind: gpu
 lifetime: 2.5 years
+embodied: {method: clemm2024}
 usage:
   grid: 0 kgCO2e/kWh
   profile:

@@ -55,6 +55,8 @@ def sweeps(draw):
     if "region" in names and "grid" in names:
         names.remove("grid")
     axes = {n: draw(AXES[n]) for n in names}
+    if "factors.clemm2024.dram_die" in axes and "method" not in axes and bom != "clemm2024-cpu":
+        axes["method"] = ["clemm2024"]   # the other shipped BOMs use the composite default
     if bom == "dgx-h100" and "components.dram.dies" not in axes and draw(st.booleans()):
         axes["components.host dram.dies"] = draw(st.lists(st.integers(1, 80), min_size=1, max_size=2))
     return bom, axes

@@ -19,9 +19,12 @@ ENERGY_CPU = 4084.35   # kWh/a (hand-checked: (0.75 x 555 + 0.25 x 200) W x 8,76
 
 
 def test_collapsed_ranges_return_the_deterministic_value():
+    """Every input the default Monte Carlo varies (factors and usage inputs), collapsed to
+    its base value, gives the deterministic result."""
     compiled = lca.model.compile_bom(lca.load_bom("clemm2024-cpu"))
-    points = {k: ("triangular", v, v, v) for k, v in compiled.params.items()
-              if k.startswith("factors.")}
+    varied = monte_carlo("clemm2024-cpu", 10, seed=3).distributions
+    assert {"grid", "pue", "lifetime", "profile.0.share"} <= set(varied)
+    points = {k: ("triangular", v, v, v) for k, v in compiled.params.items() if k in varied}
     mc = monte_carlo("clemm2024-cpu", 1000, seed=3, dists=points)
     for key, value in BASE.items():
         row = mc.summary.loc[key]
@@ -37,7 +40,7 @@ def test_quantiles_ordered_and_p50_near_deterministic_for_symmetric_ranges():
     """clemm2024's factor ranges are symmetric (+-50 %) triangles and the total is linear in
     the factors, so its distribution is symmetric about the deterministic value: P50 within
     0.5 % of it (200,000 samples)."""
-    mc = monte_carlo("clemm2024-cpu", 200_000, seed=1)
+    mc = monte_carlo("clemm2024-cpu", 200_000, seed=1, vary="factors")
     s = mc.summary.dropna()
     assert (s.p5 <= s.p50).all() and (s.p50 <= s.p95).all()
     for key in ("embodied_kgco2e", "total_kgco2e_per_year", "embodied_by_component_kgco2e.dram"):
@@ -130,3 +133,93 @@ def test_sobol_ranks_grid_first_when_salib_is_installed():
     s = sobol("clemm2024-cpu", 1024, seed=1)
     assert s.parameter.iloc[0] == "grid"
     assert {"S1", "ST"} <= set(s.columns)
+
+
+# --- usage inputs varied by default (issue 12) ----------------------------------------------
+
+def test_default_band_at_least_as_wide_as_grid_alone():
+    """Study CPU server, default inputs: the P5-P95 band of the yearly total is at least as
+    wide as the band from grid intensity alone (grid 0.2-0.6 kgCO2e/kWh, data/whatif.yaml
+    grid_band 0.5x-1.5x of the study's 0.4)."""
+    from lca.whatif import usage_distributions
+    full = monte_carlo("clemm2024-cpu", 20_000, seed=11).summary.loc["total_kgco2e_per_year"]
+    grid = usage_distributions("clemm2024-cpu")["grid"][0]
+    assert grid.args == pytest.approx((0.2, 0.4, 0.6))
+    alone = monte_carlo("clemm2024-cpu", 20_000, seed=11, vary="none",
+                        dists={"grid": grid}).summary.loc["total_kgco2e_per_year"]
+    assert full.p95 - full.p5 >= alone.p95 - alone.p5 > 0
+
+
+def test_vary_restricts_to_factors_or_usage():
+    f = monte_carlo("clemm2024-cpu", 500, seed=2, vary="factors")
+    u = monte_carlo("clemm2024-cpu", 500, seed=2, vary="usage")
+    fk = {k for k, d in f.distributions.items() if d.kind != "point"}
+    uk = {k for k, d in u.distributions.items() if d.kind != "point"}
+    assert fk and all(k.startswith("factors.") for k in fk)
+    assert uk == {"grid", "pue", "lifetime", "profile.0.power", "profile.1.power", "profile.0.share"}
+    # factors only: the operational part does not move; usage only: the embodied does not
+    assert f.summary.loc["operational_kgco2e_per_year", "p5"] == f.summary.loc[
+        "operational_kgco2e_per_year", "p95"]
+    assert u.summary.loc["embodied_kgco2e", "p5"] == u.summary.loc["embodied_kgco2e", "p95"]
+    with pytest.raises(ParameterError, match="vary"):
+        monte_carlo("clemm2024-cpu", 10, vary="everything")
+
+
+def test_varied_inputs_are_listed_with_their_sources():
+    mc = monte_carlo("clemm2024-cpu", 200, seed=5)
+    table = mc.varied().set_index("parameter")
+    assert table.loc["lifetime", ["low", "mode", "high"]].tolist() == [3.0, 5.0, 6.0]
+    assert "whatif.yaml" in table.loc["pue", "source"]
+    assert "Clemm" in table.loc["factors.clemm2024.dram_die", "source"]
+
+
+def test_an_override_holds_a_usage_input():
+    mc = monte_carlo("clemm2024-cpu", 200, seed=5, pue=1.2)
+    assert "pue" not in mc.distributions
+    assert (mc.samples.energy_kwh_per_year > 0).all()
+
+
+def test_sensitivity_restricted_to_usage():
+    t = sensitivity("clemm2024-cpu", vary="usage")
+    assert not t.parameter.str.startswith("factors.").any()
+    assert t.parameter.iloc[0] == "grid"
+
+
+def test_cli_mc_json_says_what_was_varied():
+    import json
+
+    from typer.testing import CliRunner
+
+    from lca.cli import app
+    out = CliRunner().invoke(app, ["mc", "clemm2024-cpu", "-n", "300", "--seed", "1",
+                                   "--vary", "usage", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    d = json.loads(out.output)
+    assert d["vary"] == "usage"
+    varied = {r["parameter"]: r for r in d["varied"]}
+    assert set(varied) >= {"grid", "pue", "lifetime"}
+    assert "whatif.yaml" in varied["lifetime"]["source"]
+    assert not any(k.startswith("factors.") for k in varied)
+
+
+def test_three_state_profile_shares_stay_valid(write_bom):
+    """Only the first state's share is drawn; the others split the remainder, so every
+    draw of a three-state profile sums to 1 (no refused scenario)."""
+    text = """\
+name: three states
+kind: gpu
+lifetime: 3 years
+embodied: {method: clemm2024}
+usage:
+  grid: 0.3 kgCO2e/kWh
+  profile:
+    - {share: 0.5, power: 300 W}
+    - {share: 0.3, power: 200 W}
+    - {share: 0.2, power: 50 W}
+components:
+  - {name: gpu, type: logic, role: accelerator, area: 8 cm^2}
+"""
+    mc = monte_carlo(write_bom(text), 2000, seed=4, vary="usage")
+    assert "profile.1.share" not in mc.distributions
+    assert mc.samples["profile.0.share"].between(0.25, 0.75).all()
+    assert (mc.samples.mean_power_w > 0).all()

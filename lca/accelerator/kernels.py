@@ -303,7 +303,7 @@ def flops_and_bytes(kind: str, dtype: str, **shape) -> tuple[np.ndarray, np.ndar
 
 def kernel(kind: str, device: str | None = None, dtype: str = "bf16", *, grid=None,
            region: str | None = None, pue=None, lifetime=None, utilization=None,
-           method: str = "clemm2024", host: bool | str = True, compute_fraction=None,
+           method: str = "composite", host: bool | str = True, compute_fraction=None,
            bandwidth_fraction=None, launch_overhead=None, compute_dynamic_fraction=None,
            memory_dynamic_fraction=None, embodied=None, **shape) -> KernelResult:
     """Time, power, energy, operational and embodied carbon of a kernel on ``device``.

@@ -106,7 +106,7 @@ def _power_value(power) -> Any:
 def train(*, device: str, count=1, flops=None, params=None, tokens=None, efficiency=None,
           tflops=None, days=None, power=None, dtype: str | None = None, pue=None, grid=None,
           region: str | None = None, lifetime=None, utilization=None,
-          method: str = "clemm2024", host: bool | str = True, embodied=None) -> WorkloadResult:
+          method: str = "composite", host: bool | str = True, embodied=None) -> WorkloadResult:
     """Energy and carbon of a training run on ``count`` chips of ``device``.
 
     FLOPs: ``flops``, or 6 x ``params`` (active) x ``tokens``. Time: ``days``, or FLOPs /
@@ -203,7 +203,7 @@ def decode_step_time(active_params, batch, chips, peak, bandwidth, weight_bytes,
 def infer(*, device: str, params, count=1, batch=1, tokens_per_second=None,
           dtype: str = "bf16", tokens_per_request=None, power=None, pue=None, grid=None,
           region: str | None = None, lifetime=None, utilization=None,
-          method: str = "clemm2024", host: bool | str = True, compute_fraction=None,
+          method: str = "composite", host: bool | str = True, compute_fraction=None,
           bandwidth_fraction=None, embodied=None) -> WorkloadResult:
     """Carbon per token, per 1,000 requests and per exaFLOP of serving a model of
     ``params`` active parameters on ``count`` chips of ``device``.

@@ -23,14 +23,16 @@ from types import ModuleType
 from ..errors import UnknownMethodError
 from ..model import ComponentSpec, ComponentTerm
 
-#: Method name -> module (imported lazily). clemm2024 is the default method.
+#: Method name -> module (imported lazily). composite is the default method: every part
+#: from its best published source (lca.embodied.composite).
 METHODS: dict[str, str] = {
+    "composite": "lca.embodied.composite",
     "clemm2024": "lca.embodied.clemm2024",
     "act2022": "lca.embodied.act2022",
     "boavizta": "lca.embodied.boavizta",
     "llmcarbon2024": "lca.embodied.llmcarbon2024",
 }
-DEFAULT_METHOD = "clemm2024"
+DEFAULT_METHOD = "composite"
 
 
 def get_method(name: str) -> ModuleType:

@@ -35,12 +35,11 @@ from tokenize import TokenError
 from typing import Any
 
 import numpy as np
-import pint
 
 from .. import data
 from ..errors import ParameterError, UnknownRegionError
 from ..model import ComponentSpec, ComponentTerm
-from ..units import ureg
+from ..units import pint, ureg  # pint as lca.units imports it (no dask, scipy)
 from . import amount, common_term
 
 NAME = "act2022"

@@ -33,8 +33,8 @@ from __future__ import annotations
 
 from ..model import parameter_unit
 from .common import MissingDependencyError, canonical, defaults
-from .montecarlo import (Distribution, MonteCarlo, factor_distributions, figure_distribution,
-                         monte_carlo, summarise)
+from .montecarlo import (VARY_CHOICES, Distribution, MonteCarlo, factor_distributions,
+                         figure_distribution, monte_carlo, summarise, usage_distributions)
 from .questions import (Refresh, break_even_grid, break_even_lifetime, interventions,
                         lambert_w0, optimal_lifetime, refresh_footprint,
                         refresh_optimal_lifetime)
@@ -42,7 +42,8 @@ from .ranking import input_ranges, sensitivity, sobol
 from .sweeps import iter_sweep, sweep
 
 __all__ = ["sweep", "iter_sweep", "monte_carlo", "MonteCarlo", "Distribution",
-           "figure_distribution", "factor_distributions", "summarise", "sensitivity",
+           "figure_distribution", "factor_distributions", "usage_distributions",
+           "VARY_CHOICES", "summarise", "sensitivity",
            "input_ranges", "sobol", "break_even_grid", "optimal_lifetime",
            "break_even_lifetime", "Refresh", "refresh_footprint", "refresh_optimal_lifetime",
            "lambert_w0", "interventions", "parameter_unit", "canonical", "defaults",

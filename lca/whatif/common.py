@@ -12,8 +12,13 @@ from ..errors import LcaError, ParameterError
 from ..model import ALIASES, Compiled, to_canonical
 
 
-#: Scenarios evaluated per call of the model inside a chunk (keeps temporaries in cache).
-SUB_BLOCK = 1 << 14
+#: Scenarios evaluated per call of the model inside a chunk: the model's float64
+#: temporaries (8 bytes x SUB_BLOCK = 64 KiB) stay in cache and stay below glibc's mmap
+#: threshold (128 KiB by default, M_MMAP_THRESHOLD), so they come from the heap and are
+#: reused between sub-blocks instead of being mapped and faulted in again each time (at
+#: 1 << 14 rows, exactly 128 KiB, a 1e6-row DGX sweep took about 34,000 minor faults and
+#: ran at 3 or 7 M rows/s depending on allocation history; issue 15).
+SUB_BLOCK = 1 << 13
 
 #: Axis names that are not numeric parameters.
 REGION, METHOD = "region", "method"

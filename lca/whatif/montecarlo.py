@@ -15,9 +15,8 @@ from .. import data
 from ..bom import Bom
 from .. import registry
 from ..errors import DataError, ParameterError
-from ..model import ALIASES, Compiled, evaluate, parameter_unit, resolve
+from ..model import ALIASES, Compiled, check_parameters, evaluate, parameter_unit, resolve
 from .common import SUB_BLOCK, _prepared, canonical, defaults
-from .sweeps import _write_csv
 
 
 # --- distributions and Monte Carlo ----------------------------------------------------------
@@ -241,6 +240,10 @@ def _spread(compiled: Compiled, name: str, value: Any) -> float:
         raise ParameterError(f"{name}: expected a spread in {unit}, got {value!r}") from None
 
 
+def _factor_figures(compiled: Compiled) -> dict[str, data.Figure]:
+    return compiled.factor_figures
+
+
 def factor_distributions(compiled: Compiled) -> dict[str, Distribution]:
     """The distribution of every factor parameter of the compiled method (a figure whose
     range leaves the registry's bounds is a DataError)."""
@@ -253,10 +256,38 @@ def factor_distributions(compiled: Compiled) -> dict[str, Distribution]:
     return out
 
 
+#: What a Monte Carlo varies by default: ``all`` (factors and usage inputs), ``factors``
+#: (the method's factors only), ``usage`` (grid, PUE, lifetime, utilization or time shares,
+#: powers only), ``none`` (only the distributions the caller gives).
+VARY_CHOICES = ("all", "factors", "usage", "none")
+
+
+def usage_distributions(bom: "Bom | str | Path", **overrides: Any) -> dict[str, tuple[Distribution, str]]:
+    """Triangular distributions (low, base, high) of the usage inputs over the ranges of
+    :func:`lca.whatif.input_ranges` (grid by region, PUE, lifetime, utilization or time
+    shares, powers; ranges from data/grid/ and data/whatif.yaml), with each range's source.
+    Only the first profile state's share is drawn; the others share the remainder in
+    their base proportions (lca.model.complete_profile_shares), so shares always sum to 1."""
+    from .ranking import input_ranges
+    table = input_ranges(bom, **overrides)
+    out: dict[str, tuple[Distribution, str]] = {}
+    for row in table.itertuples(index=False):
+        if row.parameter.startswith("factors."):
+            continue
+        if row.parameter.startswith("profile.") and row.parameter.endswith(".share") \
+                and row.parameter != "profile.0.share":
+            continue   # drawn independently, shares could sum past 1: the rest follow state 0
+        lo, base, hi = float(row.low), float(row.base), float(row.high)
+        out[row.parameter] = (Distribution("triangular", (min(lo, base), base, max(hi, base))),
+                              str(row.source))
+    return out
+
+
 @dataclass
 class MonteCarlo:
     """Monte Carlo result: ``samples`` (one row per draw: the sampled parameters, then the
-    result columns) and ``summary`` (index: result column; columns mean, p5, p50, p95)."""
+    result columns), ``summary`` (index: result column; columns mean, p5, p50, p95), the
+    ``distributions`` drawn and, in ``sources``, where each one's range comes from."""
 
     samples: pd.DataFrame
     summary: pd.DataFrame
@@ -264,6 +295,24 @@ class MonteCarlo:
     n: int
     seed: Any
     base: dict[str, float] = field(default_factory=dict)
+    vary: str = "all"
+    sources: dict[str, str] = field(default_factory=dict)
+    compiled: Compiled | None = field(default=None, repr=False)
+
+    def varied(self) -> pd.DataFrame:
+        """The inputs that were varied: parameter, distribution, low, mode (or median),
+        high [canonical unit], source of the range. Points (fixed inputs) left out."""
+        rows = []
+        for k, d in self.distributions.items():
+            if d.kind == "point":
+                continue
+            a = d.args
+            low, high = (a[0], a[-1]) if d.kind in ("triangular", "uniform") else (
+                float(np.percentile(self.samples[k], 0)), float(np.percentile(self.samples[k], 100)))
+            mid = a[1] if d.kind == "triangular" else d.median
+            rows.append((k, d.kind, float(low), float(mid), float(high), self.sources.get(k, "")))
+        return pd.DataFrame(rows, columns=["parameter", "distribution", "low", "mode", "high",
+                                           "source"])
 
     @property
     def truncated(self) -> dict[str, tuple[float | None, float | None]]:
@@ -274,9 +323,24 @@ class MonteCarlo:
 
     def to_csv(self, path: "str | Path", *, force: bool = False) -> Path:
         """Write the samples to a CSV file (atomically: a temporary file in the same
-        folder, then moved into place). An existing file is replaced only when lca wrote
-        it, or with ``force`` (lca.io)."""
-        return _write_csv(iter([self.samples]), Path(path), force=force)
+        folder, then moved into place)."""
+        from ..sinks import write_frames
+
+        return write_frames(iter([self.samples]), Path(path), fmt="csv", force=force)
+
+    def write(self, path: "str | Path", rows_per_group: int = 1_000_000, *,
+              force: bool = False) -> Path:
+        """Write the samples to ``.csv`` or ``.parquet`` (chosen by the suffix; Parquet in
+        row groups of ``rows_per_group``, with the unit of each column in the schema),
+        atomically, through :func:`lca.sinks.write_frames`."""
+        from ..sinks import frame_units, write_frames
+
+        known = {k: (parameter_unit(self.compiled, k) or "") for k in self.distributions
+                 if k in self.samples.columns} if self.compiled is not None else None
+        units = frame_units(self.samples.columns, known)
+        step = max(1, int(rows_per_group))
+        parts = (self.samples.iloc[a:a + step] for a in range(0, len(self.samples), step))
+        return write_frames(parts, path, units=units, force=force)
 
 
 def summarise(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -295,29 +359,49 @@ def summarise(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
 
 def monte_carlo(bom: "Bom | str | Path", n: int = 10_000, seed: Any = None, *,
                 dists: Mapping[str, Any] | None = None, factors: bool = True,
-                **overrides: Any) -> MonteCarlo:
+                vary: str = "all", **overrides: Any) -> MonteCarlo:
     """Propagate the ranges of the inputs to the results by random sampling.
 
-    Every factor parameter of the method is drawn from its figure's distribution
-    (triangular on min / value / max unless the figure names another; a point where the
-    figure has no range); ``dists`` adds or replaces distributions of any parameter
+    By default (``vary="all"``) every uncertain input is drawn: each factor parameter of
+    the method from its figure's distribution (triangular on min / value / max unless the
+    figure names another; a point where the figure has no range), and the usage inputs
+    (grid intensity, PUE, lifetime, utilization or time shares, powers) triangular over
+    the sourced ranges of :func:`usage_distributions`. ``vary="factors"`` or ``"usage"``
+    restricts the draws to one group, ``"none"`` (or ``factors=False``, kept for older
+    callers) to ``dists`` alone. ``dists`` adds or replaces distributions of any parameter
     (``{"grid": ("uniform", 0.1, 0.5), "lifetime": ("triangular", 3, 5, 7)}``; numbers
-    may carry units). ``overrides`` set the base case as in :func:`lca.assess`.
-    Reproducible: the same ``seed`` gives the same samples (numpy ``default_rng``; the
-    parameters are drawn in sorted name order).
+    may carry units). An input the caller overrides is held at its value. ``overrides``
+    set the base case as in :func:`lca.assess`. Reproducible: the same ``seed`` gives the
+    same samples (numpy ``default_rng``; the parameters are drawn in sorted name order).
     """
     registry.check("monte_carlo.n", n)
     n = int(n)
+    if vary not in VARY_CHOICES:
+        raise ParameterError(f"vary: expected one of {', '.join(VARY_CHOICES)}, got {vary!r}",
+                             parameter="vary", value=vary)
+    if not factors:
+        vary = "none"
     if seed is not None and not isinstance(seed, np.random.SeedSequence):
         registry.check("monte_carlo.seed", seed)
         seed = int(seed)
     compiled, given, _, params = _prepared(bom, overrides)
-    dist: dict[str, Distribution] = factor_distributions(compiled) if factors else {}
+    dist: dict[str, Distribution] = {}
+    sources: dict[str, str] = {}
+    if vary in ("all", "factors"):
+        dist.update(factor_distributions(compiled))
+        figs = _factor_figures(compiled)
+        sources.update({k: figs[k].source for k in dist})
+    if vary in ("all", "usage"):
+        for key, (d, src) in usage_distributions(bom, **overrides).items():
+            if key in given:
+                continue  # an override holds the input at its value
+            dist[key], sources[key] = d, src
     for name, spec in (dists or {}).items():
         key = ALIASES.get(name, name)
         if key not in compiled.params:
             resolve(compiled, {key: 0.0})  # raises the unknown-parameter error
         dist[key] = _distribution(compiled, key, spec)
+        sources[key] = "given"
     n_varied = sum(1 for d in dist.values() if d.kind != "point")
     n_results = len(evaluate(compiled, resolve(compiled, dict(given)), 1))
     registry.check_memory(n * (n_varied + n_results) * 2, f"{n:,} Monte Carlo samples",
@@ -332,14 +416,17 @@ def monte_carlo(bom: "Bom | str | Path", n: int = 10_000, seed: Any = None, *,
     block = np.empty((len(varied) + len(results), n))
     for i, k in enumerate(varied):
         block[i] = drawn[k]
+    # every draw checked against the registry once, not in every sub-block
+    check_parameters(compiled, resolve(compiled, {**given, **drawn}))
     for a in range(0, n, SUB_BLOCK):   # in cache-sized sub-blocks, as lca.sweep
         b = min(n, a + SUB_BLOCK)
         over = {**given, **{k: (v[a:b] if isinstance(v, np.ndarray) else v)
                             for k, v in drawn.items()}}
-        cols = evaluate(compiled, resolve(compiled, over), b - a)
+        cols = evaluate(compiled, resolve(compiled, over), b - a, check=())
         for i, name in enumerate(results):
             block[len(varied) + i, a:b] = cols[name]
     samples = pd.DataFrame(block.T, columns=[*varied, *results], copy=False)
     return MonteCarlo(samples=samples, summary=summarise(samples, results),
                       distributions=dist, n=n, seed=seed,
-                      base={k: float(np.asarray(v)) for k, v in params.items()})
+                      base={k: float(np.asarray(v)) for k, v in params.items()},
+                      vary=vary, sources=sources, compiled=compiled)

@@ -76,8 +76,22 @@ def input_ranges(bom: "Bom | str | Path", **overrides: Any) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["parameter", "base", "low", "high", "unit", "source"])
 
 
+def _restrict(table: pd.DataFrame, vary: str) -> pd.DataFrame:
+    """Rows of ``input_ranges`` for ``vary``: all, factors (factors.*) or usage (the rest)."""
+    if vary not in ("all", "factors", "usage"):
+        raise ParameterError(f"vary: expected all, factors or usage, got {vary!r}",
+                             parameter="vary", value=vary)
+    is_factor = table.parameter.str.startswith("factors.")
+    if vary == "factors":
+        return table[is_factor].reset_index(drop=True)
+    if vary == "usage":
+        return table[~is_factor].reset_index(drop=True)
+    return table
+
+
 def sensitivity(bom: "Bom | str | Path", *, ranges: Mapping[str, tuple[Any, Any]] | None = None,
-                output: str = "total_kgco2e_per_year", **overrides: Any) -> pd.DataFrame:
+                output: str = "total_kgco2e_per_year", vary: str = "all",
+                **overrides: Any) -> pd.DataFrame:
     """One-at-a-time sensitivity (tornado data): each input with a range set to its low
     and then its high value, all others at base, evaluated in one vectorized call.
 
@@ -86,9 +100,11 @@ def sensitivity(bom: "Bom | str | Path", *, ranges: Mapping[str, tuple[Any, Any]
     ``parameter``, ``low``, ``high`` (input values, canonical units), ``total_at_low``,
     ``total_at_high`` (``output``, by default ``total_kgco2e_per_year`` [kgCO2e/a]),
     ``swing`` (their absolute difference), ``base``, ``unit`` and ``source``, sorted by
-    swing, largest first. Inputs whose swing is zero stay in the table, last.
+    swing, largest first. Inputs whose swing is zero stay in the table, last. ``vary``
+    (``all`` by default, ``factors``, ``usage``) restricts the inputs swung to the method's
+    factors or to the usage inputs (as lca.monte_carlo).
     """
-    table = input_ranges(bom, **overrides)
+    table = _restrict(input_ranges(bom, **overrides), vary)
     compiled, given, _, params = _prepared(bom, overrides)
     for name, (lo, hi) in (ranges or {}).items():
         key = ALIASES.get(name, name)

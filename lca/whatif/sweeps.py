@@ -15,7 +15,6 @@ import math
 from .. import data, registry
 from ..bom import Bom, load_bom
 from ..errors import ParameterError
-from ..io import write_atomic, write_csv
 from ..model import ALIASES, Compiled, compile_bom, evaluate, region_parameters, resolve
 from .common import METHOD, REGION, SUB_BLOCK, _canonical_array
 
@@ -47,24 +46,41 @@ class _Design:
         if self.shape is None:
             return ({k: v[start:stop] for k, v in self.numeric.items()},
                     {k: v[start:stop] for k, v in self.codes.items()})
-        m = stop - start
-        idx = None
         num: dict[str, np.ndarray] = {}
         cod: dict[str, np.ndarray] = {}
         stride = self.n
         for name, size in zip(self.names, self.shape):
             stride //= size
-            if size == 1:
-                pos = np.zeros(m, dtype=np.intp)
-            else:
-                if idx is None:
-                    idx = np.arange(start, stop, dtype=np.intp)
-                pos = (idx // stride) % size if stride > 1 else idx % size
             if name in self.codes:
-                cod[name] = pos
+                cod[name] = _axis_positions(size, stride, start, stop)
             else:
-                num[name] = self.numeric[name][pos]
+                num[name] = _axis_values(self.numeric[name], stride, start, stop)
         return num, cod
+
+
+def _axis_values(values: np.ndarray, stride: int, start: int, stop: int) -> np.ndarray:
+    """Rows [start, stop) of a cartesian axis whose values each repeat ``stride`` times
+    and cycle (as in ``itertools.product``), built from runs, not from a per-row index:
+    ``np.repeat`` of the values over their run lengths (slow axes: a few long runs) or a
+    tiled period (fast axes). No integer division or gather per row."""
+    size, m = len(values), stop - start
+    if size == 1:
+        return np.full(m, values[0])
+    period = size * stride
+    if stride == 1 or period <= m:
+        once = np.repeat(values, stride) if stride > 1 else values
+        offset = start % period
+        reps = -(-(offset + m) // period)
+        return np.tile(once, reps)[offset:offset + m]
+    first, last = start // stride, (stop - 1) // stride
+    runs = np.arange(first, last + 1)
+    lengths = np.minimum((runs + 1) * stride, stop) - np.maximum(runs * stride, start)
+    return np.repeat(values[runs % size], lengths)
+
+
+def _axis_positions(size: int, stride: int, start: int, stop: int) -> np.ndarray:
+    """The category codes of a labelled cartesian axis for rows [start, stop)."""
+    return _axis_values(np.arange(size, dtype=np.intp), stride, start, stop)
 
 
 def _regions(labels: Sequence[str]) -> tuple[list[str], np.ndarray, dict[str, np.ndarray]]:
@@ -156,6 +172,7 @@ class _Sweep:
                     continue
                 names.append(name)
             self.known.append(names)
+        self.block_checks = [self._check_once(j) for j in range(len(self.models))]
         probe = evaluate(self.models[0], resolve(self.models[0], {}), 1)
         self.results = list(probe)
         self.float_names: list[str] = []
@@ -185,6 +202,21 @@ class _Sweep:
     def n(self) -> int:
         return self.design.n
 
+    def units(self) -> dict[str, str]:
+        """Unit of each output column (parameters from the model's canonical units,
+        results from their names; "" for dimensionless; labels have none)."""
+        from ..model import parameter_unit
+        from ..sinks import frame_units
+
+        known: dict[str, str | None] = {}
+        for name in self.out_names:
+            if name in (REGION, METHOD):
+                continue
+            if name in self.design.numeric or name == "grid":
+                known[name] = parameter_unit(self.models[0], name) or ""
+        units = frame_units([c for c in self.out_names if c not in (REGION, METHOD)], known)
+        return units
+
     def _overrides(self, j: int, num: Mapping[str, np.ndarray], cod: Mapping[str, np.ndarray],
                    rows: np.ndarray | None) -> dict[str, Any]:
         over: dict[str, Any] = {}
@@ -198,6 +230,27 @@ class _Sweep:
                                          or key in self.models[j].fixed):
                     over[key] = values[c]
         return over
+
+    def _check_once(self, j: int) -> tuple[str, ...]:
+        """Check the base parameters and every axis (or table column) of model ``j``
+        against the registry once, on their values, instead of in every block of rows.
+        Returns the parameters blocks must still check: profile shares filled in from
+        varied ones (``complete_profile_shares``), which exist only per block."""
+        from ..model import check_parameters, parameter_unit
+
+        model = self.models[j]
+        check_parameters(model, resolve(model, {}))
+        varied = []
+        for name in self.known[j]:
+            key = ALIASES.get(name, name)
+            if key not in model.params:
+                resolve(model, {name: 0.0})   # raises the unknown-parameter error
+            registry.check(key, self.design.numeric[name], parameter_unit(model, key))
+            varied.append(key)
+        if self.design.grids is not None:
+            registry.check("grid", self.design.grids, parameter_unit(model, "grid"))
+        shares = [f"profile.{i}.share" for i in range(model.n_states)]
+        return tuple(shares) if any(k in varied for k in shares) else ()
 
     def _fill(self, block: np.ndarray, start: int, stop: int) -> dict[str, np.ndarray]:
         """Evaluate rows [start, stop) into ``block`` (columns x rows); returns the label
@@ -218,7 +271,8 @@ class _Sweep:
         for j, rows in groups:
             model = self.models[j]
             k = m if rows is None else len(rows)
-            cols = evaluate(model, resolve(model, self._overrides(j, num, cod, rows)), k)
+            cols = evaluate(model, resolve(model, self._overrides(j, num, cod, rows)), k,
+                            check=self.block_checks[j])
             for name, values in cols.items():
                 if name not in where:
                     continue
@@ -328,8 +382,11 @@ def sweep(bom: "Bom | str | Path", scenarios: pd.DataFrame | None = None, *,
     chunk_size : int, optional
         Evaluate this many scenarios at a time (bounds the working memory).
     out : path, optional
-        Stream the rows to this CSV file chunk by chunk (written to a temporary file in
-        the same folder and moved into place) and return the path instead of a DataFrame.
+        Stream the rows to this file chunk by chunk and return the path instead of a
+        DataFrame: ``.csv`` or ``.parquet`` (one row group per chunk, the unit of each
+        column in the schema); any other suffix is an error. Written through
+        :func:`lca.sinks.write_frames` (a temporary file in the same folder, moved into
+        place; an interrupted stream leaves the old file as it was).
     columns : list of str, optional
         Keep only these result columns (the axis columns are always kept).
     force : bool
@@ -347,28 +404,17 @@ def sweep(bom: "Bom | str | Path", scenarios: pd.DataFrame | None = None, *,
     """
     engine = _Sweep(bom, _design_from(axes, scenarios), columns)
     if out is not None:
+        from ..sinks import output_format, write_frames
+
+        output_format(out)   # an unknown suffix fails before any work
         registry.check_memory(min(engine.n, chunk_size or 1_000_000) * len(engine.float_names),
                               f"a chunk of {min(engine.n, chunk_size or 1_000_000):,} scenarios",
                               "use a smaller chunk_size")
-        return _write_csv(engine.chunks(chunk_size or 1_000_000, progress), Path(out),
-                          force=force)
+        return write_frames(engine.chunks(chunk_size or 1_000_000, progress), Path(out),
+                            units=engine.units(), force=force)
     registry.check_memory(engine.n * len(engine.float_names) * 2,
                           f"a sweep of {engine.n:,} scenarios x {len(engine.float_names)} columns",
-                          "stream the rows to a file chunk by chunk (`lca sweep -o FILE.csv`; "
-                          "in Python sweep(..., out=PATH) or iter_sweep)")
+                          "stream the rows to a file chunk by chunk (`lca sweep -o FILE.csv` or "
+                          "FILE.parquet; in Python sweep(..., out=PATH) or iter_sweep)")
     parts = list(engine.chunks(chunk_size, progress))
     return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=False)
-
-
-def _write_csv(frames: Iterator[pd.DataFrame], path: Path, *, force: bool = False) -> Path:
-    """Stream frames into one CSV (lca.io.write_csv: text cells neutralised against
-    formula injection), written atomically (lca.io.write_atomic). An existing file is
-    replaced only when lca wrote it, or with ``force``."""
-    def write(tmp: Path) -> None:
-        with tmp.open("w", encoding="utf-8", newline="") as fh:
-            header = True
-            for frame in frames:
-                write_csv(fh, frame, header=header)
-                header = False
-
-    return write_atomic(path, write, force=force)
