@@ -232,15 +232,28 @@ TRAIN_ROWS = [("flops", "Training compute", "FLOP", 0), ("days", "Duration", "da
               ("embodied_gco2e_per_eflop", "  embodied", "gCO2e/EFLOP", 1),
               ("gco2e_per_1000_tokens", "Per 1,000 training tokens", "gCO2e", 4)]
 INFER_ROWS = [("tokens_per_second", "Throughput (all chips)", "tokens/s", 1),
-              ("power_w_per_chip", "Power per chip", "W", 1),
-              ("energy_j_per_token", "Energy per token (with PUE)", "J", 4),
+              ("input_tokens", "Input tokens per request", "", 0),
+              ("output_tokens", "Output tokens per request", "", 0),
+              ("prefill_time_s", "Prefill time", "s", 4),
+              ("decode_step_time_s", "Decode step time", "s", 5),
+              ("power_w_per_chip", "Power per chip (decode)", "W", 1),
+              ("energy_j_per_token", "Energy per output token (boundary)", "J", 4),
+              ("energy_j_per_token_accelerator", "  accelerator", "J", 4),
+              ("energy_j_per_token_server", "  server (+ host, idle)", "J", 4),
+              ("energy_j_per_token_facility", "  facility (x PUE)", "J", 4),
+              ("energy_wh_per_request", "Energy per request (boundary)", "Wh", 4),
+              ("energy_kwh_per_1000_requests", "Energy per 1,000 requests", "kWh", 4),
               ("operational_gco2e_per_token", "Operational per token", "gCO2e", 6),
               ("embodied_gco2e_per_token", "Embodied per token", "gCO2e", 6),
               ("gco2e_per_token", "Total per token", "gCO2e", 6),
               ("gco2e_per_1000_requests", "Per 1,000 requests", "gCO2e", 2),
               ("operational_gco2e_per_1000_requests", "  operational", "gCO2e", 2),
               ("embodied_gco2e_per_1000_requests", "  embodied", "gCO2e", 2),
-              ("gco2e_per_eflop", "Per exaFLOP", "gCO2e/EFLOP", 1)]
+              ("gco2e_per_eflop", "Per exaFLOP", "gCO2e/EFLOP", 1),
+              ("water_l_per_token", "Water per output token (Li et al. 2023)", "L", 9),
+              ("water_l_per_request", "Water per request", "L", 6),
+              ("ecologits_energy_wh_per_request", "EcoLogits 0.9.1: energy per request", "Wh", 4),
+              ("ecologits_gco2e_per_request", "EcoLogits 0.9.1: carbon per request", "gCO2e", 4)]
 
 LEVER = typer.Option(None, "--lever", help="What-if lever NAME=VALUE, repeatable: precision=fp8, "
                      "sparsity=0.5 (FLOPs kept), distillation=7e9 (params), carbon_aware=0.05 "
@@ -354,31 +367,117 @@ def train_cmd(device: str = typer.Option(..., "--device"),
 @workload_app.command("infer")
 @user_errors
 def infer_cmd(device: str = typer.Option(..., "--device"),
-              params: float = typer.Option(..., "--params", help=_h("workload.params")),
-              count: float = typer.Option(1, "--count", help=_h("workload.count")),
+              params: Optional[float] = typer.Option(None, "--params", help=_h("workload.params", "Default: the --model's.")),
+              model: Optional[str] = typer.Option(None, "--model", help="Model architecture of data/models.yaml (`lca workload models`)."),
+              count: float = typer.Option(1, "--count", help=_h("workload.count", "Tensor-parallel over one replica.")),
               batch: float = typer.Option(1, "--batch", help=_h("workload.batch")),
+              input_tokens: Optional[float] = typer.Option(None, "--input-tokens", help=_h("inference.input_tokens", "Default: data/inference.yaml.")),
+              output_tokens: Optional[float] = typer.Option(None, "--output-tokens", help=_h("inference.output_tokens", "Default: data/inference.yaml.")),
+              boundary: str = typer.Option("facility", "--boundary", help=_h("inference.boundary", "Sets the headline energy and the operational carbon.")),
+              total_params: Optional[float] = typer.Option(None, "--total-params", help=_h("inference.total_params", "Default: --params.")),
+              layers: Optional[float] = typer.Option(None, "--layers", help=_h("inference.layers")),
+              heads: Optional[float] = typer.Option(None, "--heads", help=_h("inference.heads")),
+              kv_heads: Optional[float] = typer.Option(None, "--kv-heads", help=_h("inference.kv_heads")),
+              head_dim: Optional[float] = typer.Option(None, "--head-dim", help=_h("inference.head_dim")),
+              hidden: Optional[float] = typer.Option(None, "--hidden", help=_h("inference.hidden")),
+              kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV cache precision (default: the weights', at least 2 bytes)."),
+              host_power: Optional[float] = typer.Option(None, "--host-power", help=_h("inference.host_power", "Default: data/inference.yaml.")),
+              host_idle_power: Optional[float] = typer.Option(None, "--host-idle-power", help=_h("inference.host_idle_power")),
+              step_overhead: Optional[float] = typer.Option(None, "--step-overhead", help=_h("inference.step_overhead")),
+              prefill_compute_fraction: Optional[float] = typer.Option(None, "--prefill-compute-fraction", help=_h("inference.prefill_compute_fraction")),
               tokens_per_second: Optional[float] = typer.Option(None, "--tokens-per-second", help=_h("workload.tokens_per_second", "Default: modelled.")),
-              tokens_per_request: Optional[float] = typer.Option(None, "--tokens-per-request", help=_h("workload.tokens_per_request", "Default: data/kernels.yaml inference.tokens_per_request.")),
+              tokens_per_request: Optional[float] = typer.Option(None, "--tokens-per-request", help=_h("workload.tokens_per_request", "Counted as output tokens with no prompt (prefer --input-tokens and --output-tokens).")),
               power: Optional[str] = typer.Option(None, "--power", help=_h("workload.power", "E.g. 500W; default: modelled.")),
+              wue: Optional[float] = typer.Option(None, "--wue", help=_h("wue", "Default: data/lifecycle/water.yaml.")),
+              water_intensity: Optional[float] = typer.Option(None, "--water-intensity", help=_h("water_intensity", "Default: the region's electricity.")),
               dtype: str = DTYPE, pue: Optional[float] = PUE, grid: Optional[float] = GRID,
               region: Optional[str] = REGION, lifetime: Optional[float] = LIFETIME,
-              utilization: Optional[float] = UTIL, method: str = METHOD,
-              no_host: bool = NO_HOST, embodied: Optional[float] = EMBODIED,
+              utilization: Optional[float] = typer.Option(None, "--utilization", help=_h("accelerator.utilization", "Also sets the idle capacity in the server boundary. Default: data/kernels.yaml allocation.utilization.")),
+              method: str = METHOD,
+              no_host: bool = NO_HOST,
+              compute_fraction: Optional[float] = typer.Option(None, "--compute-fraction", help=_h("inference.compute_fraction", "Default: data/inference.yaml.")),
+              bandwidth_fraction: Optional[float] = typer.Option(None, "--bandwidth-fraction", help=_h("inference.bandwidth_fraction", "Default: data/inference.yaml.")), embodied: Optional[float] = EMBODIED,
               lever: Optional[list[str]] = LEVER,
               format: Format = FORMAT) -> None:
-    """An inference service: gCO2e per token, per 1,000 requests and per exaFLOP."""
-    kwargs = dict(device=device, params=params, count=count, batch=batch,
+    """An inference service per output token, per request and per 1,000 requests: prefill
+    and decode, at the accelerator, server or facility boundary, with EcoLogits beside it."""
+    kwargs = dict(device=device, params=params, model=model, count=count, batch=batch,
+                  input_tokens=input_tokens, output_tokens=output_tokens, boundary=boundary,
+                  total_params=total_params, layers=layers, heads=heads, kv_heads=kv_heads,
+                  head_dim=head_dim, hidden=hidden, kv_dtype=kv_dtype, host_power=host_power,
+                  host_idle_power=host_idle_power, step_overhead=step_overhead,
+                  prefill_compute_fraction=prefill_compute_fraction,
                   tokens_per_second=tokens_per_second, tokens_per_request=tokens_per_request,
-                  power=_power(power), dtype=dtype, pue=pue, grid=grid, region=region,
+                  wue=wue, water_intensity=water_intensity, power=_power(power), dtype=dtype, pue=pue, grid=grid, region=region,
                   lifetime=lifetime, utilization=utilization, method=method, host=not no_host,
+                  compute_fraction=compute_fraction, bandwidth_fraction=bandwidth_fraction,
                   embodied=embodied)
+    kwargs = {k: v for k, v in kwargs.items() if v is not None}
     chosen = _levers(lever)
     if chosen:
         _whatif("infer", kwargs, chosen, format)
         return
     r = accelerator.infer(**kwargs)
-    _emit(r, format, f"inference on {_fmt(count, 0)} x {device}, {r.dtype}, batch {_fmt(batch, 0)}",
-          INFER_ROWS)
+    what = r.model or f"{_fmt(r.columns['params'][0], 0)} parameters"
+    _emit(r, format, f"inference of {what} on {_fmt(count, 0)} x {device}, {r.dtype}, batch "
+          f"{_fmt(batch, 0)}, boundary {r.boundary}", INFER_ROWS)
+
+
+@workload_app.command("models")
+@user_errors
+def models_cmd(format: Format = FORMAT) -> None:
+    """Model architectures known to the inference model (data/models.yaml)."""
+    from .accelerator import inference
+
+    rows = []
+    for key in inference.model_keys():
+        a = inference.architecture(key)
+        rows.append({"model": key, "params": a.params, "total_params": a.total_params,
+                     "layers": a.layers, "heads": a.heads, "kv_heads": a.kv_heads,
+                     "head_dim": a.head_dim, "hidden": a.hidden})
+    if format == Format.json:
+        typer.echo(json.dumps([{k: (None if isinstance(v, float) and v != v else v)
+                                for k, v in row.items()} for row in rows], indent=2))
+        return
+    import pandas as pd
+
+    frame = pd.DataFrame(rows)
+    if format == Format.csv:
+        typer.echo(frame.to_csv(index=False), nl=False)
+    else:
+        typer.echo(frame.to_string(index=False, na_rep="-"))
+
+
+@workload_app.command("validate")
+@user_errors
+def validate_cmd(kind: Optional[str] = typer.Option(None, "--kind", help="inference or training (default: both)."),
+                 format: Format = FORMAT) -> None:
+    """The inference and training models against public measurements (data/validation/)."""
+    from .accelerator import validation
+
+    if kind is not None and kind not in validation.KINDS:
+        raise ParameterError(f"--kind: expected one of {', '.join(validation.KINDS)}, got {kind!r}")
+    frame = validation.evaluate_all(kind)
+    if format == Format.json:
+        typer.echo(frame.to_json(orient="records", indent=2))
+        return
+    if format == Format.csv:
+        cols = [c for c in frame.columns if c not in ("inputs", "extra", "source")]
+        typer.echo(frame[cols].to_csv(index=False), nl=False)
+        return
+    lines = []
+    for ref, group in frame.groupby("reference", sort=False):
+        first = group.iloc[0]
+        lines.append(f"{ref} ({first['kind']}, boundary {first['boundary']}, {first['quantity']} "
+                     f"[{first['unit']}])")
+        for _, row in group.iterrows():
+            pub = "-" if row["published"] is None else _fmt(row["published"], 4)
+            err = "-" if row["error"] is None else f"{100 * row['error']:+.1f}%"
+            if row["error"] is not None and "absolute" in row["tolerance"]:
+                err = f"{row['error']:+.3f}"
+            lines.append(f"  {row['case']:<44} lca {_fmt(row['lca'], 4):>12}  published "
+                         f"{pub:>10}  error {err:>8}  {row['tolerance']:<22} {row['status']}")
+    typer.echo("\n".join(lines))
 
 
 #: The documented nulls of the workload JSON (README, "JSON of `lca workload train`"):

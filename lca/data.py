@@ -156,6 +156,12 @@ class GridIntensity:
     min: float | None = None
     max: float | None = None
     iso3: str | None = None
+    #: Years of ``min`` and ``max`` and the span they were taken over (a country of
+    #: countries.csv: the yearly values of data/grid/years.csv, five years ending at
+    #: ``year``); None for a named value (its range is a figure's own).
+    min_year: int | None = None
+    max_year: int | None = None
+    range_years: tuple[int, int] | None = None
 
 
 @functools.lru_cache(maxsize=None)
@@ -168,12 +174,19 @@ def grid_table() -> dict[str, GridIntensity]:
         for row in csv.DictReader(line for line in fh if not line.startswith("#")):
             src = sources.get(row["source"], {}) if isinstance(sources, dict) else {}
             citation = _citation(src, row["source"])
-            value = float(_units.ureg.Quantity(float(row["intensity"]), row["unit"]).to("kgCO2e/kWh").magnitude)
+            def kg(x: str, unit: str = row["unit"]) -> float:
+                return float(_units.ureg.Quantity(float(x), unit).to("kgCO2e/kWh").magnitude)
+            value = kg(row["intensity"])
+            ranged = bool(row.get("min")) and bool(row.get("max"))
             entry = GridIntensity(
                 key=row["code"].upper(), name=row["name"], value=value,
                 year=int(row["year"]) if row.get("year") else None,
                 source=citation, licence=src.get("licence") if isinstance(src, dict) else None,
-                iso3=(row.get("iso3") or "").upper() or None)
+                iso3=(row.get("iso3") or "").upper() or None,
+                min=kg(row["min"]) if ranged else None, max=kg(row["max"]) if ranged else None,
+                min_year=int(row["min_year"]) if ranged else None,
+                max_year=int(row["max_year"]) if ranged else None,
+                range_years=(int(row["range_from"]), int(row["range_to"])) if ranged else None)
             table[row["code"].upper()] = entry
             if row.get("iso3"):
                 table.setdefault(row["iso3"].upper(), entry)

@@ -93,6 +93,8 @@ class Compiled:
     terms: dict[str, ComponentTerm] = field(default_factory=dict)
     #: lca.power.PartsPower when idle and max power come from the parts, else None.
     parts_power: Any = None
+    #: Profile states whose power comes from the parts: (state index, utilization).
+    parts_states: tuple[tuple[int, float], ...] = ()
     factor_figures: dict[str, Any] = field(default_factory=dict)   # key -> data.Figure
     boundary: Boundary = field(default_factory=Boundary)
     transport_modes: tuple[str, ...] = ()    # mode of each transport leg
@@ -206,6 +208,7 @@ def compile_bom(bom: Bom, method: str | None = None, boundary: Boundary | None =
     fixed = frozenset(k for k in ("water_intensity",) if getattr(usage, k) is not None)
 
     parts_power = None
+    parts_states: list[tuple[int, float]] = []
     if usage.profile is not None:
         power_mode, n_states = "profile", len(usage.profile)
         for i, entry in enumerate(usage.profile):
@@ -217,6 +220,7 @@ def compile_bom(bom: Bom, method: str | None = None, boundary: Boundary | None =
                     from . import power
                     parts_power = power.from_parts(bom)
                 params[f"profile.{i}.power"] = float(parts_power.at(entry.utilization))
+                parts_states.append((i, float(entry.utilization)))
             else:  # sum of the components' powers in that state
                 params[f"profile.{i}.power"] = float(sum(
                     c.count * getattr(c.power, entry.state) for c in bom.components
@@ -231,6 +235,11 @@ def compile_bom(bom: Bom, method: str | None = None, boundary: Boundary | None =
         else:
             params["idle_power"] = usage.idle_power
             params["max_power"] = usage.max_power
+    if parts_power is not None:   # the power model's figures become parameters
+        from . import power
+        figs = power.figures()
+        for path in parts_power.used:
+            params[power.parameter_name(path)] = figs[path].value
 
     fu = bom.functional_unit.kind if bom.functional_unit is not None else None
     if fu is not None and fu != "per":
@@ -247,7 +256,7 @@ def compile_bom(bom: Bom, method: str | None = None, boundary: Boundary | None =
     compiled = Compiled(bom=bom, method=method, components=tuple(specs), params=params,
                         power_mode=power_mode, n_states=n_states, functional_unit=fu,
                         grid_source=grid_source, grid_region=grid_region, fixed=fixed,
-                        parts_power=parts_power)
+                        parts_power=parts_power, parts_states=tuple(parts_states))
     compiled.options = impl.options(bom)
     compiled.factor_figures = dict(impl.factor_parameters(compiled.options))
     for key, fig in compiled.factor_figures.items():
@@ -366,8 +375,29 @@ def resolve(compiled: Compiled, overrides: Mapping[str, Any]) -> dict[str, Any]:
         if key not in params:
             raise _unknown(compiled, name)
         params[key] = value
-    complete_profile_shares(compiled, params, {ALIASES.get(k, k) for k in overrides})
+    given = {ALIASES.get(k, k) for k in overrides}
+    complete_profile_shares(compiled, params, given)
+    parts_power_parameters(compiled, params, given)
     return params
+
+
+def parts_power_parameters(compiled: Compiled, params: dict[str, Any], given) -> None:
+    """Recompute, in place, the powers that come from the parts (lca.power.from_parts)
+    when a figure of the power model (``power.*``) is among the ``given`` overrides:
+    ``idle_power`` and ``max_power``, or each profile state given by utilization. A
+    power that is itself given wins. Vectorized: the figures may be arrays."""
+    from . import power
+    if compiled.parts_power is None or not any(k.startswith(power.PARAMETER_PREFIX) for k in given):
+        return
+    values = {p: params[power.parameter_name(p)] for p in compiled.parts_power.used}
+    pp = power.from_parts(compiled.bom, values)
+    if compiled.power_mode == "curve":
+        for key, value in (("idle_power", pp.idle_w), ("max_power", pp.max_w)):
+            if key not in given:
+                params[key] = value
+    for i, u in compiled.parts_states:
+        if f"profile.{i}.power" not in given:
+            params[f"profile.{i}.power"] = pp.at(u)
 
 
 def complete_profile_shares(compiled: Compiled, params: dict[str, Any], given) -> None:

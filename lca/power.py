@@ -78,6 +78,19 @@ def figures() -> dict[str, Any]:
     return out
 
 
+#: The figures of ``data/power.yaml`` that are model parameters (``power.<path>``: set
+#: by override, swept, drawn by Monte Carlo over the figure's min-max when the power comes
+#: from the parts). The 80 PLUS efficiency table has no range and is not one.
+PARAMETER_PREFIX = "power."
+UNCERTAIN_FIGURES = ("cpu.idle_fraction", "accelerator.idle_fraction", "dram.per_gb",
+                     "ssd.per_tb", "hdd.per_tb", "fans.fraction", "psu.unrated_load")
+
+
+def parameter_name(path: str) -> str:
+    """Parameter name of a figure of data/power.yaml (``dram.per_gb`` -> ``power.dram.per_gb``)."""
+    return PARAMETER_PREFIX + path
+
+
 @dataclass
 class PartsPower:
     """Wall power of a server from its parts at idle and at full load [W], with the DC
@@ -90,6 +103,8 @@ class PartsPower:
     efficiency_idle: float = 1.0
     efficiency_max: float = 1.0
     notes: list[str] = field(default_factory=list)
+    #: Paths of the data/power.yaml figures this BOM's power depends on (UNCERTAIN_FIGURES).
+    used: tuple[str, ...] = ()
 
     def at(self, utilization):
         """Wall power [W] at ``utilization`` on the use phase's straight line."""
@@ -112,7 +127,7 @@ def _device_power(device: str | None) -> tuple[float | None, float | None]:
     return t, i
 
 
-def _chip(c: Any, figs: dict[str, Any]) -> tuple[float, float, str | None]:
+def _chip(c: Any, value, used: set) -> tuple[Any, Any, str | None]:
     """(idle, max) DC power of one unit of a logic part [W], and a note."""
     if c.power is not None:
         return c.power.idle, c.power.active, None
@@ -129,13 +144,25 @@ def _chip(c: Any, figs: dict[str, Any]) -> tuple[float, float, str | None]:
     if dev_idle is not None and getattr(c, "tdp", None) is None:
         return dev_idle, tdp, None
     key = "cpu.idle_fraction" if c.role == "processor" else "accelerator.idle_fraction"
-    f = figs[key].value
-    return float(chip_power(tdp, f, 0.0)), float(chip_power(tdp, f, 1.0)), None
+    used.add(key)
+    f = value(key)
+    return chip_power(tdp, f, 0.0), chip_power(tdp, f, 1.0), None
 
 
-def from_parts(bom: Any) -> PartsPower:
-    """Idle and full-load wall power of ``bom`` from its parts (see the module docstring)."""
+def from_parts(bom: Any, values: Any = None) -> PartsPower:
+    """Idle and full-load wall power of ``bom`` from its parts (see the module docstring).
+
+    ``values`` replaces figures of data/power.yaml by path (``{"dram.per_gb": 0.3}``, in
+    the figure's unit); a value may be an array of scenarios, and the powers then are
+    arrays of the same length (vectorized: one pass over the parts, not per scenario).
+    """
     figs = figures()
+    values = dict(values or {})
+    used: set[str] = set()
+
+    def value(path: str):
+        used.add(path)
+        return values[path] if path in values else figs[path].value
     idle: dict[str, float] = {}
     full: dict[str, float] = {}
     notes: list[str] = []
@@ -152,7 +179,7 @@ def from_parts(bom: Any) -> PartsPower:
         if c.power is not None:
             idle[c.name], full[c.name] = n * c.power.idle, n * c.power.active
         elif c.type == "logic":
-            lo, hi, note = _chip(c, figs)
+            lo, hi, note = _chip(c, value, used)
             idle[c.name], full[c.name] = n * lo, n * hi
             if note:
                 notes.append(note)
@@ -160,29 +187,39 @@ def from_parts(bom: Any) -> PartsPower:
             if c.capacity is None:
                 raise BomError(f"power from parts needs the capacity of memory {c.name!r} "
                                "(W per GB): give capacity or power", path=f"components.{c.name}")
-            p = n * c.capacity * figs["dram.per_gb"].value
+            p = n * c.capacity * value("dram.per_gb")
             idle[c.name] = full[c.name] = p
         elif c.type == "storage":
-            p = n * c.capacity / GB_PER_TB * figs[f"{c.technology}.per_tb"].value
+            p = n * c.capacity / GB_PER_TB * value(f"{c.technology}.per_tb")
             idle[c.name] = full[c.name] = p
         elif c.type == "item" and c.category == "nic":
             raise BomError(f"power from parts needs the power of NIC {c.name!r} (no default "
                            "is shipped): give power: {active, idle}", path=f"components.{c.name}")
-    frac = figs["fans.fraction"].value
+    frac = value("fans.fraction") if fans else 0.0
     others_idle, others_full = sum(idle.values()), sum(full.values())
     for c in fans:   # fans follow the other parts' power at each end, shared equally
         idle[c.name] = frac * others_idle / len(fans)
         full[c.name] = frac * others_full / len(fans)
     dc_idle, dc_max = sum(idle.values()), sum(full.values())
-    eff_idle, eff_max = _efficiency(supplies, dc_idle, figs, notes), _efficiency(supplies, dc_max, figs, [])
+    eff_idle = _efficiency(supplies, dc_idle, figs, value, notes)
+    eff_max = _efficiency(supplies, dc_max, figs, value, [])
     if not supplies:
         notes.append("no power supply listed: DC power taken at the wall (no conversion loss)")
-    return PartsPower(idle_w=float(wall_power(dc_idle, eff_idle)), max_w=float(wall_power(dc_max, eff_max)),
-                      dc_idle=idle, dc_max=full, efficiency_idle=float(eff_idle),
-                      efficiency_max=float(eff_max), notes=notes)
+    return PartsPower(idle_w=_number(wall_power(dc_idle, eff_idle)),
+                      max_w=_number(wall_power(dc_max, eff_max)),
+                      dc_idle={k: _number(v) for k, v in idle.items()},
+                      dc_max={k: _number(v) for k, v in full.items()},
+                      efficiency_idle=_number(eff_idle), efficiency_max=_number(eff_max),
+                      notes=notes, used=tuple(p for p in UNCERTAIN_FIGURES if p in used))
 
 
-def _efficiency(supplies: list, dc_w: float, figs: dict[str, Any], notes: list[str]) -> float:
+def _number(x):
+    """A float for a scalar result, the array for scenarios."""
+    a = np.asarray(x, dtype=float)
+    return float(a) if a.ndim == 0 else a
+
+
+def _efficiency(supplies: list, dc_w, figs: dict[str, Any], value, notes: list[str]):
     """80 PLUS efficiency of the supplies at the DC load (1.0 when none is listed)."""
     if not supplies:
         return 1.0
@@ -194,11 +231,12 @@ def _efficiency(supplies: list, dc_w: float, figs: dict[str, Any], notes: list[s
     if rated:
         load = dc_w / rated
     else:
-        load = figs["psu.unrated_load"].value
-        notes.append(f"power supplies without rated_power: taken at {load:.0%} load")
+        load = value("psu.unrated_load")
+        notes.append("power supplies without rated_power: taken at "
+                     f"{figs['psu.unrated_load'].value:.0%} load")
     if getattr(c, "efficiency", None) is None:
         notes.append(f"power supply efficiency: 80 PLUS {level} (data/power.yaml default)")
-    return float(psu_efficiency(load, psu["load_points"], effs))
+    return psu_efficiency(load, psu["load_points"], effs)
 
 
 def boavizta_server_power(bom: Any, utilization) -> np.ndarray:

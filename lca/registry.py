@@ -40,9 +40,12 @@ class Parameter:
     missing_ok: bool = False    # NaN allowed: 'no figure' (reported as not covered, never 0)
     label: str = ""
     source: str = ""
+    choices: tuple[str, ...] = ()   # a categorical parameter: its accepted values
 
     def bounds_text(self) -> str:
         """The bounds as a user reads them, e.g. ``greater than 0 and at most 50 year``."""
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
         unit = "" if self.unit in (None, "dimensionless") else f" {self.unit}"
         parts = []
         if self.min is not None:
@@ -87,7 +90,8 @@ def entries() -> dict[str, Parameter]:
                 min_open=bool(e.get("min_open", False)), max_open=bool(e.get("max_open", False)),
                 integer=bool(e.get("integer", False)),
                 missing_ok=bool(e.get("missing_ok", False)), label=str(e.get("label", name)),
-                source=str(e.get("source", "")))
+                source=str(e.get("source", "")),
+                choices=tuple(str(c) for c in (e.get("choices") or ())))
         except (TypeError, ValueError, AttributeError) as exc:
             raise DataError(f"data/parameters.yaml: {name}: {exc}") from None
     return out
@@ -328,7 +332,9 @@ def _bytes_text(n: float) -> str:
 
 def nomenclature() -> list[dict[str, Any]]:
     """Every registry entry as a row: name, unit, bounds, integer, label and source."""
-    return [{"name": p.name, "unit": p.unit or "(the figure's unit)", "bounds": p.bounds_text(),
+    return [{"name": p.name,
+             "unit": "(a name)" if p.choices else (p.unit or "(the figure's unit)"),
+             "bounds": p.bounds_text(),
              "integer": p.integer, "label": p.label, "source": p.source}
             for p in entries().values()]
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import data
 from ..errors import LcaError, ParameterError
-from ..model import ALIASES, Compiled, to_canonical
+from ..model import ALIASES, Compiled, electricity_parameters, to_canonical
 
 
 #: Scenarios evaluated per call of the model inside a chunk: the model's float64
@@ -74,6 +74,11 @@ def _prepared(bom: Any, overrides: Mapping[str, Any]):
     for k, v in overrides.items():
         if v is None or k == METHOD:
             continue
-        key = "grid" if k == REGION else ALIASES.get(k, k)
+        if k == REGION:   # the region's grid and electricity impacts, as prepare set them
+            for key in ("grid", *electricity_parameters(None)):
+                if key not in compiled.fixed:
+                    given[key] = params[key]
+            continue
+        key = ALIASES.get(k, k)
         given[key] = params[key]
     return compiled, given, meta, params

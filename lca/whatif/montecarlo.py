@@ -16,7 +16,7 @@ from ..bom import Bom
 from .. import registry
 from ..errors import DataError, ParameterError
 from ..model import ALIASES, Compiled, check_parameters, evaluate, parameter_unit, resolve
-from .common import SUB_BLOCK, _prepared, canonical, defaults
+from .common import REGION, SUB_BLOCK, _prepared, canonical, defaults
 
 
 # --- distributions and Monte Carlo ----------------------------------------------------------
@@ -392,9 +392,12 @@ def monte_carlo(bom: "Bom | str | Path", n: int = 10_000, seed: Any = None, *,
         figs = _factor_figures(compiled)
         sources.update({k: figs[k].source for k in dist})
     if vary in ("all", "usage"):
+        # an override holds the input at its value; a region override chooses the
+        # country whose grid range is drawn (its value is only the range's mode)
+        held = set(given) - ({"grid"} if overrides.get(REGION) is not None else set())
         for key, (d, src) in usage_distributions(bom, **overrides).items():
-            if key in given:
-                continue  # an override holds the input at its value
+            if key in held:
+                continue
             dist[key], sources[key] = d, src
     for name, spec in (dists or {}).items():
         key = ALIASES.get(name, name)

@@ -8,7 +8,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from .. import data, registry
+from .. import data, power, registry
 from ..bom import Bom
 from ..errors import ParameterError
 from ..model import ALIASES, evaluate, resolve
@@ -20,9 +20,12 @@ from .common import MissingDependencyError, _prepared, canonical, defaults
 
 def input_ranges(bom: "Bom | str | Path", **overrides: Any) -> pd.DataFrame:
     """Every input with a range and where the range comes from: the method's factors
-    (their figures' min/max), grid (a named value's own range, else the band of
-    ``data/whatif.yaml``), lifetime, PUE, powers and time shares (bands of
-    ``data/whatif.yaml``). Columns: parameter, base, low, high, unit, source."""
+    (their figures' min/max), grid (a country's lowest and highest yearly value over
+    the five years to its data year, data/grid/countries.csv; a named value's own range;
+    the judgement band of ``data/whatif.yaml`` only for a grid given as a number),
+    lifetime, PUE, powers and time shares (bands of ``data/whatif.yaml``; a power that
+    comes from the parts varies through the power model's figures of data/power.yaml,
+    ``power.*``, over their sourced min-max instead). Columns: parameter, base, low, high, unit, source."""
     from ..assessment import prepare
     from ..embodied import get_method
     compiled, params, meta = prepare(bom, overrides)
@@ -42,19 +45,34 @@ def input_ranges(bom: "Bom | str | Path", **overrides: Any) -> pd.DataFrame:
     region = meta.get("region")
     g = data.grid_table().get(region) if region else None
     grid = float(params["grid"])
-    if g is not None and g.min is not None and g.max is not None:
+    if g is not None and not np.isclose(grid, g.value):
+        g = None   # the grid value was given over the region's: its range does not apply
+    if g is not None and g.range_years is not None:
+        add("grid", g.min, g.max, "kgCO2e/kWh", grid_range_source(g))
+    elif g is not None and g.min is not None and g.max is not None:
         add("grid", g.min, g.max, "kgCO2e/kWh", f"range of {g.key} (data/grid/named.yaml)")
     else:
         b = d["grid_band"]
         add("grid", grid * b.min, grid * b.max, "kgCO2e/kWh", f"{b.min:g}x-{b.max:g}x "
-            "(data/whatif.yaml grid_band)")
+            "(data/whatif.yaml grid_band: a grid value given as a number has no range of "
+            "its own)")
     life, lf = float(params["lifetime"]), d["lifetime"]
     add("lifetime", min(life, lf.min), max(life, lf.max), "year", "data/whatif.yaml lifetime")
     pue, pf = float(params["pue"]), d["pue"]
     add("pue", min(pue, pf.min), max(pue, pf.max), "", "data/whatif.yaml pue")
     pb, sb = d["power_band"], d["share_band"]
+    from_parts = {i for i, _ in compiled.parts_states}
+    if compiled.parts_power is not None:   # the power model's figures, not a band
+        figs = power.figures()
+        for path in compiled.parts_power.used:
+            f = figs[path]
+            if f.min is not None and f.max is not None:
+                add(power.parameter_name(path), f.min, f.max, f.unit,
+                    f"data/power.yaml {path}: {f.source}")
     if compiled.power_mode == "profile":
         for i in range(compiled.n_states):
+            if i in from_parts:
+                continue
             k = f"profile.{i}.power"
             v = float(params[k])
             add(k, v * pb.min, v * pb.max, "W", "data/whatif.yaml power_band")
@@ -64,7 +82,7 @@ def input_ranges(bom: "Bom | str | Path", **overrides: Any) -> pd.DataFrame:
             add(k, max(0.0, v + sb.min), min(1.0, v + sb.max), "",
                 "data/whatif.yaml share_band (the last state takes the remainder)")
     else:
-        for k in ("idle_power", "max_power"):
+        for k in ("idle_power", "max_power") if compiled.parts_power is None else ():
             v = float(params[k])
             add(k, v * pb.min, v * pb.max, "W", "data/whatif.yaml power_band")
         v = float(params["utilization"])
@@ -74,6 +92,16 @@ def input_ranges(bom: "Bom | str | Path", **overrides: Any) -> pd.DataFrame:
     for k, f in figs.items():
         add(k, f.low, f.high, f.unit, f.source)
     return pd.DataFrame(rows, columns=["parameter", "base", "low", "high", "unit", "source"])
+
+
+def grid_range_source(g: "data.GridIntensity") -> str:
+    """Where a country's grid range comes from: the lowest and highest yearly value of
+    the years it spans, with the source (data/grid/countries.csv, years.csv)."""
+    a, b = g.range_years
+    return (f"{g.name} ({g.key}), yearly values {a}-{b}: min {g.min * 1000:.0f} gCO2e/kWh "
+            f"({g.min_year}), max {g.max * 1000:.0f} gCO2e/kWh ({g.max_year}) "
+            f"(data/grid/years.csv: {g.source.split('; ')[0]}, Our World in Data, "
+            f"{g.licence})")
 
 
 def _restrict(table: pd.DataFrame, vary: str) -> pd.DataFrame:
