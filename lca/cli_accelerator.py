@@ -436,14 +436,14 @@ def models_cmd(format: Format = FORMAT) -> None:
                      "layers": a.layers, "heads": a.heads, "kv_heads": a.kv_heads,
                      "head_dim": a.head_dim, "hidden": a.hidden})
     if format == Format.json:
-        typer.echo(json.dumps([{k: (None if isinstance(v, float) and v != v else v)
-                                for k, v in row.items()} for row in rows], indent=2))
+        # null: an architecture figure data/models.yaml does not give (README)
+        typer.echo(dumps_json(rows, null_ok=lambda path: True))
         return
     import pandas as pd
 
     frame = pd.DataFrame(rows)
     if format == Format.csv:
-        typer.echo(frame.to_csv(index=False), nl=False)
+        typer.echo(csv_text(frame), nl=False)
     else:
         typer.echo(frame.to_string(index=False, na_rep="-"))
 
@@ -459,11 +459,13 @@ def validate_cmd(kind: Optional[str] = typer.Option(None, "--kind", help="infere
         raise ParameterError(f"--kind: expected one of {', '.join(validation.KINDS)}, got {kind!r}")
     frame = validation.evaluate_all(kind)
     if format == Format.json:
-        typer.echo(frame.to_json(orient="records", indent=2))
+        # null: a figure a reference does not publish, or an input it does not need (README)
+        typer.echo(dumps_json(frame_records(frame, null_ok=lambda col: True),
+                              null_ok=lambda path: True))
         return
     if format == Format.csv:
         cols = [c for c in frame.columns if c not in ("inputs", "extra", "source")]
-        typer.echo(frame[cols].to_csv(index=False), nl=False)
+        typer.echo(csv_text(frame[cols]), nl=False)
         return
     lines = []
     for ref, group in frame.groupby("reference", sort=False):

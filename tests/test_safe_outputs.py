@@ -156,7 +156,8 @@ def test_every_json_is_strict(nasty_bom):
                   "--k", "4096"],
                  ["workload", "train", "--device", "h100-sxm5", "--flops", "1e21",
                   "--efficiency", "0.4"],
-                 ["workload", "levers"], ["parameters"], ["parameters", "clemm2024-cpu"]):
+                 ["workload", "levers"], ["workload", "models"], ["parameters"],
+                 ["parameters", "clemm2024-cpu"]):
         r = runner.invoke(app, [*args, "--format", "json"])
         assert r.exit_code == 0, (args, r.output)
         _strict(r.stdout)
