@@ -62,6 +62,7 @@ def user_errors(fn: Callable) -> Callable:
         except BrokenPipeError:
             raise  # the reader went away (`lca ... | head`): handled quietly in main()
         except KeyboardInterrupt:
+            _ignore_interrupts()  # exiting: a second Ctrl-C must not cut it short
             raise Interrupted() from None  # one line and exit code 130, in main()
         except OSError as exc:  # e.g. an output folder that cannot be written
             fail(f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}")
@@ -346,9 +347,19 @@ from . import (cli_accelerator, cli_fleet, cli_methods, cli_report, cli_validate
                cli_whatif)
 
 
+def _ignore_interrupts() -> None:
+    import signal
+
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread
+        pass
+
+
 def interrupted() -> None:
     """Ctrl-C: one line on stderr and exit code 130, no traceback. Outputs being written
     were left as they were (lca.io writes atomically and removes its temporary file)."""
+    _ignore_interrupts()
     try:
         sys.stderr.write("lca: interrupted\n")
         sys.stderr.flush()

@@ -38,6 +38,7 @@ Infinity).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import errno
 import hashlib
@@ -46,9 +47,11 @@ import math
 import os
 import re
 import shutil
+import signal
 import socket
 import stat
 import tempfile
+import threading
 import zlib
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Callable
@@ -393,6 +396,21 @@ def check_target(path: str | Path, force: bool = False) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def _no_interrupts():
+    """Hold off Ctrl-C while a temporary file is removed: a second SIGINT (or one a
+    library re-raises, as pyarrow does after cancelling) must not cut the cleanup
+    short. Pending interrupts are dropped; the one being handled goes on."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -472,10 +490,11 @@ def write_atomic(path: str | Path, write: Callable[[Path], None], *, force: bool
         raise _output_error(path, exc) from None
     finally:
         if tmp is not None:
-            try:
-                tmp.unlink()
-            except FileNotFoundError:
-                pass
+            with _no_interrupts():
+                try:
+                    tmp.unlink()
+                except FileNotFoundError:
+                    pass
     if digest is not None:
         _record(path, digest)
     return path
