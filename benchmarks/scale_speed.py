@@ -138,9 +138,11 @@ def axes(n):
     g = n // (10 * 8 * 25 * 20)
     return {"grid": np.linspace(0.02, 0.8, g), "lifetime": np.linspace(3, 7, 10),
             "pue": np.linspace(1.0, 1.6, 8),
-            "factors.clemm2024.dram_die": np.linspace(0.9, 2.7, 25),
-            "factors.clemm2024.processor_die": np.linspace(1.5, 4.5, 20)}
+            "wue": np.linspace(0.0, 2.0, 25),
+            "factors.infrastructure.per_kw_year": np.linspace(100, 300, 20)}
 """
+# (the last two axes are parameters every BOM has under every method, so the same axes
+# run on clemm2024-cpu (method clemm2024) and dgx-h100 (method composite))
 
 
 def sinks(n: int, bom: str = "clemm2024-cpu", columns: str | None = None,

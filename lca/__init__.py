@@ -17,8 +17,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from .errors import (BomError, DataError, LcaError, NonFiniteError, OutputError,
-                     OverwriteError, ParameterError, UnitError, UnknownBomError,
+from .errors import (BomError, DataError, LcaError, MeasuredDataError, NonFiniteError,
+                     OutputError, OverwriteError, ParameterError, UnitError, UnknownBomError,
                      UnknownDeviceError, UnknownMethodError, UnknownRegionError)
 
 __version__ = "0.1.0"
@@ -34,6 +34,7 @@ _LAZY: dict[str, str] = {
     "train": "accelerator",
     "iter_sweep": "whatif", "monte_carlo": "whatif", "sensitivity": "whatif",
     "sweep": "whatif",
+    "track": "measured", "from_codecarbon": "measured",
 }
 
 __all__ = [
@@ -44,7 +45,7 @@ __all__ = [
     "kernel", "train", "infer", "accelerator_embodied", "apply_levers", "reported_savings",
     "whatif", "sweep", "iter_sweep", "monte_carlo", "sensitivity", "OverwriteError",
     "OutputError", "NonFiniteError",
-    "fleet",
+    "fleet", "measured", "track", "from_codecarbon", "MeasuredDataError",
 ]
 
 

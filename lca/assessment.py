@@ -24,9 +24,15 @@ from .units import ureg
 
 def prepare(bom: "Bom | str | Path", overrides: Mapping[str, Any]) -> tuple[Compiled, dict[str, Any], dict[str, Any]]:
     """Load and compile ``bom`` and apply ``overrides`` (method, region, lifetime, grid, pue
-    and any parameter name). Returns the compiled model, the parameters and metadata."""
+    and any parameter name; one value each, checked against the registry). Returns the
+    compiled model, the parameters and metadata."""
+    from . import registry
+
     bom = load_bom(bom)
     overrides = {k: v for k, v in overrides.items() if v is not None}
+    for name, value in overrides.items():   # one scenario: one value each
+        if name not in ("method", "region", "stages", "categories", "impact"):
+            registry.check_scalar(name, value)   # names and lists of names are checked apart
     method = overrides.pop("method", None)
     region = overrides.pop("region", None)
     stages = overrides.pop("stages", None)
@@ -124,7 +130,9 @@ class Assessment:
     def lifecycle(self) -> Impacts:
         """Impacts by category, stage and component over the lifetime (lca.impacts); adds
         with ``+`` and scales with ``*``."""
-        return Impacts.from_columns(self.row, self.compiled.boundary, self.lifecycle_notes)
+        from .model import lifecycle_impacts
+
+        return lifecycle_impacts(self.compiled, self.row, self.lifecycle_notes)
 
     @property
     def impacts(self) -> pd.DataFrame:
@@ -329,11 +337,6 @@ def assess(bom: "Bom | str | Path", **overrides: Any) -> Assessment:
         method), or any parameter by name (``components.dram.dies``, ``profile.0.share``,
         ``factors.clemm2024.dram_die``; see ``lca.parameters``).
     """
-    from . import registry
-
-    for name, value in overrides.items():
-        if name not in ("stages", "categories"):     # the boundary: lists of names
-            registry.check_scalar(name, value)
     compiled, params, meta = prepare(bom, overrides)
     cols = evaluate(compiled, params, n=1)
     row = {k: float(np.asarray(v)[0]) for k, v in cols.items()}

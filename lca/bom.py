@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
+                      ValidationError,
                       WithJsonSchema, field_validator, model_validator)
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -26,7 +27,7 @@ from ruamel.yaml.parser import Parser
 import numpy as np
 
 from . import data, registry
-from .errors import BomError, UnitError, UnknownBomError, UnknownDeviceError, UnknownRegionError
+from .errors import BomError, LcaError, UnitError, UnknownBomError
 from .units import pint, to_unit, ureg  # pint as lca.units imports it (no dask, scipy)
 
 #: Share tolerance: profile time shares must sum to 1 within this.
@@ -58,6 +59,11 @@ def _parse_quantity(value: Any, unit: str, what: str, example: str) -> float:
                                "not a quantity lca can read") from None
     else:
         raise _UnitProblem(f"expected {what} (e.g. \"{example}\"), got {value!r}")
+    if isinstance(q, pint.Quantity):
+        try:   # a 400-digit number is not a float: refused here, not by pint's arithmetic
+            q = ureg.Quantity(float(q.magnitude), q.units)
+        except (OverflowError, TypeError, ValueError):
+            raise _UnitProblem(f"expected a finite {what.split(' ', 1)[-1]}, got {value!r}") from None
     if not isinstance(q, pint.Quantity) or q.dimensionless:
         raise _UnitProblem(
             f"expected {what} with a unit (e.g. \"{example}\"), got {value!r} without one")
@@ -338,27 +344,21 @@ def _require_area(c: Any, allow_device: bool) -> None:
     if (c.dies is None) != (c.die_area is None):
         raise ValueError("give both dies and die_area, or neither")
     if c.area is None and c.die_area is None:
-        if allow_device and getattr(c, "device", None):
-            _fill_from_device(c)
-        else:
+        if not (allow_device and getattr(c, "device", None)):
             raise ValueError("expected area, or dies and die_area")
+        # else: the device library gives the area when the BOM is compiled (resolved())
 
 
-def _fill_from_device(c: Any) -> None:
-    """Take die area (and node) of a logic component from the device library."""
-    try:
-        spec = data.device_spec(c.device)
-    except UnknownDeviceError as exc:
-        raise ValueError(str(exc)) from None
+def _device_area_and_node(c: Any) -> tuple[float, str | None]:
+    """Die area [cm^2] and node of a logic component's ``device`` (the device library)."""
+    spec = data.device_spec(c.device)
     total = 0.0
     for die in spec.get("dies") or []:
         fig = data.figure(die["area"], f"{c.device}.dies.area").to("cm^2")
         total += fig.value * int(die.get("count", 1))
     if total <= 0:
-        raise ValueError(f"device {c.device!r} has no die area in the library; give area")
-    c.area = total
-    if c.node is None and spec.get("node"):
-        c.node = str(spec["node"])
+        raise BomError(f"device {c.device!r} has no die area in the library; give area")
+    return total, (str(spec["node"]) if spec.get("node") else None)
 
 
 def _total_area(c: Any) -> float:
@@ -419,11 +419,6 @@ class Usage(_Model):
             raise ValueError("give grid or region, not both")
         if self.grid is None and self.region is None:
             raise ValueError("expected grid (e.g. \"0.4 kgCO2e/kWh\") or region (e.g. DE)")
-        if self.region is not None:
-            try:
-                data.grid_intensity(self.region)
-            except UnknownRegionError as exc:
-                raise ValueError(str(exc)) from None
         curve = (self.utilization, self.idle_power, self.max_power)
         if self.profile is not None and any(v is not None for v in curve):
             raise ValueError("give profile, or utilization with idle_power and max_power, not both")
@@ -548,6 +543,10 @@ class Bom(_Model):
     transport: list[TransportLeg] | None = None   # legs factory -> data centre
     end_of_life: EndOfLife | None = None
     boundary: BoundarySpec | None = None
+    #: Where the BOM was read from (file, YAML tree): errors found when it is compiled
+    #: (an unknown region, device, node, technology or material) name file, field and line.
+    _file: str | None = PrivateAttr(default=None)
+    _tree: Any = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _unique_names(self) -> "Bom":
@@ -570,6 +569,64 @@ class Bom(_Model):
             if c.name == name:
                 return c
         raise KeyError(name)
+
+
+# --- data lookups and categorical values (when a BOM is compiled) -------------------------
+
+def _loc_text(loc: tuple) -> str:
+    return "".join(f"[{k}]" if isinstance(k, int) else (f".{k}" if i else str(k))
+                   for i, k in enumerate(loc))
+
+
+def _norm(text: str) -> str:
+    return str(text).strip().lower().replace(" ", "")
+
+
+def resolved(bom: Bom) -> Bom:
+    """``bom`` with its data lookups done and its categorical values checked.
+
+    The region must be in the grid table; a logic component's ``device`` must be in the
+    device library (it gives the die area, and the node when none is given); a ``node``,
+    a memory ``technology`` and an item's ``material`` must be values some method and its
+    data can cost (``lca.registry.choices``): anything else is a BomError naming the file,
+    the field (and line) and the accepted values, never a value accepted and then ignored.
+    Returns a copy (the given Bom is not changed).
+    """
+    def fail(exc: Exception, loc: tuple) -> BomError:
+        return BomError(str(exc), file=bom._file, path=_loc_text(loc),
+                        line=_line_of(bom._tree, loc) if bom._tree is not None else None)
+
+    if bom.usage.region is not None:
+        try:
+            data.grid_intensity(bom.usage.region)
+        except LcaError as exc:
+            raise fail(exc, ("usage", "region")) from None
+    comps = []
+    for i, c in enumerate(bom.components):
+        update: dict[str, Any] = {}
+        try:
+            if c.type == "logic" and c.device is not None:
+                area, node = _device_area_and_node(c)
+                if c.area is None and c.die_area is None:
+                    update["area"] = area
+                if c.node is None and node is not None:
+                    update["node"] = node
+        except LcaError as exc:
+            raise fail(exc, ("components", i, "device")) from None
+        for field, kind in (("node", "node"), ("technology", f"{c.type} technology"),
+                            ("material", "material")):
+            value = update.get(field, getattr(c, field, None))
+            if value is None or kind not in registry.CHOICE_KINDS:
+                continue
+            try:
+                registry.check_choice(field, _norm(value), registry.choices(kind))
+            except LcaError as exc:
+                raise fail(f"unknown {field} {value!r}: expected one of "
+                           f"{', '.join(registry.choices(kind))}", ("components", i, field)) from None
+        comps.append(c.model_copy(update=update) if update else c)
+    out = bom.model_copy(update={"components": comps})
+    out._file, out._tree = bom._file, bom._tree
+    return out
 
 
 # --- loading -------------------------------------------------------------------------------
@@ -665,7 +722,9 @@ def bom_from_dict(raw: Any, *, file: str | None = None, tree: Any = None) -> Bom
     if not isinstance(raw, dict):
         raise BomError(f"expected a mapping of BOM fields, got {type(raw).__name__}", file=file)
     try:
-        return Bom.model_validate(raw)
+        bom = Bom.model_validate(raw)
+        bom._file, bom._tree = file, tree
+        return bom
     except ValidationError as exc:
         raise _error_from_validation(exc, raw, tree, file) from None
     except BomError:

@@ -6,6 +6,10 @@ test suite or a service that assesses the same files many times parses each file
 * :func:`load_file` keys parsed BOMs by the file's resolved path and a hash of its bytes
   (BLAKE2b), so an edited file is parsed again at the next call even when its size and
   modification time happen to be unchanged; reading and hashing a BOM costs about 20 us.
+  A file whose stat signature (size, mtime, ctime, inode, device) is unchanged since it
+  was hashed is not read again -- only when its ctime was more than ``RACY_NS`` old at
+  hashing time (git's "racily clean" rule), so a rewrite too quick for the timestamps
+  still changes the key.
 * :func:`compiled` keys compiled models by the Bom object and the method. Any assignment
   to a field of any BOM model (``bom.lifetime = 3``, ``bom.usage.pue = 1.2``) advances
   :func:`lca.bom.edits`, which retires the compiled models made before it.
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -30,6 +35,14 @@ if TYPE_CHECKING:
 
 #: Parsed BOM files and compiled models kept (each).
 MAX_ENTRIES = 256
+
+#: A file's stat signature is trusted (no read, no hash) only when its inode changed
+#: more than this long before [ns]: a file changed within the file system's timestamp
+#: granularity (a few ms) since is always read and hashed again.
+RACY_NS = 2_000_000_000
+
+#: Absolute path -> (stat signature, key of _files) of files read before.
+_signatures: "OrderedDict[str, tuple[tuple, tuple[str, bytes]]]" = OrderedDict()
 
 _files: "OrderedDict[tuple[str, bytes], tuple[Bom, int]]" = OrderedDict()
 _compiled: "OrderedDict[tuple[int, str | None, Any], tuple[Any, int, Compiled]]" = OrderedDict()
@@ -47,11 +60,27 @@ def load_file(path: str | Path) -> "Bom":
     from .bom import edits, load_bom_file
 
     path = Path(path)
+    name = os.path.abspath(path)
+    try:
+        st = os.stat(name)
+    except OSError:
+        return load_bom_file(path)   # raises the BomError that names the problem
+    signature = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+    known = _signatures.get(name)
+    if known is not None and known[0] == signature:
+        hit = _files.get(known[1])
+        if hit is not None and hit[1] == edits():
+            _files.move_to_end(known[1])
+            return hit[0]
     try:
         content = path.read_bytes()
     except OSError:
-        return load_bom_file(path)   # raises the BomError that names the problem
+        return load_bom_file(path)
     key = (str(path.resolve()), hashlib.blake2b(content, digest_size=16).digest())
+    if time.time_ns() - st.st_ctime_ns > RACY_NS:
+        # the signature is trusted only for files unchanged for a while (as git's racy
+        # index entries): a rewrite within the clock's granularity cannot hide behind it
+        _put(_signatures, name, (signature, key))
     hit = _files.get(key)
     if hit is not None and hit[1] == edits():
         _files.move_to_end(key)
@@ -67,6 +96,10 @@ def compiled(bom: "Bom", method: str | None = None, boundary: Any = None) -> "Co
     from .bom import edits
     from .model import compile_bom
 
+    if method is not None and not isinstance(method, str):
+        from .embodied import get_method
+
+        get_method(method)   # an UnknownMethodError naming the methods
     key = (id(bom), method, boundary)
     hit = _compiled.get(key)
     if hit is not None and hit[0] is bom and hit[1] == edits():
@@ -128,6 +161,7 @@ def parsed_data_file(path: Path, parse: Callable[[], Any]) -> Any:
 def clear() -> None:
     """Forget every parsed BOM and compiled model."""
     _files.clear()
+    _signatures.clear()
     _compiled.clear()
 
 

@@ -45,6 +45,14 @@ class Format(str, Enum):
     csv = "csv"
 
 
+class FormatSci(str, Enum):
+    """Output formats of commands that can also print an SCI score (lca.measured.sci)."""
+    table = "table"
+    json = "json"
+    csv = "csv"
+    sci = "sci"
+
+
 def fail(message: str) -> None:
     """Print one error line and exit 2."""
     typer.echo(f"lca: error: {message}", err=True)
@@ -172,6 +180,8 @@ REGION = typer.Option(None, "--region", help="Grid by country code (DE, FR, US) 
 PUE = typer.Option(None, "--pue", help=registry.help_text("pue", "Power usage effectiveness"))
 METHOD = typer.Option(None, "--method", help="Embodied method (see `lca list`).")
 FORMAT = typer.Option(Format.table, "--format", "-f", help="Output format.")
+FORMAT_SCI = typer.Option(FormatSci.table, "--format", "-f", help="Output format; sci: the "
+                          "Software Carbon Intensity (ISO/IEC 21031:2024), E, I, M and R.")
 IMPACT = typer.Option(None, "--impact", help="Impact categories: gwp [kgCO2e], water "
                       "[L], adpe [kg Sb eq], pe [MJ primary], or all; comma-separated. "
                       "Default: all in JSON/CSV, gwp in the table.")
@@ -199,7 +209,7 @@ def lifecycle_overrides(impact: str | None, stages: str | None, wue: float | Non
 def assess_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
                lifetime: Optional[float] = LIFETIME, grid: Optional[float] = GRID,
                region: Optional[str] = REGION, pue: Optional[float] = PUE,
-               method: Optional[str] = METHOD, format: Format = FORMAT,
+               method: Optional[str] = METHOD, format: FormatSci = FORMAT_SCI,
                impact: Optional[str] = IMPACT, stages: Optional[str] = STAGES_OPT,
                wue: Optional[float] = WUE,
                water_intensity: Optional[float] = WATER_INTENSITY) -> None:
@@ -209,7 +219,11 @@ def assess_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name
 
     a = assess(bom, **overrides_from(lifetime, grid, region, pue, method),
                **lifecycle_overrides(impact, stages, wue, water_intensity))
-    if format == Format.json:
+    if format == FormatSci.sci:
+        from .measured.sci import for_assessment
+
+        typer.echo(for_assessment(a).to_text())
+    elif format == Format.json:
         typer.echo(a.to_json())
     elif format == Format.csv:
         import pandas as pd
@@ -345,6 +359,7 @@ def schema_cmd() -> None:
 # analysis, exports and reports).
 from . import (cli_accelerator, cli_fleet, cli_methods, cli_report, cli_validate,  # noqa: E402,F401
                cli_whatif)
+from . import cli_measured  # noqa: E402,F401
 
 
 def _ignore_interrupts() -> None:

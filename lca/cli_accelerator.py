@@ -8,7 +8,7 @@ import typer
 
 from . import registry
 from ._lazy import lazy_module
-from .cli import FORMAT, GRID, PUE, REGION, Format, _fmt, app, user_errors  # noqa: F401
+from .cli import FORMAT, FORMAT_SCI, GRID, PUE, REGION, Format, FormatSci, _fmt, app, user_errors  # noqa: F401
 from .errors import ParameterError
 from .io import csv_text, dumps_json, frame_records
 
@@ -77,7 +77,11 @@ def _table(title: str, d: dict[str, Any], rows) -> str:
 
 
 def _emit(result, fmt: Format, title: str, rows) -> None:
-    if fmt == Format.json:
+    if fmt == FormatSci.sci:
+        from .measured.sci import for_workload
+
+        typer.echo(for_workload(result).to_text())
+    elif fmt == Format.json:
         typer.echo(dumps_json(result.to_dict(), null_ok=_workload_null))
     elif fmt == Format.csv:
         typer.echo(csv_text(result.to_frame()), nl=False)
@@ -257,7 +261,8 @@ INFER_ROWS = [("tokens_per_second", "Throughput (all chips)", "tokens/s", 1),
 
 LEVER = typer.Option(None, "--lever", help="What-if lever NAME=VALUE, repeatable: precision=fp8, "
                      "sparsity=0.5 (FLOPs kept), distillation=7e9 (params), carbon_aware=0.05 "
-                     "(kgCO2e/kWh) or carbon_aware=FILE (hourly kgCO2e/kWh, one per line: the "
+                     "(kgCO2e/kWh) or carbon_aware=FILE (an hourly grid CSV in the Electricity Maps or Ember layout, "
+                     "a shipped sample's name, or hourly kgCO2e/kWh one per line: the "
                      "best window as long as the run). Prints baseline, each lever and all combined.")
 
 
@@ -299,8 +304,15 @@ def _is_number(text: str) -> bool:
 
 
 def _grid_series(path: str):
-    """An hourly grid series [kgCO2e/kWh]: one number per line, '#' comments allowed."""
+    """An hourly grid series [kgCO2e/kWh]: a CSV in the Electricity Maps / Ember layouts or
+    a shipped sample's name (lca.measured.hourly, the reader measured runs use), or one
+    number per line, '#' comments allowed."""
     import numpy as np
+
+    from .measured import hourly
+
+    if path in hourly.shipped_names() or path.lower().endswith(".csv"):
+        return hourly.load(path)
 
     try:
         values = np.loadtxt(path, comments="#", ndmin=1, dtype=float)
@@ -349,13 +361,15 @@ def train_cmd(device: str = typer.Option(..., "--device"),
               utilization: Optional[float] = UTIL, method: str = METHOD,
               no_host: bool = NO_HOST, embodied: Optional[float] = EMBODIED,
               lever: Optional[list[str]] = LEVER,
-              format: Format = FORMAT) -> None:
+              format: FormatSci = FORMAT_SCI) -> None:
     """A training run: days, MWh, operational and embodied tCO2e, gCO2e per exaFLOP."""
     kwargs = dict(device=device, count=count, params=params, tokens=tokens, flops=flops,
                   efficiency=efficiency, tflops=tflops, days=days, power=_power(power),
                   dtype=dtype, pue=pue, grid=grid, region=region, lifetime=lifetime,
                   utilization=utilization, method=method, host=not no_host, embodied=embodied)
     chosen = _levers(lever)
+    if chosen and format == FormatSci.sci:
+        raise ParameterError("--format sci: not for --lever comparisons; leave one of them out")
     if chosen:
         _whatif("train", kwargs, chosen, format)
         return
@@ -398,7 +412,7 @@ def infer_cmd(device: str = typer.Option(..., "--device"),
               compute_fraction: Optional[float] = typer.Option(None, "--compute-fraction", help=_h("inference.compute_fraction", "Default: data/inference.yaml.")),
               bandwidth_fraction: Optional[float] = typer.Option(None, "--bandwidth-fraction", help=_h("inference.bandwidth_fraction", "Default: data/inference.yaml.")), embodied: Optional[float] = EMBODIED,
               lever: Optional[list[str]] = LEVER,
-              format: Format = FORMAT) -> None:
+              format: FormatSci = FORMAT_SCI) -> None:
     """An inference service per output token, per request and per 1,000 requests: prefill
     and decode, at the accelerator, server or facility boundary, with EcoLogits beside it."""
     kwargs = dict(device=device, params=params, model=model, count=count, batch=batch,
@@ -414,6 +428,8 @@ def infer_cmd(device: str = typer.Option(..., "--device"),
                   embodied=embodied)
     kwargs = {k: v for k, v in kwargs.items() if v is not None}
     chosen = _levers(lever)
+    if chosen and format == FormatSci.sci:
+        raise ParameterError("--format sci: not for --lever comparisons; leave one of them out")
     if chosen:
         _whatif("infer", kwargs, chosen, format)
         return

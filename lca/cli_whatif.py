@@ -101,6 +101,29 @@ FORCE = typer.Option(False, "--force", help="Overwrite an existing file lca did 
                      "(or that was changed since).")
 
 
+def _check_output(output: Path, force: bool) -> None:
+    """Refuse an -o target before any work: a file (lca.io guards) or, for a name
+    without a suffix, a folder of Parquet files (only one lca wrote is replaced)."""
+    if output.suffix:
+        check_target(output, force)
+    else:
+        from .whatif.engines import check_dataset_target
+        from .whatif.sweeps import DATASET_MARKER
+
+        check_dataset_target(output, DATASET_MARKER, force)
+
+
+class Engine(str, Enum):
+    pandas = "pandas"
+    dask = "dask"
+
+
+ENGINE = typer.Option(Engine.pandas, "--engine", help="pandas: in this process; dask: "
+                      "partitions as Dask tasks (needs lca[scale]); identical rows.")
+SCHEDULER = typer.Option(None, "--scheduler", help="With --engine dask: address of a "
+                         "distributed scheduler (tcp://HOST:8786); default Dask's local one.")
+
+
 @app.command("sweep")
 @user_errors
 def sweep_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
@@ -113,8 +136,10 @@ def sweep_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name.
                   "(default: all; axis columns are always kept)."),
               chunk_size: int = typer.Option(1_000_000, "--chunk-size", help=registry.help_text(
                   "sweep.points", "Scenarios evaluated at a time")),
+              engine: Engine = ENGINE, scheduler: Optional[str] = SCHEDULER,
               force: bool = FORCE) -> None:
-    """Assess the cartesian product of parameter values (one row per scenario)."""
+    """Assess the cartesian product of parameter values (one row per scenario); -o NAME
+    without a suffix writes a folder of Parquet files, one per chunk."""
     axes: dict[str, Any] = {}
     for spec in vary:
         name, values = parse_vary(spec)
@@ -124,16 +149,19 @@ def sweep_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name.
     keep = [c.strip() for c in columns.split(",")] if columns else None
     as_json = format == Format.json or (output is not None and output.suffix.lower() == ".json")
     if output is not None:
-        check_target(output, force)  # before any scenario runs
+        _check_output(output, force)  # before any scenario runs
+    run = {"engine": engine.value, "scheduler": scheduler}
     if output is not None and not as_json:
         from .sinks import output_format
 
-        output_format(output)   # .csv or .parquet; anything else is an error
+        if output.suffix:
+            output_format(output)   # .csv or .parquet; anything else is an error
         path = whatif.sweep(bom, chunk_size=chunk_size, out=output, columns=keep,
-                            progress=True, force=force, **axes)
+                            progress=True, force=force, **run, **axes)
         typer.echo(f"wrote {path}", err=True)
         return
-    frame = whatif.sweep(bom, chunk_size=chunk_size, columns=keep, progress=True, **axes)
+    frame = whatif.sweep(bom, chunk_size=chunk_size, columns=keep, progress=True, **run,
+                         **axes)
     if as_json:
         text = dumps_json(_records(frame), indent=1)
         if output is not None:
@@ -187,19 +215,26 @@ def mc_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
            format: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
            output: Optional[Path] = typer.Option(
                None, "--output", "-o", help="Also write every sample to this file (.csv or "
-               ".parquet, chosen by the suffix)."),
+               ".parquet, chosen by the suffix; a name without a suffix: a folder of Parquet "
+               "files)."),
+           impact: Optional[str] = typer.Option(
+               None, "--impact", help="Show this impact category's life cycle in the table: "
+               "gwp, water, adpe or pe (every column is in csv/json)."),
+           engine: Engine = ENGINE, scheduler: Optional[str] = SCHEDULER,
            force: bool = FORCE) -> None:
     """Monte Carlo: every factor and usage input drawn within its sourced range (--vary
     restricts to factors or usage); summary (mean, P5, P50, P95)."""
-    if output is not None:
+    if output is not None and output.suffix:
         from .sinks import output_format
 
         output_format(output)   # before any sampling
-        check_target(output, force)
+    if output is not None:
+        _check_output(output, force)
     dists = dict(parse_dist(s) for s in (dist or []))
-    registry.check("monte_carlo.n", n)
+    registry.check_one("monte_carlo.n", n)
     n = int(n)
     result = whatif.monte_carlo(bom, n, seed, dists=dists, vary=vary.value,
+                                engine=engine.value, scheduler=scheduler,
                                 **overrides_from(lifetime, grid, region, pue, method))
     if output is not None:
         result.write(output, force=force)
@@ -225,7 +260,19 @@ def mc_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
             typer.echo(f"{k}: {result.distributions[k].kind} draws truncated to the bounds "
                        f"{registry.get(k).bounds_text()}")
         typer.echo("")
+        if impact is not None:
+            summary = summary[summary.index.str.startswith(f"impacts.{_category(impact)}.")]
+        else:
+            summary = summary[~summary.index.str.startswith("impacts.")]
         typer.echo(_table(summary.rename_axis("output").reset_index()))
+
+
+def _category(name: str) -> str:
+    from .impacts import CATEGORIES
+
+    if name not in CATEGORIES:
+        raise ParameterError(f"--impact: expected one of {', '.join(CATEGORIES)}, got {name!r}")
+    return name
 
 
 @app.command("sensitivity")
@@ -241,14 +288,19 @@ def sensitivity_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM
                     vary: Vary = typer.Option(Vary.all, "--vary", help="What is swung: all "
                                               "(factors and usage inputs), factors, usage."),
                     format: Format = typer.Option(Format.table, "--format", "-f",
-                                                  help="Output format.")) -> None:
+                                                  help="Output format."),
+                    impact: Optional[str] = typer.Option(
+                        None, "--impact", help="Rank by this category's life-cycle total "
+                        "instead of the per-year GWP total: gwp [kgCO2e], water [L], adpe "
+                        "[kg Sb eq] or pe [MJ].")) -> None:
     """One-at-a-time swings of every input with a range, ranked by effect on the per-year
-    total (tornado data)."""
+    total (tornado data), or on a category's life-cycle total with --impact."""
     over = overrides_from(lifetime, grid, region, pue, method)
     if vary == Vary.none:
         raise ParameterError("sensitivity --vary: expected all, factors or usage")
-    frame = whatif.sensitivity(bom, vary=vary.value, **over)
-    indices = whatif.sobol(bom, sobol, seed, **over) if sobol else None
+    target = {} if impact is None else {"output": f"impacts.{_category(impact)}.total"}
+    frame = whatif.sensitivity(bom, vary=vary.value, **over, **target)
+    indices = whatif.sobol(bom, sobol, seed, **over, **target) if sobol else None
     if format == Format.json:
         out: dict[str, Any] | list = _records(frame)
         if indices is not None:
@@ -260,7 +312,11 @@ def sensitivity_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM
             typer.echo(csv_text(indices), nl=False)
     else:
         cols = ["parameter", "low", "high", "total_at_low", "total_at_high", "swing", "unit"]
-        typer.echo("Per-year total [kgCO2e/year] with each input at its low and high value "
+        from .impacts import CATEGORIES
+
+        what = ("Per-year total [kgCO2e/year]" if impact is None else
+                f"Life-cycle {CATEGORIES[impact][1]} [{CATEGORIES[impact][0]}]")
+        typer.echo(f"{what} with each input at its low and high value "
                    "(all others at base):")
         typer.echo(_table(frame[cols]))
         if indices is not None:
@@ -272,9 +328,10 @@ def sensitivity_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM
 @user_errors
 def break_even_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
                    efficiency_gain: Optional[float] = typer.Option(
-                       None, "--efficiency-gain", min=0.0, max=0.999,
-                       help="Yearly energy saving of a replacement server for the same work "
-                            "[0-1], e.g. 0.15: also answer the refresh question."),
+                       None, "--efficiency-gain", help=registry.help_text(
+                           "refresh.efficiency_gain", "Yearly energy saving of a replacement "
+                           "server for the same work, e.g. 0.15: also answer the refresh "
+                           "question")),
                    lifetime: Optional[float] = LIFETIME, grid: Optional[float] = GRID,
                    region: Optional[str] = REGION, pue: Optional[float] = PUE,
                    method: Optional[str] = METHOD,

@@ -13,6 +13,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
+import functools
 
 
 from .errors import DataError, UnknownRegionError
@@ -21,8 +22,9 @@ from ._lazy import lazy_module
 _units = lazy_module("lca.units")   # pint on first use: `lca --help` reads data without it
 
 
+@functools.lru_cache(maxsize=1)
 def data_dir() -> Path:
-    """The folder holding the shipped data."""
+    """The folder holding the shipped data (found once per process)."""
     here = Path(__file__).resolve().parent
     installed = here / "_data"
     if installed.is_dir():

@@ -86,3 +86,22 @@ class OverwriteError(OutputError):
 
 class NonFiniteError(LcaError):
     """A result is NaN or infinite where a number is due (never written to JSON)."""
+
+
+class MeasuredDataError(LcaError):
+    """A measured-run file (CodeCarbon's emissions.csv) or a grid-intensity series that
+    cannot be read. ``file``, ``line`` (1-based, the header is line 1) and ``field`` say
+    where, where known."""
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+                 field: str | None = None):
+        self.file = file
+        self.line = line
+        self.field = field
+        self.message = message
+        where = file or "<data>"
+        if line is not None:
+            where += f":{line}"
+        if field:
+            where += f": {field}"
+        super().__init__(f"{where}: {message}")

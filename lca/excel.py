@@ -61,7 +61,7 @@ RESULT_UNITS = {
     "operational_kgco2e_per_year": "kgCO2e/year", "embodied_kgco2e_per_year": "kgCO2e/year",
     "total_kgco2e_per_year": "kgCO2e/year", "lifetime_kgco2e": "kgCO2e",
     "use_phase_share": "-", "lifetime_years": "year", "grid_kgco2e_per_kwh": "kgCO2e/kWh",
-    "pue": "-",
+    "pue": "-", "use_water_l_per_year": "L_water/year",
 }
 
 
@@ -155,6 +155,10 @@ def result_unit(key: str) -> str:
         return "kgCO2e"
     if key.startswith("per_functional_unit."):
         return "gCO2e"
+    if key.startswith("impacts."):
+        from .impacts import CATEGORIES
+        category = key.split(".")[1]
+        return CATEGORIES[category][0] if category in CATEGORIES else ""
     if key.endswith("_kgco2e_per_year"):
         return "kgCO2e/year"
     if key.endswith("_kgco2e"):
@@ -473,6 +477,12 @@ def model_block(ws: Any, a: Assessment, label: str, row: int) -> int:
     add_input("Grid intensity", "grid", "kgCO2e/kWh",
               f"input; base value from {a.meta.get('grid_source') or c.grid_source}")
     add_input("PUE", "pue", "-", "input: power usage effectiveness, 1.0 or more")
+    add_input("On-site WUE", "wue", "L/kWh", "input: water evaporated on site per kWh of IT "
+              "energy (Li et al. 2023)")
+    offsite = math.isfinite(float(a.params["water_intensity"]))
+    if offsite:
+        add_input("Water intensity of electricity", "water_intensity", "L/kWh",
+                  "input: water consumed per kWh generated (EWIF, Li et al. 2023)")
     if c.power_mode == "profile":
         states = _state_labels(a)
         for i in range(c.n_states):
@@ -558,6 +568,16 @@ def model_block(ws: Any, a: Assessment, label: str, row: int) -> int:
     out("Use-phase share", "use_phase_share",
         f"={ref('operational_kgco2e_per_year')}/{ref('total_kgco2e_per_year')}", "-",
         FMT_SHARE, "operational / total")
+    it_kwh = f"{ref('mean_power_w')}*{ref('hours')}/1000"
+    if offsite:
+        out("Use-phase water per year", "use_water_l_per_year",
+            f"={it_kwh}*{ref('wue')}+{it_kwh}*{ref('pue')}*{ref('water_intensity')}",
+            "L/year", FMT_KG, "IT energy x WUE + IT energy x PUE x water intensity "
+            "(on-site + off-site, Li et al. 2023)")
+    else:
+        out("Use-phase water per year", "use_water_l_per_year", f"={it_kwh}*{ref('wue')}",
+            "L/year", FMT_KG, "IT energy x WUE (on-site); off-site not covered: no water "
+            "intensity of electricity for this grid")
     if fu_unit is not None:
         for part, key in (("total", "total_kgco2e_per_year"),
                           ("embodied", "embodied_kgco2e_per_year"),
@@ -566,6 +586,61 @@ def model_block(ws: Any, a: Assessment, label: str, row: int) -> int:
                 f"={ref(key)}*1000/{ref('fu')}", "gCO2e", FMT_SMALL,
                 f"{part} per year x 1000 / functional units per year")
     return row + 1
+
+
+IMPACTS_HEADERS = ["Server", "Category", "Stage", "Component", "Value", "Unit"]
+
+
+def impacts_sheet(ws: Any, assessments: Sequence[Assessment], labels: Sequence[str]) -> None:
+    """The life cycle of each assessment: one row per (category, stage, component) over
+    the lifetime, then the stage totals and the total of each category as SUM formulas of
+    those rows, and the boundary. Not covered cells are written as "not covered" (never 0).
+    Self-contained: reads only ``Assessment.lifecycle`` and ``Assessment.boundary``."""
+    from .impacts import STAGES
+
+    _header(ws, IMPACTS_HEADERS)
+    row = 2
+    for a, label in zip(assessments, labels):
+        life = a.lifecycle
+        for category in life.boundary.categories:
+            unit = a.boundary["units"][category]
+            stage_rows = []
+            for stage in life.boundary.stages:
+                first = row
+                for comp, values in life.components(category, stage).items():
+                    v = float(values[0])
+                    for col, text in ((1, label), (2, category), (3, stage), (4, comp)):
+                        put(ws, row, col, text)
+                    if math.isnan(v):
+                        put(ws, row, 5, "not covered")
+                    else:
+                        put(ws, row, 5, v, FMT_KG)
+                    put(ws, row, 6, unit)
+                    row += 1
+                for col, text in ((1, label), (2, category), (3, stage), (4, "stage total")):
+                    put(ws, row, col, text).font = BOLD
+                if np.all(np.isnan(life.stage(category, stage))):
+                    put(ws, row, 5, "not covered").font = BOLD
+                else:
+                    formula(ws, row, 5, f"=SUM(E{first}:E{row - 1})", FMT_KG).font = BOLD
+                    stage_rows.append(row)
+                put(ws, row, 6, unit)
+                row += 1
+            for col, text in ((1, label), (2, category), (3, "all stages"), (4, "total")):
+                put(ws, row, col, text).font = BOLD
+            if stage_rows:
+                formula(ws, row, 5, "=" + "+".join(f"E{r}" for r in stage_rows), FMT_KG).font = BOLD
+            else:
+                put(ws, row, 5, "not covered").font = BOLD
+            put(ws, row, 6, unit)
+            row += 1
+        put(ws, row, 1, label)
+        put(ws, row, 2, "boundary")
+        put(ws, row, 3, ", ".join(STAGES[s] for s in life.boundary.stages))
+        put(ws, row, 4, "values over the lifetime; \"not covered\": no factor for the "
+                        "category (left out of the totals, never counted as zero)")
+        row += 2
+    _fit_widths(ws)
 
 
 def model_sheet(ws: Any, assessments: Sequence[Assessment], labels: Sequence[str]) -> None:
@@ -673,6 +748,7 @@ def build_workbook(assessments: Assessment | Sequence[Assessment], *, sweep: Any
     operational_sheet(wb.create_sheet("Operational"), items, labels)
     model_sheet(wb.create_sheet("Model"), items, labels)
     assumptions_sheet(wb.create_sheet("Assumptions"), items, labels)
+    impacts_sheet(wb.create_sheet("Impacts"), items, labels)
     first = items[0]  # parameter units (canonical, the same for every server)
     method_frames = _per_server(methods, labels)
     if method_frames:

@@ -104,9 +104,23 @@ def _arr(x: Any) -> np.ndarray:
 
 
 def _nansum(arrays: list[np.ndarray], n: int) -> np.ndarray:
-    """Element-wise sum ignoring NaN; NaN where every term is NaN (nothing covered)."""
+    """Element-wise sum ignoring NaN; NaN where every term is NaN (nothing covered).
+    Fast path: a plain sum when no term has a NaN (one pass to check)."""
+    # a scalar NaN (a factor not known for any scenario) adds nothing: drop it for free
+    arrays = [a for a in arrays if not (np.ndim(a) == 0 and np.isnan(a))]
     if not arrays:
-        return np.full(n, np.nan)
+        return np.broadcast_to(np.nan, (n,))   # a read-only view: nothing allocated
+    if len(arrays) == 1:
+        return np.asarray(arrays[0], dtype=float)
+    total = np.add(arrays[0], arrays[1])
+    for a in arrays[2:]:
+        if isinstance(total, np.ndarray) and total.ndim and \
+                total.shape == np.broadcast_shapes(total.shape, np.shape(a)):
+            np.add(total, a, out=total)          # in place: no temporary per term
+        else:
+            total = total + a
+    if not np.isnan(total).any():
+        return total
     stack = np.broadcast_arrays(*arrays)
     total = np.zeros(np.shape(stack[0]))
     covered = np.zeros(np.shape(stack[0]), dtype=bool)

@@ -129,6 +129,9 @@ def clean_stale_temps(folder: str | Path) -> list[Path]:
             if entry.is_file(follow_symlinks=False):
                 os.unlink(entry.path)
                 removed.append(Path(entry.path))
+            elif entry.is_dir(follow_symlinks=False):  # a Parquet dataset's folder
+                shutil.rmtree(entry.path)
+                removed.append(Path(entry.path))
         except OSError:
             pass
     return removed

@@ -13,13 +13,14 @@ scenarios: the loops below run over components and profile states.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from . import (allocation, data, end_of_life, functional, infrastructure, operational, registry,
-               transport, water)
+from . import (allocation, data, end_of_life, fab_water, functional, infrastructure, operational,
+               registry, transport, water)
 from .bom import _FACTOR_BASES, SHARE_SUM_TOLERANCE, Bom
+from .embodied.protocol import ComponentSpec, ComponentTerm
 from .errors import DataError, ParameterError
 from .impacts import Boundary, column
 
@@ -33,47 +34,6 @@ ALIASES = {
     "usage.idle_power": "idle_power", "usage.max_power": "max_power",
     "usage.wue": "wue", "usage.water_intensity": "water_intensity",
 }
-
-
-@dataclass(frozen=True)
-class ComponentSpec:
-    """The structural (non-numeric) description of one component."""
-
-    name: str
-    type: str
-    role: str | None = None
-    technology: str | None = None
-    node: str | None = None
-    category: str | None = None
-    material: str | None = None
-    factor_basis: str | None = None   # basis of a user's factor override, if any
-    device: str | None = None
-    fields: tuple[str, ...] = ()      # which numeric fields the BOM gives
-    part_of: str | None = None        # the component this one is physically part of
-
-    def has(self, name: str) -> bool:
-        return name in self.fields
-
-    def key(self, name: str) -> str:
-        return f"components.{self.name}.{name}"
-
-
-@dataclass(frozen=True)
-class ComponentTerm:
-    """How a method costs one component: a function of the parameters, or why not."""
-
-    evaluate: Callable[[Mapping[str, Any]], Any] | None
-    basis: str = ""               # e.g. "area x processor_die factor"
-    factor_keys: tuple[str, ...] = ()   # parameters the term reads that are method factors
-    reason: str | None = None     # why the method cannot cover the component
-    note: str | None = None       # e.g. a stand-in technology
-    #: Evaluators of the other impact categories (adpe, pe, water) where the method has
-    #: factors for them; a category missing here is not covered for this component.
-    impacts: Mapping[str, Callable[[Mapping[str, Any]], Any]] = field(default_factory=dict)
-
-    def evaluator(self, category: str) -> Callable[[Mapping[str, Any]], Any] | None:
-        """The evaluator of ``category`` (gwp: :attr:`evaluate`), or None."""
-        return self.evaluate if category == "gwp" else self.impacts.get(category)
 
 
 @dataclass
@@ -103,6 +63,8 @@ class Compiled:
     #: Region parameters the BOM sets itself (usage.water_intensity): a region given as
     #: an override or sweep axis does not replace them.
     fixed: frozenset[str] = frozenset()
+    #: lifecycle_structure(self), cached (the boundary and terms do not change).
+    structure: dict[tuple[str, str], list[tuple[str, bool]]] = field(default_factory=dict)
 
     def parameter_names(self) -> list[str]:
         return list(self.params)
@@ -191,8 +153,11 @@ def compile_bom(bom: Bom, method: str | None = None, boundary: Boundary | None =
     """
     from .embodied import get_method
 
+    from .bom import resolved
+
     method = method or bom.embodied.method
     impl = get_method(method)
+    bom = resolved(bom)
     params: dict[str, float] = {"lifetime": bom.lifetime, "pue": bom.usage.pue}
     usage = bom.usage
     if usage.region is not None:
@@ -257,11 +222,18 @@ def compile_bom(bom: Bom, method: str | None = None, boundary: Boundary | None =
                         power_mode=power_mode, n_states=n_states, functional_unit=fu,
                         grid_source=grid_source, grid_region=grid_region, fixed=fixed,
                         parts_power=parts_power, parts_states=tuple(parts_states))
-    compiled.options = impl.options(bom)
-    compiled.factor_figures = dict(impl.factor_parameters(compiled.options))
+    try:   # a factor file without a key a method reads is a fault of the data
+        compiled.options = impl.options(bom)
+        compiled.factor_figures = dict(impl.factor_parameters(compiled.options))
+        compiled.terms = {spec.name: impl.term(spec, compiled.options) for spec in specs}
+    except KeyError as exc:
+        raise DataError(f"data/factors/{method}.yaml: the method needs {exc.args[0]!r}, "
+                        "which the factor file does not give") from None
     for key, fig in compiled.factor_figures.items():
         params[key] = fig.value
     compiled.terms = {spec.name: impl.term(spec, compiled.options) for spec in specs}
+    fab_water.attach(compiled)   # manufacturing water of logic dies, whatever the method
+    _note_unused_options(compiled)
     life_params, compiled.transport_modes, compiled.eol_material, compiled.lifecycle_notes = \
         lifecycle_parameters(bom)
     params.update(life_params)
@@ -271,6 +243,27 @@ def compile_bom(bom: Bom, method: str | None = None, boundary: Boundary | None =
     compiled.boundary = boundary
     _check_factors(compiled)
     return compiled
+
+
+#: BOM ``embodied:`` options (attribute, name in the file) and the methods that read them
+#: (composite costs logic dies with ACT's model, so it reads ACT's options too).
+METHOD_OPTIONS = (("fab_grid", "fab_grid"), ("gas_abatement", "gas_abatement"),
+                  ("yield_", "yield"))
+ACT_OPTION_READERS = ("act2022", "composite")
+
+
+def _note_unused_options(compiled: Compiled) -> None:
+    """A method option the BOM gives but the compiled method does not read is said in the
+    notes (a BOM may be costed by several methods, so it is not refused)."""
+    if compiled.method in ACT_OPTION_READERS:
+        return
+    emb = compiled.bom.embodied
+    unused = [name for attr, name in METHOD_OPTIONS if getattr(emb, attr) is not None]
+    if unused:
+        notes = list(compiled.options.get("notes", []))
+        notes += [f"embodied.{name} is an option of {' and '.join(ACT_OPTION_READERS)}: not "
+                  f"used by {compiled.method}" for name in unused]
+        compiled.options = {**compiled.options, "notes": notes}
 
 
 def _check_factors(compiled: Compiled) -> None:
@@ -442,7 +435,7 @@ def evaluate(compiled: Compiled, params: Mapping[str, Any], n: int = 1, *,
     out: dict[str, np.ndarray] = {}
 
     def col(x) -> np.ndarray:
-        return np.broadcast_to(np.asarray(x, dtype=float), (n,))
+        return _column(x, n)
 
     embodied = np.zeros(n)
     for spec in compiled.components:
@@ -477,8 +470,11 @@ def evaluate(compiled: Compiled, params: Mapping[str, Any], n: int = 1, *,
     out["lifetime_kgco2e"] = col(total_year * params["lifetime"])
     with np.errstate(invalid="ignore", divide="ignore"):
         out["use_phase_share"] = col(op_year / total_year)
-    out["use_water_l_per_year"] = col(water.consumption(
-        it_energy, params["pue"], params["wue"], params["water_intensity"]))
+    from .impacts import _nansum   # on-site + off-site; NaN only when neither is covered
+    per_year = {"gwp": op_year, "onsite": water.onsite(it_energy, params["wue"]),
+                "offsite": _unless_unknown(params["water_intensity"], lambda w: water.offsite(
+                    it_energy, params["pue"], w))}
+    out["use_water_l_per_year"] = col(_nansum([per_year["onsite"], per_year["offsite"]], n))
     if compiled.functional_unit is not None:
         kind = compiled.functional_unit
         rate = params.get(f"functional_unit.{kind}", 1.0)
@@ -486,75 +482,163 @@ def evaluate(compiled: Compiled, params: Mapping[str, Any], n: int = 1, *,
         out["per_functional_unit.total_gco2e"] = col(functional.per_unit(total_year, units))
         out["per_functional_unit.embodied_gco2e"] = col(functional.per_unit(emb_year, units))
         out["per_functional_unit.operational_gco2e"] = col(functional.per_unit(op_year, units))
-    out.update(lifecycle_columns(compiled, params, out, it_energy, energy, mean_power, n))
+    out.update(lifecycle_columns(compiled, params, out, per_year, energy, mean_power, n))
     return out
 
 
-def _stage_cells(compiled: Compiled, params: Mapping[str, Any], out: Mapping[str, np.ndarray],
-                 it_energy, energy, mean_power, n: int) -> dict[tuple[str, str], dict[str, Any]]:
-    """(category, stage) -> {component: value} for the boundary (values over the
-    lifetime; None: not covered)."""
+#: Components of the stages that are not costed part by part.
+STAGE_COMPONENTS = {"transport": ("system",), "end_of_life": ("system",),
+                    "infrastructure": ("data centre",)}
+USE_COMPONENTS = {"water": ("on-site cooling", "electricity generation")}
+
+
+def _column(x, n: int) -> np.ndarray:
+    """``x`` as a float column of ``n`` scenarios (a view of a scalar, no copy)."""
+    if type(x) is np.ndarray and x.shape == (n,) and x.dtype == np.float64:
+        return x
+    if n == 1:   # one scenario: a (1,) view of the value, cheaper than a broadcast view
+        return np.asarray(x, dtype=float).reshape(1)
+    return np.broadcast_to(np.asarray(x, dtype=float), (n,))
+
+
+def _unless_unknown(factor, fn):
+    """``fn(factor)``, or a scalar NaN without computing when ``factor`` is a scalar NaN
+    (a per-kWh factor not known for any scenario: not covered)."""
+    if np.ndim(factor) == 0 and np.isnan(factor):
+        return np.nan
+    return fn(factor)
+
+
+def lifecycle_structure(compiled: Compiled) -> dict[tuple[str, str], list[tuple[str, bool]]]:
+    """(category, stage) -> [(component, covered)] for the boundary: which cells exist
+    and which have a factor (known when the BOM is compiled, the same for every scenario).
+    Manufacturing covers a component in a category where its method's term has an
+    evaluator for it; transport, end of life and infrastructure have GWP factors only; the
+    use phase covers every category (a region without electricity data gives NaN there)."""
+    if compiled.structure:
+        return compiled.structure
     b = compiled.boundary
-    life = params["lifetime"]
-    cells: dict[tuple[str, str], dict[str, Any]] = {}
-    nan = np.nan
-    if "manufacturing" in b.stages:
+    out: dict[tuple[str, str], list[tuple[str, bool]]] = {}
+    for stage in b.stages:
         for c in b.categories:
-            comps: dict[str, Any] = {}
-            for spec in compiled.components:
-                if c == "gwp":
-                    comps[spec.name] = out[f"embodied_by_component_kgco2e.{spec.name}"]
-                    continue
-                fn = compiled.terms[spec.name].evaluator(c)
-                comps[spec.name] = nan if fn is None else fn(params)
-            cells[(c, "manufacturing")] = comps
-    if "transport" in b.stages:
-        t = sum(transport.leg_emissions(params["mass"], params[f"transport.{i}.distance"],
-                                        params[f"factors.transport.{mode}"])
-                for i, mode in enumerate(compiled.transport_modes)) if compiled.transport_modes else 0.0
-        for c in b.categories:
-            cells[(c, "transport")] = {"system": t if c == "gwp" else nan}
-    if "use" in b.stages:
-        for c in b.categories:
-            if c == "gwp":
-                comps = {"electricity": operational.emissions(energy, params["grid"]) * life}
-            elif c == "water":
-                comps = {"on-site cooling": water.onsite(it_energy, params["wue"]) * life,
-                         "electricity generation": water.offsite(
-                             it_energy, params["pue"], params["water_intensity"]) * life}
+            if stage == "manufacturing":
+                out[(c, stage)] = [(spec.name, compiled.terms[spec.name].evaluator(c) is not None)
+                                   for spec in compiled.components]
+            elif stage == "use":
+                out[(c, stage)] = [(name, True) for name in USE_COMPONENTS.get(c, ("electricity",))]
             else:
-                comps = {"electricity": operational.emissions(energy, params[f"{c}_intensity"]) * life}
-            cells[(c, "use")] = comps
-    if "end_of_life" in b.stages:
-        eol = end_of_life.treatment(params["mass"],
-                                    params[f"factors.end_of_life.{compiled.eol_material}"])
-        for c in b.categories:
-            cells[(c, "end_of_life")] = {"system": eol if c == "gwp" else nan}
-    if "infrastructure" in b.stages:
-        infra = infrastructure.share(params["factors.infrastructure.per_kw_year"], mean_power, life)
-        for c in b.categories:
-            cells[(c, "infrastructure")] = {"data centre": infra if c == "gwp" else nan}
-    return cells
+                covered = c == "gwp" and not (stage == "transport" and not compiled.transport_modes)
+                out[(c, stage)] = [(name, covered) for name in STAGE_COMPONENTS[stage]]
+    compiled.structure = out
+    return out
+
+
+def lifecycle_layout(compiled: Compiled) -> list[tuple[str, str, str, str | None]]:
+    """Where each life-cycle cell lives among the columns of :func:`evaluate`:
+    (category, stage, component, column or None when not covered). GWP manufacturing
+    reads ``embodied_by_component_kgco2e.<name>``; a stage with one covered component keeps
+    it in the stage column ``impacts.<category>.<stage>``; several covered components get
+    ``impacts.<category>.<stage>.<component>`` columns besides the stage sum. Every stage
+    of the boundary has its stage column in every category (NaN where nothing is covered)."""
+    out = []
+    for (c, stage), comps in lifecycle_structure(compiled).items():
+        covered = [name for name, ok in comps if ok]
+        for name, ok in comps:
+            if not ok:
+                col_name = None
+            elif (c, stage) == ("gwp", "manufacturing"):
+                col_name = f"embodied_by_component_kgco2e.{name}"
+            elif len(covered) == 1:
+                col_name = column(c, stage)
+            else:
+                col_name = column(c, stage, name)
+            out.append((c, stage, name, col_name))
+    return out
+
+
+def lifecycle_impacts(compiled: Compiled, columns: Mapping[str, Any], notes=()) -> "Impacts":
+    """The :class:`lca.impacts.Impacts` of evaluated ``columns`` (one row or many), with
+    not-covered cells as NaN."""
+    from .impacts import Impacts
+
+    cells = {}
+    n = len(np.atleast_1d(next(iter(columns.values()))))
+    for c, stage, name, col_name in lifecycle_layout(compiled):
+        cells[(c, stage, name)] = (np.full(n, np.nan) if col_name is None
+                                   else np.atleast_1d(np.asarray(columns[col_name], dtype=float)))
+    return Impacts(cells, compiled.boundary, list(notes))
+
+
+def _covered_values(compiled: Compiled, params: Mapping[str, Any], per_year, energy,
+                    mean_power) -> dict[tuple[str, str], dict[str, Any]]:
+    """(category, stage) -> {component: value over the lifetime} for the covered cells
+    other than GWP manufacturing (which is ``embodied_by_component_kgco2e``).
+    ``per_year`` holds the use phase's yearly GWP and on-site / off-site water."""
+    life = params["lifetime"]
+    values: dict[tuple[str, str], dict[str, Any]] = {}
+    for (c, stage), comps in lifecycle_structure(compiled).items():
+        names = [name for name, ok in comps if ok]
+        if not names or (c, stage) == ("gwp", "manufacturing"):
+            continue
+        if stage == "manufacturing":
+            values[(c, stage)] = {name: compiled.terms[name].evaluator(c)(params) for name in names}
+        elif stage == "use":
+            if c == "water":
+                values[(c, stage)] = {"on-site cooling": per_year["onsite"] * life,
+                                      "electricity generation": _unless_unknown(
+                                          per_year["offsite"], lambda w: w * life)}
+            elif c == "gwp":
+                values[(c, stage)] = {"electricity": per_year["gwp"] * life}
+            else:
+                values[(c, stage)] = {"electricity": _unless_unknown(
+                    params[f"{c}_intensity"], lambda f: operational.emissions(energy, f) * life)}
+        elif stage == "transport":
+            values[(c, stage)] = {"system": sum(
+                transport.leg_emissions(params["mass"], params[f"transport.{i}.distance"],
+                                        params[f"factors.transport.{mode}"])
+                for i, mode in enumerate(compiled.transport_modes))}
+        elif stage == "end_of_life":
+            values[(c, stage)] = {"system": end_of_life.treatment(
+                params["mass"], params[f"factors.end_of_life.{compiled.eol_material}"])}
+        else:
+            values[(c, stage)] = {"data centre": infrastructure.share(
+                params["factors.infrastructure.per_kw_year"], mean_power, life)}
+    return values
 
 
 def lifecycle_columns(compiled: Compiled, params: Mapping[str, Any], out: Mapping[str, np.ndarray],
-                      it_energy, energy, mean_power, n: int) -> dict[str, np.ndarray]:
-    """The ``impacts.*`` columns: cells, stage sums and totals (NaN-aware: a stage or
-    total is NaN only when nothing in it is covered)."""
+                      per_year, energy, mean_power, n: int) -> dict[str, np.ndarray]:
+    """The ``impacts.*`` columns (see :func:`lifecycle_layout`): covered cells, stage sums
+    and one total per category of the boundary (NaN-aware: a sum is NaN only when nothing
+    in it is covered). Cells without a factor get no column (they are NaN in
+    :func:`lifecycle_impacts`), which keeps a sweep's rows narrow."""
     from .impacts import _nansum
 
+    def col(x) -> np.ndarray:
+        return _column(x, n)
+
     cols: dict[str, np.ndarray] = {}
-    stage_sums: dict[str, list[np.ndarray]] = {}
-    for (c, stage), comps in _stage_cells(compiled, params, out, it_energy, energy,
-                                          mean_power, n).items():
-        values = []
-        for name, v in comps.items():
-            arr = np.broadcast_to(np.asarray(v, dtype=float), (n,))
-            cols[column(c, stage, name)] = arr
-            values.append(arr)
-        s = values[0] if len(values) == 1 else _nansum(values, n)
-        cols[column(c, stage)] = s
-        stage_sums.setdefault(c, []).append(s)
+    b = compiled.boundary
+    stage_sums: dict[str, list[np.ndarray]] = {c: [] for c in b.categories}
+    # every stage x category of the boundary has its stage column (NaN: not covered), the
+    # contract of issue 11's milestone that fleets and others read
+    nan = np.broadcast_to(np.nan, (n,))
+    for stage in b.stages:
+        for c in b.categories:
+            cols[column(c, stage)] = nan
+    if "manufacturing" in b.stages and "gwp" in stage_sums and any(
+            compiled.terms[spec.name].evaluate is not None for spec in compiled.components):
+        cols[column("gwp", "manufacturing")] = out["embodied_kgco2e"]
+        stage_sums["gwp"].append(out["embodied_kgco2e"])
+    for (c, stage), comps in _covered_values(compiled, params, per_year, energy, mean_power).items():
+        if len(comps) == 1:
+            s = next(iter(comps.values()))
+        else:
+            for name, v in comps.items():
+                cols[column(c, stage, name)] = col(v)
+            s = _nansum(list(comps.values()), n)
+        cols[column(c, stage)] = col(s)
+        stage_sums[c].append(s)
     for c, sums in stage_sums.items():
-        cols[column(c)] = _nansum(sums, n)
+        cols[column(c)] = col(_nansum(sums, n))
     return cols

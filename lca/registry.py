@@ -145,8 +145,8 @@ def label(name: str, context: Mapping[str, Any] | None = None) -> str:
     """A short human label for ``name`` (``components.dram.dies`` -> ``dram: dies``).
 
     ``context`` (the parameters of a compiled BOM) words profile states by their power:
-    ``profile.0.share`` -> ``time share at 555 W``, ``profile.0.power`` -> ``power of the
-    state with 75 % of the time``.
+    ``profile.0.share`` -> ``time share at 555 W``, ``profile.0.power`` -> ``power for 75%
+    of the time``.
     """
     p = _lookup(name)
     if p is None:
@@ -161,7 +161,7 @@ def label(name: str, context: Mapping[str, Any] | None = None) -> str:
         if value is not None and np.ndim(value) == 0 and math.isfinite(float(value)):
             if parts[2] == "share":
                 return f"{p.label} at {float(value):g} W"
-            return f"{p.label} of the state with {float(value):.0%} of the time"
+            return f"{p.label} for {float(value):.0%} of the time"
         return f"{p.label} of state {parts[1]}"
     if name.startswith("factors.") and len(parts) >= 3:
         if p.name != "factors.*.*":
@@ -213,6 +213,9 @@ def check(name: str, value: Any, unit: str | None = None) -> Any:
         raise ParameterError(f"{name}: expected a number or an array of numbers, got "
                              f"{type(value).__name__}", parameter=name, value=value,
                              bound=p.bounds_text()) from None
+    if arr.size == 0:
+        raise ParameterError(f"{name}: expected a number, got an empty {type(value).__name__}",
+                             parameter=name, value=value, bound=p.bounds_text())
     ok = p.contains(arr)
     if not np.all(ok):
         bad = arr[~ok] if arr.ndim else arr
@@ -272,6 +275,51 @@ def to_canonical(name: str, value: Any, unit: str | None = None) -> Any:
     return check(name, value, canonical)
 
 
+#: Categorical BOM values checked against what the methods' data can cost (see choices).
+CHOICE_KINDS = ("node", "memory technology", "material")
+
+
+@lru_cache(maxsize=None)
+def choices(kind: str) -> tuple[str, ...]:
+    """The values a categorical BOM field may take, from the data that costs them:
+
+    ``node``: the process nodes some method has a row or a named stand-in for (ACT's
+    logic table and node stand-ins, LLMCarbon's CPA table and node stand-ins);
+    ``memory technology``: ACT's DRAM rows and its DRAM stand-ins (HBM, GDDR, LPDDR);
+    ``material``: the materials of data/factors/materials.yaml and their aliases.
+    Lower case, without spaces (a BOM's value is compared the same way).
+    """
+    from . import data
+
+    def keys(table: Any, skip: tuple[str, ...] = ("note", "default")) -> set[str]:
+        return {str(k).lower() for k in (table or {}) if k not in skip}
+
+    if kind == "node":
+        act, llm = data.factor_table("act2022"), data.factor_table("llmcarbon2024")
+        found = (keys(act.get("logic")) | keys(act.get("node_stand_ins"))
+                 | keys(llm.get("cpa")) | keys(llm.get("node_stand_ins")))
+        return tuple(sorted(found, key=lambda n: (float(n[:-2]) if n[:-2].replace(".", "").isdigit()
+                                                  else math.inf, n)))
+    if kind == "memory technology":
+        act = data.factor_table("act2022")
+        stand = {k for k, v in (act.get("stand_ins") or {}).items()
+                 if isinstance(v, dict) and v.get("table") == "dram"}
+        return tuple(sorted(keys(act.get("dram")) | stand))
+    if kind == "material":
+        mats = data.factor_table("materials")
+        return tuple(sorted(keys(mats.get("materials")) | keys(mats.get("aliases"))))
+    raise ParameterError(f"unknown kind of value {kind!r}: expected one of {', '.join(CHOICE_KINDS)}")
+
+
+def check_names(**values: Any) -> None:
+    """Each given categorical argument (a device, dtype, method, region, kind ...) is text
+    or None; anything else is a ParameterError naming it."""
+    for name, value in values.items():
+        if value is not None and not isinstance(value, str):
+            raise ParameterError(f"{name}: expected a name (text), got {type(value).__name__}",
+                                 parameter=name, value=value, bound="a name")
+
+
 def check_scalar(name: str, value: Any) -> Any:
     """``value`` if it is one number (not a list or array), else a ParameterError: for
     entry points that take a single scenario (``lca.assess``)."""
@@ -282,6 +330,15 @@ def check_scalar(name: str, value: Any) -> Any:
         raise ParameterError(f"{name}: expected one quantity, got an array",
                              parameter=name, value=value)
     return value
+
+
+def check_one(name: str, value: Any, unit: str | None = None) -> Any:
+    """One number (not an array) checked against ``name``'s bounds: for sizes, seeds and
+    other arguments that take a single value."""
+    if isinstance(value, (bool, str, bytes)) or value is None:
+        return check(name, value, unit)          # words the wrong type
+    check_scalar(name, value)
+    return check(name, value, unit)
 
 
 @lru_cache(maxsize=1)
@@ -349,7 +406,7 @@ def nomenclature_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["Parameter", "entries", "find", "get", "unit", "label", "help_text", "check",
+__all__ = ["Parameter", "entries", "find", "get", "unit", "label", "help_text", "check", "check_one",
            "check_choice", "to_canonical", "check_scalar", "check_memory", "nomenclature"]
 
 

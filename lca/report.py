@@ -15,6 +15,9 @@ Pages, in order:
 6. When given: the **embodied methods' spread** (``lca.compare_methods``), the
    **Monte Carlo distribution** (``lca.monte_carlo``) and the **sensitivity tornado**
    (``lca.sensitivity``), up to four servers a page.
+7. **Life cycle by stage**: one panel per impact category (GWP, water, ADPe, PE), each
+   server's lifetime impacts stacked by stage (manufacturing, transport, use, end of life,
+   data-centre infrastructure); what has no factor is listed as not covered.
 
 Every page carries a source note (method and its reference, grid values and their
 sources, the 8,760 h year). Output is deterministic: fixed rcParams and fonts (DejaVu
@@ -420,6 +423,64 @@ def comparison_page(assessments: Sequence[Assessment], labels: Sequence[str]) ->
     return fig
 
 
+#: One colour per life-cycle stage (lca.impacts.STAGES order).
+STAGE_COLOURS = ("#8c564b", "#9467bd", "#1f77b4", "#7f7f7f", "#2ca02c")
+
+
+def lifecycle_page(assessments: Sequence[Assessment], labels: Sequence[str]) -> Figure:
+    """Impacts by stage per category (one panel per category of the boundary): for each
+    server a bar stacked by stage over the lifetime; stages a category has no factor for
+    are listed as not covered under the panel, never drawn as zero. Self-contained: reads
+    only ``Assessment.lifecycle``."""
+    from .impacts import CATEGORIES, STAGES
+
+    cats = list(dict.fromkeys(c for a in assessments for c in a.lifecycle.boundary.categories))
+    fig = _new_page()
+    rows, cols = _grid_shape(len(cats))
+    axes = fig.subplots(rows, cols, squeeze=False)
+    fig.subplots_adjust(left=0.08, right=0.97, top=0.84, bottom=0.2, hspace=0.85, wspace=0.3)
+    for ax in axes.ravel()[len(cats):]:
+        ax.set_visible(False)
+    x = np.arange(len(assessments))
+    short = ["\n".join(textwrap.wrap(l, 18)[:2]) for l in labels]
+    for ax, c in zip(axes.ravel(), cats):
+        bottom = np.zeros(len(assessments))
+        missing: dict[str, list[str]] = {}
+        for colour, stage in zip(STAGE_COLOURS, STAGES):
+            values = np.array([float(a.lifecycle.stage(c, stage)[0])
+                               if stage in a.lifecycle.boundary.stages else np.nan
+                               for a in assessments])
+            for lab, a, v in zip(labels, assessments, values):
+                if stage in a.lifecycle.boundary.stages and np.isnan(v):
+                    missing.setdefault(STAGES[stage], []).append(lab)
+            if np.all(np.isnan(values)):
+                continue
+            v = np.nan_to_num(values)
+            ax.bar(x, v, bottom=bottom, color=colour, label=STAGES[stage])
+            bottom = bottom + v
+        unit = CATEGORIES[c][0]
+        ax.set_title(f"{CATEGORIES[c][1]} [{unit}]", loc="left", fontsize=10)
+        ax.set_xticks(x, short, fontsize=7)
+        if float(np.max(bottom)) > 0:
+            ax.set_ylim(0, float(np.max(bottom)) * 1.35)
+            for i in range(len(x)):
+                ax.text(x[i], bottom[i], fmt_number(bottom[i], 3 if c == "adpe" else 0),
+                        ha="center", va="bottom", fontsize=7)
+        else:
+            ax.text(0.5, 0.5, "not covered", transform=ax.transAxes, ha="center", va="center")
+        ax.yaxis.set_major_formatter(THOUSANDS if c != "adpe" else
+                                     matplotlib.ticker.FormatStrFormatter("%.3g"))
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(loc="upper left", fontsize=6, ncol=3)
+        if missing:
+            text = "not covered: " + "; ".join(
+                f"{st}" + (f" ({', '.join(labs)})" if len(assessments) > 1 else "")
+                for st, labs in missing.items())
+            ax.text(0, -0.32, textwrap.fill(text, 90), transform=ax.transAxes, fontsize=6,
+                    va="top")
+    return fig
+
+
 def _subplot_pages(items: Sequence[tuple[str, Any, Assessment]], draw,
                    left: float = 0.1, wspace: float = 0.45) -> list[Figure]:
     figs = []
@@ -617,6 +678,9 @@ def build_pages(assessments: Assessment | Sequence[Assessment], *, methods: Any 
                 pages.append((name, title + suffix, fig))
                 if extra:
                     page_notes[name] = extra
+        pages.append(("lifecycle", "Life cycle by stage: " + ", ".join(
+            dict.fromkeys(c for a in items for c in a.lifecycle.boundary.categories)),
+            lifecycle_page(items, labels)))
         if validation:
             pages.append(("validation", "Validation against published assessments",
                           validation_page(validation)))

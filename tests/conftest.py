@@ -45,3 +45,13 @@ def write_bom(tmp_path):
         path.write_text(text, encoding="utf-8")
         return path
     return write
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    """One real distributed.LocalCluster (two worker processes) shared by every test of
+    the Dask engines (fleet, sweep, Monte Carlo)."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as c:
+        yield c

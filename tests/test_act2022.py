@@ -123,7 +123,7 @@ def test_pcb_by_layers(write_bom):
 
 def test_items_by_material_or_uncovered(write_bom):
     comps = ("  - {name: case, type: item, category: chassis, mass: 10 kg, material: steel}\n"
-             "  - {name: psu, type: item, category: psu, mass: 3 kg, material: mixed}")
+             "  - {name: psu, type: item, category: psu, mass: 3 kg}")
     a = lca.assess(bom(write_bom, comps))
     assert a.embodied_by_component["case"].magnitude == pytest.approx(10 * 1.89, rel=1e-9)
     assert "psu" in a.uncovered

@@ -18,10 +18,11 @@ from lca.excel import build_workbook, write_workbook
 
 formulas = pytest.importorskip("formulas")
 
-SHEETS = ["Summary", "Components", "Operational", "Model", "Assumptions"]
+SHEETS = ["Summary", "Components", "Operational", "Model", "Assumptions", "Impacts"]
 MODEL_KEYS = ["embodied_kgco2e", "mean_power_w", "energy_kwh_per_year",
               "operational_kgco2e_per_year", "embodied_kgco2e_per_year",
-              "total_kgco2e_per_year", "lifetime_kgco2e", "use_phase_share"]
+              "total_kgco2e_per_year", "lifetime_kgco2e", "use_phase_share",
+              "use_water_l_per_year"]
 
 
 def header(ws) -> list[str]:
@@ -66,8 +67,8 @@ def expected(a) -> dict[str, float]:
 
 
 def test_model_inputs_carry_the_models_ranges(tmp_path):
-    """Input cells refuse values the model rejects: the registry's bounds (lifetime > 0
-    and <= 50 years, PUE in [1, 3], shares in [0, 1], powers in [0, 1e6] W)."""
+    """Input cells refuse values the model rejects: the registry's bounds (lifetime
+    0.01-50 years, PUE in [1, 3], shares in [0, 1], powers in [0, 1e6] W)."""
     path = lca.assess("clemm2024-cpu").to_excel(tmp_path / "v.xlsx")
     ws = openpyxl.load_workbook(path)["Model"]
     rows = next(iter(model_rows(path).values()))
@@ -75,9 +76,8 @@ def test_model_inputs_carry_the_models_ranges(tmp_path):
     for dv in ws.data_validations.dataValidation:
         for rng in dv.sqref.ranges:
             rules[rng.coord] = (dv.operator, dv.formula1, dv.formula2)
-    life = f"B{rows['lifetime']}"
     assert rules[f"B{rows['pue']}"] == ("between", "1", "3")
-    assert rules[life] == (None, f"AND({life}>0,{life}<=50)", None)
+    assert rules[f"B{rows['lifetime']}"] == ("between", "0.01", "50")
     assert rules[f"B{rows['profile.0.share']}"] == ("between", "0", "1")
     assert rules[f"B{rows['profile.1.power']}"] == ("between", "0", "1000000")
 
@@ -427,3 +427,38 @@ def test_too_many_rows_for_a_worksheet_is_a_typed_error(monkeypatch):
     sweep = pd.DataFrame({"grid": [0.1, 0.2, 0.3], "total_kgco2e_per_year": [1.0, 2.0, 3.0]})
     with pytest.raises(lca.LcaError, match="do not fit in a worksheet"):
         build_workbook(lca.assess("clemm2024-cpu"), sweep=sweep)
+
+
+def test_impacts_sheet_totals_equal_assess(tmp_path):
+    """The Impacts sheet: one row per (category, stage, component); its stage and category
+    totals are SUM formulas that evaluate (in Python) to lca's own totals; not covered
+    cells say so and are not zero. The Model sheet's use-phase water equals assess."""
+    a = lca.assess("clemm2024-cpu", region="US", method="boavizta")
+    path = write_workbook(a, tmp_path / "impacts.xlsx")
+    ws = openpyxl.load_workbook(path)["Impacts"]
+    assert header(ws) == ["Server", "Category", "Stage", "Component", "Value", "Unit"]
+    model = formulas.ExcelModel().loads(str(path)).finish()
+    solution = model.calculate()
+    cells = {}
+    for ref, value in solution.items():
+        sheet, _, cell = ref.rpartition("!")
+        if sheet.upper().endswith("IMPACTS'") and ":" not in cell:
+            cells[cell.upper()] = np.asarray(getattr(value, "value", value)).ravel()[0]
+    d = a.to_dict()["impacts"]
+    seen = 0
+    for row in range(2, ws.max_row + 1):
+        category, stage, comp = (ws.cell(row, c).value for c in (2, 3, 4))
+        if comp == "total":
+            assert cells[f"E{row}"] == pytest.approx(d[category]["total"], rel=1e-9)
+            seen += 1
+        elif comp == "stage total":
+            if d[category][stage] is None:
+                assert ws.cell(row, 5).value == "not covered"
+            else:
+                assert cells[f"E{row}"] == pytest.approx(d[category][stage], rel=1e-9)
+        elif comp not in (None, "stage total") and category != "boundary":
+            v = a.lifecycle.components(category, stage)[comp][0]
+            assert ws.cell(row, 5).value == ("not covered" if np.isnan(v) else pytest.approx(v))
+    assert seen == 4
+    got = next(iter(evaluate_model(path).values()))
+    assert got["use_water_l_per_year"] == pytest.approx(a.row["use_water_l_per_year"], rel=1e-9)

@@ -120,14 +120,6 @@ def test_chunks_and_files_give_the_same_result(inventory, tmp_path):
     pd.testing.assert_frame_equal(chunked, whole, check_exact=False, rtol=1e-12)
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as c:
-        yield c
-
-
 def test_dask_on_a_local_cluster_equals_pandas(inventory, tmp_path, cluster):
     folder = tmp_path / "inventory"
     folder.mkdir()

@@ -169,7 +169,7 @@ def test_no_second_table_of_units_or_bounds():
 
 
 def test_cli_help_states_registry_units_and_bounds():
-    assert registry.help_text("lifetime") == "Lifetime [year]: greater than 0 and at most 50."
+    assert registry.help_text("lifetime") == "Lifetime [year]: at least 0.01 and at most 50."
     assert registry.help_text("pue") == "PUE: at least 1 and at most 3."
     from typer.testing import CliRunner
     from lca.cli import app

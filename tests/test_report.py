@@ -69,10 +69,10 @@ def sensitivity_frame(a):
 
 def test_study_report_pages_and_text(study_report):
     r = study_report
-    # summary, embodied x 2, lifetime, grid, comparison
-    assert len(r.titles) == 6
+    # summary, embodied x 2, lifetime, grid, comparison, life cycle by stage
+    assert len(r.titles) == 7
     reader = pypdf.PdfReader(r.pdf)
-    assert len(reader.pages) == 6
+    assert len(reader.pages) == 7
     text = pdf_text(r.pdf)
     assert "Life-cycle carbon: summary" in text[0]
     # Clemm et al. 2024, Table I and section IV.D (lca's exact values, to 0.1 kg):
@@ -101,7 +101,7 @@ def test_study_report_pages_and_text(study_report):
 
 def test_pngs_valid_and_sized(study_report):
     r = study_report
-    assert len(r.pngs) == 6
+    assert len(r.pngs) == 7
     assert r.pngs[0].name == "study-01-summary.png"
     for path in r.pngs:
         with Image.open(path) as im:
@@ -129,7 +129,7 @@ def test_analysis_pages(tmp_path, study):
                      sensitivity={a.name: sensitivity_frame(a) for a in study}, png=False)
     assert r.pngs == []
     text = pdf_text(r.pdf)
-    assert len(text) == 9
+    assert len(text) == 10
     assert "Embodied carbon by method" in text[6] and "act2022" in text[6]
     assert "(3 of 4 parts)" in text[6]  # the CPU server has 4 components
     assert "Methods compared:" in text[6] and "ISCA 2022" in text[6]  # act2022's source
@@ -140,7 +140,7 @@ def test_analysis_pages(tmp_path, study):
 
 def test_single_server_has_no_comparison(tmp_path):
     r = build_report(lca.assess("dgx-h100", method="clemm2024"), tmp_path / "dgx.pdf", png=False)
-    assert len(pypdf.PdfReader(r.pdf).pages) == 4
+    assert len(pypdf.PdfReader(r.pdf).pages) == 5
     assert not any("Comparison" in t for t in r.titles)
     text = pdf_text(r.pdf)
     assert "not covered" in text[1].lower() or "Not covered" in text[1]
@@ -157,7 +157,7 @@ def test_overwrite_rules(tmp_path, study):
     build_report(study, foreign, force=True)
     assert written_by_lca(foreign)
     build_report(study[:1], foreign)  # lca's own report: replaced without force
-    assert len(pypdf.PdfReader(foreign).pages) == 4
+    assert len(pypdf.PdfReader(foreign).pages) == 5
     # a foreign PNG in the way blocks the report too
     png = tmp_path / "r-01-summary.png"
     Image.new("RGB", (4, 4)).save(png)
@@ -190,8 +190,8 @@ def test_cli_report(tmp_path):
     r = runner.invoke(app, ["report", "clemm2024-cpu", "clemm2024-gpu", "-o", str(out),
                             "--no-analyses"])
     assert r.exit_code == 0, r.output
-    assert f"wrote {out} (6 pages)" in r.stdout
-    assert len(list(out.parent.glob("default-*.png"))) == 6
+    assert f"wrote {out} (7 pages)" in r.stdout
+    assert len(list(out.parent.glob("default-*.png"))) == 7
     r = runner.invoke(app, ["report", "clemm2024-cpu", "-o", str(tmp_path / "x.txt")])
     assert r.exit_code == 2 and r.stderr.startswith("lca: error:")
     foreign = tmp_path / "foreign.pdf"
@@ -229,14 +229,14 @@ def test_cli_report_adds_analyses_when_the_api_has_them(tmp_path, monkeypatch):
                                  "--no-png", "--samples", "500", "--seed", "7",
                                  "--lifetime", "3", "--no-validation"])
     assert r.exit_code == 0, r.output
-    assert "(9 pages)" in r.stdout
+    assert "(10 pages)" in r.stdout
     assert seen["monte_carlo"] == (500, 7, {"lifetime": 3.0})
     text = pdf_text(out)
     assert "Embodied carbon by method" in text[6]
     assert "Monte Carlo" in text[7] and "Sensitivity" in text[8]
     r = CliRunner().invoke(app, ["report", "clemm2024-cpu", "-o", str(out), "--no-png",
                                  "--no-analyses"])
-    assert r.exit_code == 0 and "(4 pages)" in r.stdout
+    assert r.exit_code == 0 and "(5 pages)" in r.stdout
 
     def failing(bom):
         raise lca.LcaError("cannot do this one")
@@ -245,7 +245,7 @@ def test_cli_report_adds_analyses_when_the_api_has_them(tmp_path, monkeypatch):
     r = CliRunner().invoke(app, ["report", "clemm2024-cpu", "-o", str(out), "--no-png",
                                  "--samples", "50"])
     assert r.exit_code == 0, r.output
-    assert "(7 pages)" in r.stdout  # 4 + methods + Monte Carlo + validation; no sensitivity
+    assert "(8 pages)" in r.stdout  # 4 + methods + Monte Carlo + validation + life cycle; no sensitivity
     assert "lca: warning: sensitivity left out for" in r.stderr
 
 
@@ -285,7 +285,7 @@ def test_edge_server_report(tmp_path, write_bom):
     complete report that says so."""
     r = build_report(lca.assess(write_bom(EDGE_BOM)), tmp_path / "edge.pdf", png=False)
     text = pdf_text(r.pdf)
-    assert len(text) == 4
+    assert len(text) == 5
     assert "No component is covered by clemm2024" in text[1]
     assert "disk" in text[1]
 
@@ -318,3 +318,18 @@ def test_names_with_dollar_signs(tmp_path, write_bom):
     text = pdf_text(r.pdf)
     assert "cost $\\frac{ $5" in text[0]
     assert "$x^" in text[1]
+
+
+def test_lifecycle_page(tmp_path):
+    """The life-cycle page: one panel per category with each stage named, the lifetime
+    totals of lca.impacts written on the bars, what has no factor listed as not covered."""
+    a = lca.assess("clemm2024-cpu", region="DE")
+    r = build_report(a, tmp_path / "lc.pdf", png=False)
+    assert r.titles[-1].startswith("Life cycle by stage")
+    page = pdf_text(r.pdf)[-1]
+    for text in ("global warming potential [kgCO2e]", "water consumption [L_water]",
+                 "abiotic depletion", "primary energy [MJ_primary]", "manufacturing",
+                 "data-centre infrastructure", "not covered"):
+        assert text in page, text
+    from lca.formatting import fmt_number
+    assert fmt_number(a.to_dict()["impacts"]["gwp"]["total"], 0) in page

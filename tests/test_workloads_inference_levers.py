@@ -145,12 +145,15 @@ def test_sparsity_distillation_and_carbon_aware_levers():
 
 
 def test_best_window_of_an_hourly_grid_series():
-    """Hand-solvable: the best 2-hour window of [5, 4, 1, 1, 3] is hours 2-3, mean 1; the
-    best 3-hour window is hours 2-4, mean 5/3."""
-    assert levers.best_window_mean([5, 4, 1, 1, 3], 2) == 1.0
-    assert levers.best_window_mean([5, 4, 1, 1, 3], 1.5) == 1.0
-    assert levers.best_window_mean([5, 4, 1, 1, 3], 3) == pytest.approx(5 / 3)
-    assert levers.best_window_mean([5, 4, 1, 1, 3], 100) == pytest.approx(14 / 5)
+    """Hand-solvable: the best 2-hour window of [0.5, 0.4, 0.1, 0.1, 0.3] kgCO2e/kWh is
+    hours 2-3, mean 0.1; the best 3-hour window is hours 2-4, mean 0.5/3."""
+    series = [0.5, 0.4, 0.1, 0.1, 0.3]
+    assert levers.best_window_mean(series, 2) == pytest.approx(0.1)
+    assert levers.best_window_mean(series, 1.5) == pytest.approx(0.1)
+    assert levers.best_window_mean(series, 3) == pytest.approx(0.5 / 3)
+    assert levers.best_window_mean(series, 100) == pytest.approx(1.4 / 5)
+    with pytest.raises(lca.ParameterError, match="grid"):
+        levers.best_window_mean([0.4, -0.1], 1)
     w = levers.carbon_aware("train", dict(BASE, days=1 / 12), [0.5, 0.4, 0.1, 0.1, 0.3])
     assert w["grid"] == pytest.approx(0.1)
 

@@ -16,9 +16,12 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from .. import data
 from ..bom import bom_from_dict, load_bom
 from ..errors import DataError, ParameterError
+from ..impacts import Boundary, Impacts
 
 #: Order in which a training run picks its default precision.
 TRAINING_DTYPES = ("bf16", "fp16", "fp32")
@@ -246,24 +249,48 @@ class ModuleEmbodied:
     chips_per_host: int | None
     uncovered: dict[str, str]
     notes: tuple[str, ...]
+    #: Manufacturing impacts by category and component: the module's parts plus the host
+    #: share (components "host: <name>"), one result added with ``+``.
+    impacts: Impacts | None = None
 
     @property
     def total_kgco2e(self) -> float:
-        return self.module_kgco2e + self.host_share_kgco2e
+        if self.impacts is None:
+            return self.module_kgco2e + self.host_share_kgco2e
+        total = float(self.impacts.total("gwp")[0])
+        return 0.0 if math.isnan(total) else total
 
     def to_dict(self) -> dict[str, Any]:
-        return {"device": self.device, "method": self.method,
-                "module_kgco2e": self.module_kgco2e,
-                "module_by_component_kgco2e": dict(self.by_component_kgco2e),
-                "host_share_kgco2e": self.host_share_kgco2e, "host_bom": self.host_bom,
-                "chips_per_host": self.chips_per_host, "total_kgco2e": self.total_kgco2e,
-                "uncovered_components": dict(self.uncovered), "notes": list(self.notes)}
+        out = {"device": self.device, "method": self.method,
+               "module_kgco2e": self.module_kgco2e,
+               "module_by_component_kgco2e": dict(self.by_component_kgco2e),
+               "host_share_kgco2e": self.host_share_kgco2e, "host_bom": self.host_bom,
+               "chips_per_host": self.chips_per_host, "total_kgco2e": self.total_kgco2e,
+               "uncovered_components": dict(self.uncovered), "notes": list(self.notes)}
+        if self.impacts is not None:
+            out["impacts"] = self.impacts.to_dict()
+            out["boundary"] = self.impacts.boundary.to_dict()
+        return out
+
+
+#: The boundary of a device's embodied share: its manufacturing, in every category.
+MANUFACTURING = Boundary(("manufacturing",))
+
+
+def _cost_impacts(bom, method: str, exclude: tuple[str, ...] = ()) -> Impacts:
+    """Manufacturing impacts of ``bom`` by category and component, without ``exclude``."""
+    from ..model import compile_bom, evaluate, lifecycle_impacts
+
+    compiled = compile_bom(bom, method, MANUFACTURING)
+    cols = evaluate(compiled, compiled.params, 1)
+    life = lifecycle_impacts(compiled, cols)
+    return Impacts({k: v for k, v in life.cells.items() if k[2] not in exclude}, MANUFACTURING)
 
 
 def _cost(bom, method: str, exclude: tuple[str, ...] = ()) -> tuple[float, dict, dict]:
     from ..model import compile_bom, evaluate
 
-    compiled = compile_bom(bom, method)
+    compiled = compile_bom(bom, method, MANUFACTURING)
     cols = evaluate(compiled, compiled.params, 1)
     total, parts, uncovered = 0.0, {}, {}
     for spec in compiled.components:
@@ -294,6 +321,7 @@ def accelerator_embodied(device_key: str, method: str = "composite",
     bom, notes = module_bom(device_key)
     notes = list(notes)
     module, parts, uncovered = _cost(bom, method)
+    impacts = _cost_impacts(bom, method)
     for i, die in enumerate(data.device_spec(device_key).get("dies") or []):
         if "area" not in die:
             name = "die" if i == 0 else f"die {i}"
@@ -312,8 +340,10 @@ def accelerator_embodied(device_key: str, method: str = "composite",
                 mapping.setdefault("chips", device(device_key).chips_per_host or 8)
             host_name, chips = str(mapping["bom"]), int(mapping["chips"])
             hb = load_bom(host_name)
-            total, _, host_uncovered = _cost(hb, method, tuple(mapping.get("module_components", ())))
+            exclude = tuple(mapping.get("module_components", ()))
+            total, _, host_uncovered = _cost(hb, method, exclude)
             host_share = total / chips
+            impacts = impacts + _cost_impacts(hb, method, exclude).relabel(prefix="host: ") / chips
             for name, why in host_uncovered.items():
                 uncovered[f"host: {name}"] = why
             if mapping.get("stand_in"):
@@ -322,7 +352,20 @@ def accelerator_embodied(device_key: str, method: str = "composite",
     return ModuleEmbodied(device=device_key, method=method, module_kgco2e=module,
                           by_component_kgco2e=parts, host_share_kgco2e=host_share,
                           host_bom=host_name, chips_per_host=chips, uncovered=uncovered,
-                          notes=tuple(notes))
+                          notes=tuple(notes), impacts=impacts)
+
+
+def impacts_per_device(device_key: str, method: str = "clemm2024", host: bool | str = True,
+                       embodied=None) -> Impacts:
+    """Manufacturing impacts charged per device (module + host share) by category and
+    component; with ``embodied`` [kgCO2e] given, one GWP cell "given" and the other
+    categories not covered."""
+    if embodied is not None:
+        value, _, _ = embodied_per_device(device_key, method, host, embodied)
+        cells = {(c, "manufacturing", "given"): np.atleast_1d(np.asarray(
+            value if c == "gwp" else np.nan, dtype=float)) for c in MANUFACTURING.categories}
+        return Impacts(cells, MANUFACTURING)
+    return accelerator_embodied(device_key, method, host).impacts
 
 
 def embodied_per_device(device_key: str, method: str = "composite", host: bool | str = True,
@@ -331,7 +374,6 @@ def embodied_per_device(device_key: str, method: str = "composite", host: bool |
     one-line description. ``embodied`` overrides the die-spec model with a figure of your
     own (a number [kgCO2e] or a quantity such as '462.5 kgCO2e'; arrays allowed), e.g. a
     vendor's product carbon footprint."""
-    import numpy as np
 
     if embodied is not None:
         from .. import registry

@@ -25,8 +25,9 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from .. import data, registry
+from .. import data, infrastructure, operational, registry
 from ..errors import ParameterError
+from ..impacts import CATEGORIES, Boundary, Impacts
 from ..units import SECONDS_PER_YEAR
 from . import devices
 
@@ -150,11 +151,72 @@ def embodied_time_share_gco2e(embodied_kg, time_s, lifetime_years, utilization):
             / (_a(lifetime_years) * SECONDS_PER_YEAR * _a(utilization)))
 
 
+def time_share(time_s, lifetime_years, utilization):
+    """Share [-] of a device's embodied impacts charged to ``time_s`` [s] of a
+    ``lifetime_years`` [a of 8,760 h] life busy ``utilization`` [-] (linear, as in
+    :func:`embodied_time_share_gco2e`)."""
+    return _a(time_s) / (_a(lifetime_years) * SECONDS_PER_YEAR * _a(utilization))
+
+
 # --- use-phase inputs -------------------------------------------------------------------------------
+
+@dataclass
+class UseFactors:
+    """Per-kWh factors of the use phase: grid [kgCO2e/kWh], PUE [-], on-site WUE
+    [L_water/kWh], the electricity's water intensity [L_water/kWh], ADPe [kgSbeq/kWh] and
+    PE [MJ_primary/kWh] (NaN: not covered), where they came from and the notes."""
+
+    grid: Any
+    pue: Any
+    wue: Any
+    water_intensity: Any
+    adpe: Any
+    pe: Any
+    source: str
+    notes: list[str]
+
+    def impacts(self, it_energy_kwh) -> Impacts:
+        """The use stage of ``it_energy_kwh`` [kWh] of IT energy (lca.operational)."""
+        return operational.use_impacts(it_energy_kwh, self.pue, self.grid, self.wue,
+                                       self.water_intensity, self.adpe, self.pe)
+
+
+def use_factors(grid=None, region=None, pue=None, wue=None, water_intensity=None) -> UseFactors:
+    """The use-phase factors from the given values or the documented defaults
+    (data/kernels.yaml defaults; a region through lca.model.region_parameters, the one
+    place a region is resolved)."""
+    from ..model import region_parameters
+
+    g, p, source, notes = use_phase(grid, region, pue)
+    if grid is None:
+        reg = region or devices.defaults()["defaults"]["region"]
+        rp = region_parameters(str(reg))[0]
+    else:
+        rp = {"water_intensity": np.nan, "adpe_intensity": np.nan, "pe_intensity": np.nan}
+    if wue is None:
+        wue = data.lifecycle_figure("water", "default_wue").to("L_water/kWh").value
+        notes.append(f"on-site WUE {wue:g} L/kWh assumed (Li et al. 2023, U.S. average)")
+    wue = registry.to_canonical("wue", wue)
+    wi = rp["water_intensity"] if water_intensity is None else \
+        registry.to_canonical("water_intensity", water_intensity)
+    return UseFactors(g, p, wue, wi, rp["adpe_intensity"], rp["pe_intensity"], source, notes)
+
+
+def infrastructure_impacts(power_w, seconds) -> Impacts:
+    """The data-centre construction share of ``power_w`` [W] drawn for ``seconds`` [s]
+    (lca.infrastructure, factor of data/lifecycle/infrastructure.yaml); GWP only."""
+    f = data.lifecycle_figure("infrastructure", "per_kw_year").to("kgCO2e/kW/year").value
+    v = infrastructure.share(f, power_w, _a(seconds) / SECONDS_PER_YEAR)
+    cells = {(c, "infrastructure", "data centre"): np.atleast_1d(
+        _a(v) if c == "gwp" else np.full(np.shape(np.atleast_1d(v)), np.nan)) for c in CATEGORIES}
+    return Impacts(cells, Boundary(("infrastructure",)))
+
 
 def use_phase(grid=None, region=None, pue=None) -> tuple[Any, Any, str, list[str]]:
     """(grid [kgCO2e/kWh], pue, grid source, notes) from the given values or the documented
     defaults (data/kernels.yaml defaults)."""
+    from ..model import region_parameters
+
     notes = []
     if grid is not None and region is not None:
         raise ParameterError("grid and region: give one of them, not both")
@@ -162,11 +224,11 @@ def use_phase(grid=None, region=None, pue=None) -> tuple[Any, Any, str, list[str
         g, source = _grid_value(grid), "given"
     else:
         reg = region or devices.defaults()["defaults"]["region"]
-        entry = data.grid_intensity(str(reg))
-        g = entry.value
-        source = f"{entry.name}" + (f" ({entry.year})" if entry.year else "") + f": {entry.source}"
+        params, _, source = region_parameters(str(reg))
+        g = params["grid"]
         if region is None:
-            notes.append(f"grid: {entry.name} average {g:.3f} kgCO2e/kWh assumed (no grid or region given)")
+            name = source.split(" (")[0].split(":")[0]
+            notes.append(f"grid: {name} average {g:.3f} kgCO2e/kWh assumed (no grid or region given)")
     if pue is None:
         pue = devices.default_value("defaults.pue")
         notes.append(f"PUE {pue:g} assumed (no facility overhead)")
@@ -211,6 +273,10 @@ class ColumnResult:
     grid_source: str
     method: str
     notes: list[str] = field(default_factory=list)
+    #: The life cycle by category, stage and component (lca.impacts), per scenario; its
+    #: basis (per kernel call, per training run) is ``impacts_basis``.
+    life_cycle: Impacts | None = None
+    impacts_basis: str = ""
 
     #: Key of ``kind`` in ``to_dict`` and the leading columns of ``to_frame``.
     kind_key: ClassVar[str] = "kind"
@@ -247,6 +313,11 @@ class ColumnResult:
         out.update({k: val(v) for k, v in self.columns.items()})
         out["grid_source"] = self.grid_source
         out["notes"] = list(self.notes)
+        if self.life_cycle is not None:
+            rows = [self.life_cycle.to_dict(i) for i in range(len(self.life_cycle))]
+            out["impacts"] = rows[0] if one else rows
+            out["boundary"] = {**self.life_cycle.boundary.to_dict(), "basis": self.impacts_basis,
+                               "not_covered": self.life_cycle.not_covered()}
         return out
 
 
@@ -305,7 +376,8 @@ def kernel(kind: str, device: str | None = None, dtype: str = "bf16", *, grid=No
            region: str | None = None, pue=None, lifetime=None, utilization=None,
            method: str = "composite", host: bool | str = True, compute_fraction=None,
            bandwidth_fraction=None, launch_overhead=None, compute_dynamic_fraction=None,
-           memory_dynamic_fraction=None, embodied=None, **shape) -> KernelResult:
+           memory_dynamic_fraction=None, embodied=None, wue=None, water_intensity=None,
+           **shape) -> KernelResult:
     """Time, power, energy, operational and embodied carbon of a kernel on ``device``.
 
     ``kind``: gemm (m, n, k), bgemm (batch, m, n, k), conv2d (batch, in_channels, height,
@@ -313,8 +385,13 @@ def kernel(kind: str, device: str | None = None, dtype: str = "bf16", *, grid=No
     kv_seq, head_dim, causal), elementwise (elements, reads, writes, flops_per_element),
     copy (size [B]). Shape values and every numeric keyword may be numpy arrays (a sweep).
     Defaults come from ``data/kernels.yaml`` and are listed in the result's notes.
-    ``embodied`` [kgCO2e per device] replaces the die-spec module + host share.
+    ``embodied`` [kgCO2e per device] replaces the die-spec module + host share. ``wue``
+    and ``water_intensity`` [L/kWh] set the use-phase water (default: Li et al. 2023's
+    U.S.-average WUE and the region's electricity). The result's ``impacts`` holds the
+    life cycle per kernel call: use, the device's manufacturing share and the data-centre
+    share, in GWP, water, ADPe and PE (``total_gco2e`` = use + manufacturing, as before).
     """
+    registry.check_names(kind=kind, device=device, dtype=dtype, method=method, region=region)
     device = device or str(devices.defaults()["defaults"]["device"])
     dev = devices.device(device)
     if kind == "copy":
@@ -342,16 +419,23 @@ def kernel(kind: str, device: str | None = None, dtype: str = "bf16", *, grid=No
                     ("launch_overhead", overhead), ("compute_dynamic_fraction", a_c),
                     ("memory_dynamic_fraction", a_m)):
         registry.check(f"kernel.{name}", v)
-    g, p, grid_source, notes = use_phase(grid, region, pue)
+    uf = use_factors(grid, region, pue, wue, water_intensity)
+    g, p, grid_source, notes = uf.grid, uf.pue, uf.source, uf.notes
     life, util = allocation(lifetime, utilization)
 
     time = roofline_time(flops, nbytes, peak, dev.bandwidth_bytes_s, fc, fb, overhead)
     u_c, u_m = utilizations(flops, nbytes, time, peak, dev.bandwidth_bytes_s, fc, fb)
     power = power_between_idle_and_tdp(u_c, u_m, dev.idle_w, dev.tdp_w, a_c, a_m)
     energy = power * time
-    op = operational_gco2e(energy, p, g)
     emb_kg, emb_notes, emb_text = devices.embodied_per_device(device, method, host, embodied)
-    emb_g = embodied_time_share_gco2e(emb_kg, time, life, util)
+    # one result that adds: use + the device's manufacturing share + data-centre share
+    life_cycle = (uf.impacts(energy / JOULES_PER_KWH)
+                  + devices.impacts_per_device(device, method, host, embodied)
+                  * time_share(time, life, util)
+                  + infrastructure_impacts(power, time))
+    op = life_cycle.stage("gwp", "use") * 1000.0
+    emb_g = life_cycle.stage("gwp", "manufacturing") * 1000.0
+    total_g = life_cycle.restrict(Boundary(("manufacturing", "use"))).total("gwp") * 1000.0
     t_c = _a(flops) / (peak * _a(fc))
     t_m = _a(nbytes) / (dev.bandwidth_bytes_s * _a(fb))
     args = shape_arguments(kind, shape)
@@ -364,7 +448,7 @@ def kernel(kind: str, device: str | None = None, dtype: str = "bf16", *, grid=No
         "achieved_bandwidth_gb_s": nbytes / time / 1e9,
         "power_w": power, "energy_j": energy,
         "energy_pj_per_flop": _ratio(energy * 1e12, flops, np.nan),
-        "operational_gco2e": op, "embodied_gco2e": emb_g, "total_gco2e": op + emb_g,
+        "operational_gco2e": op, "embodied_gco2e": emb_g, "total_gco2e": total_g,
         "grid_kgco2e_per_kwh": g, "pue": p,
     }
     shape = np.broadcast(*[np.asarray(v) for v in cols.values()]).shape
@@ -375,8 +459,8 @@ def kernel(kind: str, device: str | None = None, dtype: str = "bf16", *, grid=No
     notes.append(f"embodied: {emb_text}, over {float(np.mean(life)):g} years at utilization "
                  f"{float(np.mean(util)):g}")
     return KernelResult(kind=kind, device=device, dtype="n/a" if kind == "copy" else dtype,
-                        columns=cols,
-                        grid_source=grid_source, method=method, notes=notes)
+                        columns=cols, grid_source=grid_source, method=method, notes=notes,
+                        life_cycle=life_cycle, impacts_basis="per kernel call")
 
 
 def _ratio(num, den, empty):

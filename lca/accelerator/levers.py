@@ -14,6 +14,7 @@ examples, available through :func:`reported_savings`; they are never used as con
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -74,6 +75,9 @@ def sparsity(kind: str, workload: dict[str, Any], kept) -> dict[str, Any]:
 
 def distillation(kind: str, workload: dict[str, Any], params) -> dict[str, Any]:
     """The workload with a smaller (distilled) model of ``params`` active parameters."""
+    from .. import registry
+
+    registry.check("workload.params", params)
     old = workload.get("params")
     if old is None:
         raise ParameterError("distillation: the workload must give params")
@@ -92,21 +96,29 @@ def distillation(kind: str, workload: dict[str, Any], params) -> dict[str, Any]:
 def best_window_mean(series, hours: float) -> float:
     """Lowest mean of ``series`` (hourly grid intensities [kgCO2e/kWh]) over a window of
     ``hours`` consecutive hours (the whole series when it is shorter)."""
-    s = _a(series).ravel()
-    if s.size == 0 or np.any(s < 0):
-        raise ParameterError("grid series: expected hourly intensities of zero or more")
+    from .. import registry
+
+    s = _a(registry.check("grid", series)).ravel()
     w = int(min(max(1, math.ceil(float(hours))), s.size))
     c = np.concatenate([[0.0], np.cumsum(s)])
     return float(np.min((c[w:] - c[:-w]) / w))
 
 
 def carbon_aware(kind: str, workload: dict[str, Any], grid, hours: float | None = None) -> dict[str, Any]:
-    """The workload at a lower grid intensity [kgCO2e/kWh], or, given an hourly series, at
-    the mean of its best window as long as the run (``hours``)."""
+    """The workload at a lower grid intensity [kgCO2e/kWh], or, given an hourly series (an
+    array [kgCO2e/kWh], a :class:`lca.measured.hourly.GridSeries`, a CSV file in the
+    Electricity Maps / Ember layouts or a shipped sample's name), at the mean of its best
+    window as long as the run (``hours``)."""
     out = dict(workload)
     out.pop("region", None)
+    if isinstance(grid, (str, Path)) or hasattr(grid, "starts"):
+        from ..measured import hourly   # the same reader as measured runs
+
+        grid = hourly.load(grid).values
     if np.ndim(grid) == 0:
-        out["grid"] = float(grid)
+        from .. import registry
+
+        out["grid"] = float(registry.to_canonical("grid", grid))
     else:
         if hours is None:
             base = _runner(kind)(**workload)

@@ -20,7 +20,10 @@ PUE, at the accelerator, server or facility boundary; per output token, per requ
 per 1,000 requests. Compute carbon intensity (CCI) is gCO2e per exaFLOP (1e18 FLOP) of
 useful work, as in Schneider et al. 2025 (arXiv:2502.01671).
 
-Every function takes numpy arrays for its numeric inputs (one element per scenario).
+Every function takes numpy arrays for its numeric inputs (one element per scenario). Each
+result also carries ``impacts`` (lca.impacts): the run's (or one token's) use, its chips'
+manufacturing share and the data-centre share, in GWP, water, ADPe and primary energy,
+added as one result with ``+`` instead of summing operational and embodied by hand.
 """
 
 from __future__ import annotations
@@ -31,7 +34,12 @@ import numpy as np
 
 from .. import registry
 from ..errors import ParameterError
+from ..impacts import Boundary
 from . import devices, ecologits, inference, kernels
+
+#: The boundary of the existing carbon keys (operational + embodied): the ``impacts`` of a
+#: result also count the data-centre share.
+MANUFACTURING_AND_USE = Boundary(("manufacturing", "use"))
 
 SECONDS_PER_DAY = 86400.0
 EXA = 1e18
@@ -82,8 +90,10 @@ class WorkloadResult(kernels.ColumnResult):
     frame_labels = ("device", "dtype")
 
     def __init__(self, kind, device, dtype, columns, grid_source, method, notes=None, *,
-                 boundary: str | None = None, model: str | None = None):
-        super().__init__(kind, device, dtype, columns, grid_source, method, list(notes or []))
+                 boundary: str | None = None, model: str | None = None, life_cycle=None,
+                 impacts_basis: str = ""):
+        super().__init__(kind, device, dtype, columns, grid_source, method, list(notes or []),
+                         life_cycle, impacts_basis)
         self.boundary = boundary
         self.model = model
 
@@ -148,7 +158,8 @@ def _power_value(power) -> Any:
 def train(*, device: str, count=1, flops=None, params=None, tokens=None, efficiency=None,
           tflops=None, days=None, power=None, dtype: str | None = None, pue=None, grid=None,
           region: str | None = None, lifetime=None, utilization=None,
-          method: str = "composite", host: bool | str = True, embodied=None) -> WorkloadResult:
+          method: str = "composite", host: bool | str = True, embodied=None, wue=None,
+          water_intensity=None) -> WorkloadResult:
     """Energy and carbon of a training run on ``count`` chips of ``device``.
 
     FLOPs: ``flops``, or 6 x ``params`` (active) x ``tokens``. Time: ``days``, or FLOPs /
@@ -159,6 +170,7 @@ def train(*, device: str, count=1, flops=None, params=None, tokens=None, efficie
     ``lifetime`` [years] and ``utilization``; ``embodied`` [kgCO2e per chip] replaces the
     die-spec module + host share (e.g. a vendor's footprint).
     """
+    registry.check_names(device=device, dtype=dtype, method=method, region=region)
     dev = devices.device(device)
     dtype = dtype or dev.training_dtype()
     notes: list[str] = []
@@ -197,15 +209,21 @@ def train(*, device: str, count=1, flops=None, params=None, tokens=None, efficie
                      f"{float(np.mean(p_chip)):.0f} W (chip only, no host share; data/kernels.yaml)")
     else:
         p_chip = _a(power)
-    g, p, grid_source, use_notes = kernels.use_phase(grid, region, pue)
-    notes.extend(use_notes)
+    uf = kernels.use_factors(grid, region, pue, wue, water_intensity)
+    g, p, grid_source = uf.grid, uf.pue, uf.source
+    notes.extend(uf.notes)
     life, util = kernels.allocation(lifetime, utilization)
     energy_j = run_energy(count, p_chip, time, p)
     energy_mwh = energy_j / 3.6e9
-    op_t = energy_mwh * _a(g)                  # MWh x kgCO2e/kWh = tCO2e
     emb_kg, emb_notes, emb_text = devices.embodied_per_device(device, method, host, embodied)
-    emb_t = _a(count) * kernels.embodied_time_share_gco2e(emb_kg, time, life, util) / 1e6
-    total_t = op_t + emb_t
+    # one result that adds: the run's use + its chips' manufacturing and data-centre shares
+    life_cycle = (uf.impacts(energy_j / _a(p) / kernels.JOULES_PER_KWH)
+                  + devices.impacts_per_device(device, method, host, embodied)
+                  * (_a(count) * kernels.time_share(time, life, util))
+                  + kernels.infrastructure_impacts(_a(count) * p_chip, time))
+    op_t = life_cycle.stage("gwp", "use") / 1000.0                # kgCO2e -> tCO2e
+    emb_t = life_cycle.stage("gwp", "manufacturing") / 1000.0
+    total_t = life_cycle.restrict(MANUFACTURING_AND_USE).total("gwp") / 1000.0
     f = _a(flops) if flops is not None else np.nan
     with np.errstate(invalid="ignore", divide="ignore"):
         cols = _columns({
@@ -227,7 +245,8 @@ def train(*, device: str, count=1, flops=None, params=None, tokens=None, efficie
     notes.extend(emb_notes)
     notes.append(f"embodied: {emb_text} x time / ({float(np.mean(life)):g} years x "
                  f"utilization {float(np.mean(util)):g})")
-    return WorkloadResult("training", device, dtype, cols, grid_source, method, notes)
+    return WorkloadResult("training", device, dtype, cols, grid_source, method, notes,
+                          life_cycle=life_cycle, impacts_basis="per training run")
 
 
 # --- inference -------------------------------------------------------------------------------------
@@ -326,6 +345,8 @@ def infer(*, device: str, params=None, count=1, batch=1, tokens_per_second=None,
     2019, arXiv:1909.08053 (tensor parallelism); Elsworth et al. 2025, arXiv:2508.15734
     (boundaries: active accelerator, host, idle, data-centre overhead).
     """
+    registry.check_names(device=device, dtype=dtype, method=method, region=region,
+                         model=model, kv_dtype=kv_dtype)
     registry.check_choice("inference.boundary", boundary, inference.boundaries())
     dev = devices.device(device)
     arch = inference.architecture(model, params=params, total_params=total_params,

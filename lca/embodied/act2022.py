@@ -31,16 +31,14 @@ the data file, and the result's notes say which.
 
 from __future__ import annotations
 
-from tokenize import TokenError
 from typing import Any
 
 import numpy as np
 
-from .. import data
+from .. import data, registry
 from ..errors import ParameterError, UnknownRegionError
-from ..model import ComponentSpec, ComponentTerm
-from ..units import pint, ureg  # pint as lca.units imports it (no dask, scipy)
-from . import amount, common_term
+from ..units import ureg
+from .protocol import ComponentSpec, ComponentTerm, amount, common_term
 
 NAME = "act2022"
 
@@ -148,15 +146,15 @@ def _fab_grid_figure(value: Any) -> tuple[data.Figure, str]:
         hi = g if gi.max is None else gi.max * k
         return (data.Figure(value=g, unit="gCO2e/kWh", source=gi.source, min=lo, max=hi,
                             licence=gi.licence), f"{gi.key} ({gi.name}, lca grid table)")
-    try:
-        g = float(ureg.Quantity(str(value)).to("gCO2e/kWh").magnitude)
-    except (pint.PintError, ValueError, TypeError, AttributeError, SyntaxError, TokenError):
-        raise ParameterError(
-            f"embodied.fab_grid: unknown {value!r}: expected an ACT location "
-            f"({', '.join(grids['locations'])}), a generation source ({', '.join(grids['sources'])}), "
-            "an lca grid region or a value such as \"820 gCO2e/kWh\"") from None
-    return (data.Figure(value=g, unit="gCO2e/kWh", source="given in the BOM", min=g, max=g),
-            f"{g:g} gCO2e/kWh (given)")
+    if registry.starts_with_number(str(value)):   # a value with a unit, checked
+        g = float(registry.to_canonical("embodied.fab_grid", str(value)))
+        return (data.Figure(value=g, unit="gCO2e/kWh", source="given in the BOM", min=g, max=g),
+                f"{g:g} gCO2e/kWh (given)")
+    raise ParameterError(
+        f"embodied.fab_grid: unknown {value!r}: expected an ACT location "
+        f"({', '.join(grids['locations'])}), a generation source ({', '.join(grids['sources'])}), "
+        "an lca grid region or a value such as \"820 gCO2e/kWh\"", parameter="embodied.fab_grid",
+        value=value)
 
 
 def options(bom: Any) -> dict[str, Any]:

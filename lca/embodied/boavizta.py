@@ -38,9 +38,8 @@ from typing import Any
 import numpy as np
 
 from .. import data
-from ..model import ComponentSpec, ComponentTerm
 from ..units import ureg
-from . import amount, common_term
+from .protocol import ComponentSpec, ComponentTerm, amount, common_term
 
 NAME = "boavizta"
 

@@ -15,8 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import data
-from ..model import ComponentSpec, ComponentTerm
-from . import amount, common_term
+from .protocol import ComponentSpec, ComponentTerm, amount, common_term
 
 NAME = "clemm2024"
 

@@ -42,8 +42,8 @@ from typing import Any
 
 from .. import data
 from ..errors import CoverageError
-from ..model import ComponentSpec, ComponentTerm
-from . import act2022, amount, boavizta, clemm2024, common_term
+from . import act2022, boavizta, clemm2024
+from .protocol import ComponentSpec, ComponentTerm, amount, common_term
 
 NAME = "composite"
 

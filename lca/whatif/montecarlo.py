@@ -4,6 +4,7 @@ the vectorized model."""
 from __future__ import annotations
 
 import math
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -16,7 +17,9 @@ from ..bom import Bom
 from .. import registry
 from ..errors import DataError, ParameterError
 from ..model import ALIASES, Compiled, check_parameters, evaluate, parameter_unit, resolve
+from ..bom import load_bom
 from .common import REGION, SUB_BLOCK, _prepared, canonical, defaults
+from .engines import _BUILT, built, check_engine, ranges, run_ordered
 
 
 # --- distributions and Monte Carlo ----------------------------------------------------------
@@ -331,7 +334,8 @@ class MonteCarlo:
     def write(self, path: "str | Path", rows_per_group: int = 1_000_000, *,
               force: bool = False) -> Path:
         """Write the samples to ``.csv`` or ``.parquet`` (chosen by the suffix; Parquet in
-        row groups of ``rows_per_group``, with the unit of each column in the schema),
+        row groups of ``rows_per_group``, with the unit of each column in the schema), or
+        to a folder (a name without a suffix: one Parquet file per ``rows_per_group``),
         atomically, through :func:`lca.sinks.write_frames`."""
         from ..sinks import frame_units, write_frames
 
@@ -340,6 +344,17 @@ class MonteCarlo:
         units = frame_units(self.samples.columns, known)
         step = max(1, int(rows_per_group))
         parts = (self.samples.iloc[a:a + step] for a in range(0, len(self.samples), step))
+        if not Path(path).suffix:   # a folder: one Parquet file per group of rows
+            from ..sinks import _write_parquet
+            from .engines import part_name, write_dataset
+            from .sweeps import DATASET_MARKER
+
+            def fill(tmp: Path):
+                for i, part in enumerate(parts):
+                    _write_parquet(iter([part]), tmp / part_name(i), units)
+                    yield tmp / part_name(i)
+
+            return write_dataset(Path(path), fill, DATASET_MARKER, force=force)
         return write_frames(parts, path, units=units, force=force)
 
 
@@ -357,9 +372,56 @@ def summarise(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index", columns=["mean", "p5", "p50", "p95"])
 
 
+#: Samples per Monte Carlo partition (drawn from one random stream, evaluated as one task).
+MC_PARTITION = 1_000_000
+
+
+def partition_seed(root: np.random.SeedSequence, i: int) -> np.random.SeedSequence:
+    """The random stream of partition ``i`` of a Monte Carlo run: ``root`` itself for the
+    first, then ``root``'s descendants with spawn key ``root.spawn_key + (i,)``
+    (independent streams, numpy "Parallel random number generation",
+    https://numpy.org/doc/stable/reference/random/parallel.html). Depends only on the
+    seed and ``i``, never on where the partition runs."""
+    if i == 0:
+        return root
+    return np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, i),
+                                  pool_size=root.pool_size)
+
+
+def _mc_part(recipe: tuple, token: str, seed: np.random.SeedSequence, m: int) -> np.ndarray:
+    """One partition of a Monte Carlo run: ``m`` draws from ``seed`` of every varied
+    parameter (sorted by name), then the results; a (varied + results) x m array."""
+    bom, overrides, dist, varied, results = recipe
+
+    def build():
+        compiled, given, _, _ = _prepared(bom, overrides)
+        return compiled, given
+
+    compiled, given = built(token, build)
+    rng = np.random.default_rng(seed)
+    drawn: dict[str, Any] = {}
+    for k in sorted(dist):   # a point costs no random draw and no array
+        d = dist[k]
+        drawn[k] = d.sample(rng, m) if d.kind != "point" else float(d.args[0])
+    block = np.empty((len(varied) + len(results), m))
+    for i, k in enumerate(varied):
+        block[i] = drawn[k]
+    # every draw checked against the registry once, not in every sub-block
+    check_parameters(compiled, resolve(compiled, {**given, **drawn}))
+    for a in range(0, m, SUB_BLOCK):   # in cache-sized sub-blocks, as lca.sweep
+        b = min(m, a + SUB_BLOCK)
+        over = {**given, **{k: (v[a:b] if isinstance(v, np.ndarray) else v)
+                            for k, v in drawn.items()}}
+        cols = evaluate(compiled, resolve(compiled, over), b - a, check=())
+        for i, name in enumerate(results):
+            block[len(varied) + i, a:b] = cols[name]
+    return block
+
+
 def monte_carlo(bom: "Bom | str | Path", n: int = 10_000, seed: Any = None, *,
                 dists: Mapping[str, Any] | None = None, factors: bool = True,
-                vary: str = "all", **overrides: Any) -> MonteCarlo:
+                vary: str = "all", engine: str = "pandas", scheduler: str | None = None,
+                chunk_size: int = MC_PARTITION, **overrides: Any) -> MonteCarlo:
     """Propagate the ranges of the inputs to the results by random sampling.
 
     By default (``vary="all"``) every uncertain input is drawn: each factor parameter of
@@ -373,8 +435,25 @@ def monte_carlo(bom: "Bom | str | Path", n: int = 10_000, seed: Any = None, *,
     may carry units). An input the caller overrides is held at its value. ``overrides``
     set the base case as in :func:`lca.assess`. Reproducible: the same ``seed`` gives the
     same samples (numpy ``default_rng``; the parameters are drawn in sorted name order).
+
+    The draws are made in partitions of ``chunk_size`` samples (default 1,000,000), each
+    from its own stream (:func:`partition_seed`): the first partition from ``seed``
+    itself, so a run of up to ``chunk_size`` samples draws exactly what
+    ``default_rng(seed)`` draws. ``engine="dask"`` computes the partitions as Dask tasks on
+    ``scheduler`` (a ``distributed`` scheduler address) or on Dask's default scheduler;
+    the samples are identical to ``engine="pandas"`` for the same seed and chunk_size.
+
+    Every distribution is checked against the registry's bounds of its parameter
+    (:func:`bounded`): one whose support reaches outside them (point, uniform, triangular,
+    choice) is refused; a normal or lognormal one is truncated to them and listed in
+    :attr:`MonteCarlo.truncated`. ``n`` (at most 1e9) and ``seed`` (a non-negative
+    integer) are checked too, and a run whose samples would not fit in memory is refused
+    before anything is drawn (``lca.registry.check_memory``).
     """
-    registry.check("monte_carlo.n", n)
+    check_engine(engine, scheduler)
+    registry.check_one("monte_carlo.n", n)
+    registry.check_one("sweep.points", chunk_size)
+    chunk_size = int(chunk_size)
     n = int(n)
     if vary not in VARY_CHOICES:
         raise ParameterError(f"vary: expected one of {', '.join(VARY_CHOICES)}, got {vary!r}",
@@ -382,7 +461,7 @@ def monte_carlo(bom: "Bom | str | Path", n: int = 10_000, seed: Any = None, *,
     if not factors:
         vary = "none"
     if seed is not None and not isinstance(seed, np.random.SeedSequence):
-        registry.check("monte_carlo.seed", seed)
+        registry.check_one("monte_carlo.seed", seed)
         seed = int(seed)
     compiled, given, _, params = _prepared(bom, overrides)
     dist: dict[str, Distribution] = {}
@@ -399,6 +478,9 @@ def monte_carlo(bom: "Bom | str | Path", n: int = 10_000, seed: Any = None, *,
             if key in held:
                 continue
             dist[key], sources[key] = d, src
+    if dists is not None and not isinstance(dists, Mapping):
+        raise ParameterError(f"dists: expected a mapping of parameter names to distributions, "
+                             f"got {type(dists).__name__}")
     for name, spec in (dists or {}).items():
         key = ALIASES.get(name, name)
         if key not in compiled.params:
@@ -409,25 +491,19 @@ def monte_carlo(bom: "Bom | str | Path", n: int = 10_000, seed: Any = None, *,
     n_results = len(evaluate(compiled, resolve(compiled, dict(given)), 1))
     registry.check_memory(n * (n_varied + n_results) * 2, f"{n:,} Monte Carlo samples",
                           "take fewer samples (-n) or run several seeds and combine them")
-    rng = np.random.default_rng(seed)
-    drawn: dict[str, Any] = {}
-    for k in sorted(dist):   # a point costs no random draw and no array
-        d = dist[k]
-        drawn[k] = d.sample(rng, n) if d.kind != "point" else float(d.args[0])
-    varied = [k for k, v in drawn.items() if isinstance(v, np.ndarray)]
+    varied = [k for k in sorted(dist) if dist[k].kind != "point"]
     results = list(evaluate(compiled, resolve(compiled, dict(given)), 1))
-    block = np.empty((len(varied) + len(results), n))
-    for i, k in enumerate(varied):
-        block[i] = drawn[k]
-    # every draw checked against the registry once, not in every sub-block
-    check_parameters(compiled, resolve(compiled, {**given, **drawn}))
-    for a in range(0, n, SUB_BLOCK):   # in cache-sized sub-blocks, as lca.sweep
-        b = min(n, a + SUB_BLOCK)
-        over = {**given, **{k: (v[a:b] if isinstance(v, np.ndarray) else v)
-                            for k, v in drawn.items()}}
-        cols = evaluate(compiled, resolve(compiled, over), b - a, check=())
-        for i, name in enumerate(results):
-            block[len(varied) + i, a:b] = cols[name]
+    # seed None: fresh entropy, drawn once here so that every partition shares it
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    recipe = (bom if isinstance(bom, Bom) else load_bom(bom), dict(overrides), dist,
+              varied, results)
+    token = uuid.uuid4().hex
+    _BUILT[token] = compiled, given   # this process has compiled it already
+    calls = [(recipe, token, partition_seed(root, i), b - a)
+             for i, (a, b) in enumerate(ranges(n, chunk_size))]
+    parts = list(run_ordered(_mc_part, calls, engine, scheduler))
+    _BUILT.pop(token, None)
+    block = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
     samples = pd.DataFrame(block.T, columns=[*varied, *results], copy=False)
     return MonteCarlo(samples=samples, summary=summarise(samples, results),
                       distributions=dist, n=n, seed=seed,

@@ -112,14 +112,15 @@ def optimal_lifetime(bom: "Bom | str | Path", efficiency_gain: float, **override
     for the same work. E and O come from the BOM (``lca.assess`` with ``overrides``);
     the model is :func:`refresh_footprint`, solved in closed form
     (:func:`refresh_optimal_lifetime`)."""
-    g = float(efficiency_gain)
-    if not 0 <= g < 1:
-        raise ParameterError(f"efficiency_gain: expected a fraction in [0, 1), got {g}")
+    from .. import registry
+
+    g = float(registry.check_one("refresh.efficiency_gain", efficiency_gain))
     _, _, cols = _base_columns(bom, overrides)
     E = float(cols["embodied_kgco2e"][0])
     O = float(cols["operational_kgco2e_per_year"][0])
-    life = float(refresh_optimal_lifetime(E, O, g))
-    total = float(refresh_footprint(life, E, O, g)) if math.isfinite(life) else O
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):   # g -> 0: never refresh
+        life = float(refresh_optimal_lifetime(E, O, g))
+        total = float(refresh_footprint(life, E, O, g)) if math.isfinite(life) else O
     return Refresh(lifetime=ureg.Quantity(life, "year"),
                    total_per_year=ureg.Quantity(total, "kgCO2e/year"),
                    embodied=ureg.Quantity(E, "kgCO2e"),

@@ -153,6 +153,7 @@ class _Sweep:
 
     def __init__(self, bom: Any, design_from, columns: Sequence[str] | None = None):
         self.bom = load_bom(bom)
+        self.columns = None if columns is None else list(columns)
         base = compile_bom(self.bom)
         self.design: _Design = design_from(base)
         methods = self.design.categories.get(METHOD)
@@ -173,8 +174,11 @@ class _Sweep:
                 names.append(name)
             self.known.append(names)
         self.block_checks = [self._check_once(j) for j in range(len(self.models))]
-        probe = evaluate(self.models[0], resolve(self.models[0], {}), 1)
-        self.results = list(probe)
+        # result columns: the union over the methods' models (a method without a factor
+        # for a category has no column for it: NaN in its rows)
+        probes = [list(evaluate(m, resolve(m, {}), 1)) for m in self.models]
+        self.results = list(dict.fromkeys(k for p in probes for k in p))
+        self.absent = [[k for k in self.results if k not in set(p)] for p in probes]
         self.float_names: list[str] = []
         self.out_names: list[str] = []
         for name in self.design.names:
@@ -273,6 +277,12 @@ class _Sweep:
             k = m if rows is None else len(rows)
             cols = evaluate(model, resolve(model, self._overrides(j, num, cod, rows)), k,
                             check=self.block_checks[j])
+            for name in self.absent[j]:
+                if name in where:
+                    if rows is None:
+                        block[where[name]] = np.nan
+                    else:
+                        block[where[name], rows] = np.nan
             for name, values in cols.items():
                 if name not in where:
                     continue
@@ -340,28 +350,115 @@ def _design_from(axes: Mapping[str, Any], scenarios: pd.DataFrame | None):
         if axes:
             raise ParameterError("give axes or scenarios=, not both")
         if not isinstance(scenarios, pd.DataFrame):
-            scenarios = pd.DataFrame(scenarios)
+            try:
+                scenarios = pd.DataFrame(scenarios)
+            except (TypeError, ValueError) as exc:
+                raise ParameterError(f"scenarios: expected a table (a DataFrame or a mapping "
+                                     f"of columns), got {type(scenarios).__name__}: {exc}") from None
+        bad = [c for c in scenarios.columns if not isinstance(c, str)]
+        if bad or scenarios.empty:
+            raise ParameterError("scenarios: expected a table with at least one row and one "
+                                 "column per parameter, named by the parameter"
+                                 + (f" (got the column name {bad[0]!r})" if bad else ""))
         return lambda compiled: _table(compiled, scenarios)
     return lambda compiled: _cartesian(compiled, axes)
 
 
+def _built_sweep(recipe: tuple, token: str) -> _Sweep:
+    bom, design, columns = recipe
+    from .engines import built
+
+    return built(token, lambda: _Sweep(bom, lambda compiled: design, columns))
+
+
+def _sweep_part(recipe: tuple, token: str, start: int, stop: int) -> pd.DataFrame:
+    """Rows [start, stop) of a sweep, on whichever process runs the task."""
+    return _built_sweep(recipe, token).frame(start, stop)
+
+
+def _sweep_write_part(recipe: tuple, token: str, start: int, stop: int, path: str,
+                      units: Mapping[str, str]) -> str:
+    """Rows [start, stop) of a sweep written to one Parquet file by the task itself (the
+    rows never travel back to the client)."""
+    from ..sinks import _write_parquet
+
+    # inside the dataset's temporary folder (write_dataset moves the whole folder into
+    # place atomically): a plain write, no fingerprint record per part
+    _write_parquet(iter([_sweep_part(recipe, token, start, stop)]), Path(path), units)
+    return path
+
+
+def _partitions(engine: _Sweep, chunk_size: int, kind: str, scheduler: str | None):
+    """The recipe and row ranges of a partitioned run (``kind``: pandas or dask)."""
+    import uuid
+
+    from .engines import ranges
+
+    recipe = (engine.bom, engine.design, engine.columns)
+    token = uuid.uuid4().hex
+    if kind == "pandas":
+        from .engines import _BUILT
+
+        _BUILT[token] = engine   # this process already compiled it
+    return recipe, token, ranges(engine.n, chunk_size)
+
+
+def _frames(engine: _Sweep, chunk_size: int, kind: str, scheduler: str | None,
+            progress: bool = False) -> Iterator[pd.DataFrame]:
+    if kind == "pandas":
+        yield from engine.chunks(chunk_size, progress)
+        return
+    from .engines import run_ordered
+
+    recipe, token, parts = _partitions(engine, chunk_size, kind, scheduler)
+    yield from run_ordered(_sweep_part, [(recipe, token, a, b) for a, b in parts], kind,
+                           scheduler)
+
+
+def _write_folder(engine: _Sweep, out: Path, chunk_size: int, kind: str,
+                  scheduler: str | None, force: bool = False) -> Path:
+    """A Parquet dataset: one file per partition, written where the partition ran."""
+    from .engines import part_name, run_ordered, write_dataset
+
+    recipe, token, parts = _partitions(engine, chunk_size, kind, scheduler)
+    units = engine.units()
+
+    def fill(tmp: Path):
+        calls = [(recipe, token, a, b, str(tmp / part_name(i)), units)
+                 for i, (a, b) in enumerate(parts)]
+        return run_ordered(_sweep_write_part, calls, kind, scheduler)
+
+    return write_dataset(out, fill, DATASET_MARKER, force=force)
+
+
+#: File that marks a folder of Parquet files lca wrote (it may replace only those).
+DATASET_MARKER = ".lca-dataset"
+
+
 def iter_sweep(bom: "Bom | str | Path", scenarios: pd.DataFrame | None = None, *,
                chunk_size: int = 1_000_000, columns: Sequence[str] | None = None,
-               progress: bool = False, **axes: Any) -> Iterator[pd.DataFrame]:
+               progress: bool = False, engine: str = "pandas", scheduler: str | None = None,
+               **axes: Any) -> Iterator[pd.DataFrame]:
     """The rows of :func:`sweep` as DataFrames of at most ``chunk_size`` rows, computed
-    one chunk at a time (memory bounded by the chunk, not by the number of scenarios)."""
-    engine = _Sweep(bom, _design_from(axes, scenarios), columns)
-    registry.check("sweep.points", chunk_size)
-    registry.check_memory(min(engine.n, int(chunk_size)) * len(engine.float_names),
-                          f"a chunk of {min(engine.n, int(chunk_size)):,} scenarios",
+    one chunk at a time (memory bounded by the chunk, not by the number of scenarios).
+    ``engine="dask"`` computes the chunks as Dask tasks (a few in flight at a time) on
+    ``scheduler`` or Dask's default scheduler, yielded in row order."""
+    from .engines import check_engine
+
+    check_engine(engine, scheduler)
+    registry.check_one("sweep.points", chunk_size)
+    run = _Sweep(bom, _design_from(axes, scenarios), columns)
+    registry.check_memory(min(run.n, int(chunk_size)) * len(run.float_names),
+                          f"a chunk of {min(run.n, int(chunk_size)):,} scenarios",
                           "use a smaller chunk_size")
-    yield from engine.chunks(chunk_size, progress)
+    yield from _frames(run, int(chunk_size), engine, scheduler, progress)
 
 
 def sweep(bom: "Bom | str | Path", scenarios: pd.DataFrame | None = None, *,
           chunk_size: int | None = None, out: "str | Path | None" = None,
           columns: Sequence[str] | None = None, progress: bool = False,
-          force: bool = False, **axes: Any) -> pd.DataFrame | Path:
+          force: bool = False, engine: str = "pandas", scheduler: str | None = None,
+          **axes: Any) -> pd.DataFrame | Path:
     """Assess every scenario of a cartesian product of axes (or of a table), vectorized.
 
     Parameters
@@ -380,20 +477,31 @@ def sweep(bom: "Bom | str | Path", scenarios: pd.DataFrame | None = None, *,
         canonical units, pint Quantities or strings with units (``"50 gCO2e/kWh"``). The
         first axis varies slowest (as ``itertools.product``).
     chunk_size : int, optional
-        Evaluate this many scenarios at a time (bounds the working memory).
+        Evaluate this many scenarios at a time (bounds the working memory); with
+        ``engine="dask"`` or a folder ``out``, the rows of one partition (default
+        1,000,000).
     out : path, optional
         Stream the rows to this file chunk by chunk and return the path instead of a
         DataFrame: ``.csv`` or ``.parquet`` (one row group per chunk, the unit of each
-        column in the schema); any other suffix is an error. Written through
-        :func:`lca.sinks.write_frames` (a temporary file in the same folder, moved into
-        place; an interrupted stream leaves the old file as it was).
+        column in the schema), or a name without a suffix: a folder of Parquet files, one
+        per partition (``part-000000.parquet``, ... in row order), each written by the
+        process that computed it. Any other suffix is an error. Written atomically (a
+        temporary file or folder beside it, moved into place; an interrupted stream
+        leaves the old one as it was; a folder lca did not write is never replaced).
     columns : list of str, optional
         Keep only these result columns (the axis columns are always kept).
     force : bool
         With ``out``: replace an existing file that lca did not write (or that was
         changed since); otherwise :class:`lca.errors.OverwriteError` (lca.io).
     progress : bool
-        Show a rich progress bar (off by default).
+        Show a rich progress bar (off by default; pandas engine).
+    engine : {"pandas", "dask"}
+        pandas: chunks evaluated one after another in this process. dask: partitions of
+        ``chunk_size`` rows evaluated as Dask tasks, on ``scheduler`` (the address of a
+        ``distributed`` scheduler, e.g. ``"tcp://10.0.0.1:8786"``) or on Dask's default
+        scheduler. Both give identical rows (needs ``lca[scale]``).
+    scheduler : str, optional
+        With ``engine="dask"``: the ``distributed`` scheduler to run on.
 
     Returns
     -------
@@ -402,19 +510,30 @@ def sweep(bom: "Bom | str | Path", scenarios: pd.DataFrame | None = None, *,
     ``embodied_by_component_kgco2e.<name>``, ...). Row i equals ``lca.assess(bom,
     **scenario_i)`` exactly.
     """
-    engine = _Sweep(bom, _design_from(axes, scenarios), columns)
+    from .engines import check_engine
+
+    check_engine(engine, scheduler)
+    if chunk_size is not None:
+        registry.check_one("sweep.points", chunk_size)
+    run = _Sweep(bom, _design_from(axes, scenarios), columns)
     if out is not None:
         from ..sinks import output_format, write_frames
 
-        output_format(out)   # an unknown suffix fails before any work
-        registry.check_memory(min(engine.n, chunk_size or 1_000_000) * len(engine.float_names),
-                              f"a chunk of {min(engine.n, chunk_size or 1_000_000):,} scenarios",
+        folder = not Path(out).suffix
+        if not folder:
+            output_format(out)   # an unknown suffix fails before any work
+        size = chunk_size or 1_000_000
+        registry.check_memory(min(run.n, size) * len(run.float_names),
+                              f"a chunk of {min(run.n, size):,} scenarios",
                               "use a smaller chunk_size")
-        return write_frames(engine.chunks(chunk_size or 1_000_000, progress), Path(out),
-                            units=engine.units(), force=force)
-    registry.check_memory(engine.n * len(engine.float_names) * 2,
-                          f"a sweep of {engine.n:,} scenarios x {len(engine.float_names)} columns",
+        if folder:
+            return _write_folder(run, Path(out), size, engine, scheduler, force)
+        return write_frames(_frames(run, size, engine, scheduler, progress), Path(out),
+                            units=run.units(), force=force)
+    registry.check_memory(run.n * len(run.float_names) * 2,
+                          f"a sweep of {run.n:,} scenarios x {len(run.float_names)} columns",
                           "stream the rows to a file chunk by chunk (`lca sweep -o FILE.csv` or "
                           "FILE.parquet; in Python sweep(..., out=PATH) or iter_sweep)")
-    parts = list(engine.chunks(chunk_size, progress))
+    size = chunk_size if engine == "pandas" else (chunk_size or 1_000_000)
+    parts = list(_frames(run, size, engine, scheduler, progress))
     return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=False)
