@@ -221,6 +221,21 @@ class Assessment:
                                                  "gCO2e")
         return out
 
+    # --- notebooks -----------------------------------------------------------------------------
+    def _repr_html_(self) -> str:
+        """An HTML table with units, notes and the system boundary (Jupyter shows it)."""
+        from .display import assessment_html
+
+        return assessment_html(self)
+
+    def plot(self, page: str = "embodied"):
+        """The report's figure for this assessment: ``"embodied"`` (by component),
+        ``"lifetime"`` (per year over the lifetime) or ``"grid"`` (against grid
+        intensity). Returns a matplotlib Figure."""
+        from .display import assessment_plot
+
+        return assessment_plot(self, page)
+
     # --- exports -----------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The JSON of ``lca assess`` (keys documented in the README)."""

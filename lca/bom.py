@@ -631,11 +631,20 @@ def resolved(bom: Bom) -> Bom:
 
 # --- loading -------------------------------------------------------------------------------
 
+#: The ``$id`` of the BOM schema (a URN: lca publishes no schema URL; editors load the
+#: file that `lca schema > bom.schema.json` writes).
+SCHEMA_ID = "urn:lca:bom-schema:1"
+
+
 def json_schema() -> dict[str, Any]:
-    """The JSON Schema of BOM files."""
+    """The JSON Schema of BOM files, for editors: ``$schema``, ``$id``, a pattern on every
+    quantity field (the dimension its unit must have) and the parameter registry's labels
+    and bounds in the descriptions (see :mod:`lca.schema`)."""
+    from .schema import dress
+
     schema = Bom.model_json_schema(by_alias=True)
     schema["title"] = "lca BOM file"
-    return schema
+    return dress(schema, schema_id=SCHEMA_ID)
 
 
 def _line_of(root: Any, loc: tuple) -> int | None:

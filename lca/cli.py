@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 # Commands import what they use when they run (pandas, the model, the embodied methods),
 # so that `lca --help` and `lca assess` load only what they need.
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(add_completion=True, no_args_is_help=True, pretty_exceptions_enable=False,
                   rich_markup_mode=None,  # units in square brackets are text, not markup
                   help="Life-cycle carbon of AI compute hardware: embodied and operational "
                        "footprints of CPU, GPU and TPU servers from BOM files.")
@@ -173,9 +173,38 @@ def flat_row(a: Assessment) -> dict[str, Any]:
     return out
 
 
-LIFETIME = typer.Option(None, "--lifetime", help=registry.help_text(
-    "lifetime", "Lifetime (years of 8,760 h)"))
-GRID = typer.Option(None, "--grid", help=registry.help_text("grid", "Grid intensity"))
+def quantity_parser(name: str) -> Callable[[Any], float | None]:
+    """A parser for an option that takes a quantity: a number in the parameter's canonical
+    unit (``0.05``) or a number with a unit (``"50 gCO2e/kWh"``, ``"6 years"``), converted
+    and checked by the parameter registry (``lca.registry.to_canonical``)."""
+    from . import registry
+
+    def parse(text: Any) -> float | None:
+        if text is None or isinstance(text, float):
+            return text
+        text = str(text).strip()
+        try:
+            value: Any = float(text)
+        except ValueError:
+            value = text
+        try:
+            return float(registry.to_canonical(name, value))
+        except LcaError as exc:
+            hint = ""
+            if isinstance(value, str) and "CO2e" in (registry.get(name).unit or "") \
+                    and "co2e" not in value.lower() and value[:1].isdigit():
+                hint = " (carbon is counted in gCO2e, kgCO2e or tCO2e: write \"50 gCO2e/kWh\")"
+            raise typer.BadParameter(str(exc) + hint) from None
+    parse.__name__ = f"{name}_quantity"
+    return parse
+
+
+LIFETIME = typer.Option(None, "--lifetime", parser=quantity_parser("lifetime"), metavar="YEARS",
+                        help=registry.help_text("lifetime", "Lifetime (years of 8,760 h)")
+                        + ' Or with a unit: "60 months".')
+GRID = typer.Option(None, "--grid", parser=quantity_parser("grid"), metavar="QUANTITY",
+                    help=registry.help_text("grid", "Grid intensity")
+                    + ' Or with a unit: "50 gCO2e/kWh".')
 REGION = typer.Option(None, "--region", help="Grid by country code (DE, FR, US) or named value.")
 PUE = typer.Option(None, "--pue", help=registry.help_text("pue", "Power usage effectiveness"))
 METHOD = typer.Option(None, "--method", help="Embodied method (see `lca list`).")
@@ -202,6 +231,21 @@ def lifecycle_overrides(impact: str | None, stages: str | None, wue: float | Non
     """Boundary and use-phase water overrides of the shared life-cycle options."""
     return {"categories": _names(impact), "stages": _names(stages), "wue": wue,
             "water_intensity": water_intensity}
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"lca {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print lca's version and exit.")) -> None:
+    """Life-cycle carbon of AI compute hardware: embodied and operational footprints of
+    CPU, GPU and TPU servers from BOM files."""
 
 
 @app.command("assess")
@@ -343,6 +387,44 @@ def list_cmd(what: Optional[str] = typer.Argument(
             out.append(f"Countries and aggregates: {len(countries)} codes "
                        "(`lca list regions` shows them)")
     typer.echo("\n".join(out))
+
+
+@app.command("show")
+@user_errors
+def show_cmd(name: str = typer.Argument(..., help="A shipped BOM (lca list servers).")) -> None:
+    """Print a shipped BOM (with its comments and sources): a starting point to copy,
+    e.g. `lca show dgx-h100 > my-server.yaml`."""
+    from . import data
+
+    typer.echo(data.server_text(name), nl=False)
+
+
+@app.command("init")
+@user_errors
+def init_cmd(path: Optional[str] = typer.Argument(
+                 None, help="File to write (default: print the template on stdout)."),
+             kind: str = typer.Option("cpu", "--kind", help="cpu | gpu | tpu"),
+             force: bool = typer.Option(False, "--force",
+                                        help="Replace an existing file.")) -> None:
+    """Write a complete, commented BOM template to edit: every part covered by the
+    default method, every value with its unit and source. `lca init my-server.yaml
+    --kind gpu`, then `lca assess my-server.yaml`."""
+    from pathlib import Path
+
+    from . import data
+    from .errors import OverwriteError
+    from .io import write_atomic
+
+    text = data.template_text(kind)
+    if path is None:
+        typer.echo(text, nl=False)
+        return
+    target = Path(path)
+    if target.exists() and not force:
+        raise OverwriteError(f"{target}: exists; give --force to replace it")
+    write_atomic(target, lambda tmp: tmp.write_text(text, encoding="utf-8"), force=True)
+    typer.echo(f"wrote {target} (a {kind} server; check it with: lca assess {target})",
+               err=True)
 
 
 @app.command("schema")

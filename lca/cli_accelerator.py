@@ -8,7 +8,8 @@ import typer
 
 from . import registry
 from ._lazy import lazy_module
-from .cli import FORMAT, FORMAT_SCI, GRID, PUE, REGION, Format, FormatSci, _fmt, app, user_errors  # noqa: F401
+from .cli import (FORMAT, FORMAT_SCI, GRID, PUE, REGION, Format, FormatSci, _fmt, app,  # noqa: F401
+                  quantity_parser, user_errors)
 from .errors import ParameterError
 from .io import csv_text, dumps_json, frame_records
 
@@ -30,8 +31,10 @@ def _h(name: str, more: str = "") -> str:
     return registry.help_text(name) + (f" {more}" if more else "")
 
 
-LIFETIME = typer.Option(None, "--lifetime", help=_h("accelerator.lifetime",
-                        "Default: data/kernels.yaml allocation.lifetime."))
+LIFETIME = typer.Option(None, "--lifetime", parser=quantity_parser("accelerator.lifetime"),
+                        metavar="YEARS", help=_h("accelerator.lifetime",
+                        "Default: data/kernels.yaml allocation.lifetime. Or with a unit: "
+                        "\"4 years\"."))
 UTIL = typer.Option(None, "--utilization", help=_h("accelerator.utilization",
                     "Default: data/kernels.yaml allocation.utilization."))
 METHOD = typer.Option("composite", "--method", help="Embodied method for the module and host.")

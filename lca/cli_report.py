@@ -114,7 +114,7 @@ def export_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped 
                                 for a in results}
     extra = {k: v for k, v in extra.items() if any(x is not None for x in v.values())}
     path = write_workbook(results, output, force=force, **extra)
-    typer.echo(f"wrote {path}")
+    typer.echo(f"wrote {path}", err=True)
 
 
 @app.command("report")
@@ -165,6 +165,6 @@ def report_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped 
         from .validation import validate
         extra["validation"] = validate()
     report = build_report(results, output, png=png, force=force, **extra)
-    typer.echo(f"wrote {report.pdf} ({len(report.titles)} pages)")
+    typer.echo(f"wrote {report.pdf} ({len(report.titles)} pages)", err=True)
     for path in report.pngs:
-        typer.echo(f"wrote {path}")
+        typer.echo(f"wrote {path}", err=True)

@@ -297,6 +297,30 @@ def server_path(name: str) -> Path | None:
     return path if path.is_file() else None
 
 
+#: Kinds of BOM templates (data/templates/<kind>.yaml).
+TEMPLATE_KINDS = ("cpu", "gpu", "tpu")
+
+
+def template_text(kind: str) -> str:
+    """The commented BOM template of a kind of server (``lca init``)."""
+    from .errors import LcaError
+
+    if kind not in TEMPLATE_KINDS:
+        raise LcaError(f"init: --kind: expected one of {', '.join(TEMPLATE_KINDS)}, got {kind!r}")
+    return (data_dir() / "templates" / f"{kind}.yaml").read_text(encoding="utf-8")
+
+
+def server_text(name: str) -> str:
+    """The text of a shipped BOM (``lca show``), comments included."""
+    from .errors import UnknownBomError
+
+    path = server_path(name)
+    if path is None:
+        raise UnknownBomError(f"{name}: not a shipped BOM; expected one of "
+                              f"{', '.join(server_names())} (lca list servers)")
+    return path.read_text(encoding="utf-8")
+
+
 def accelerator_keys() -> list[str]:
     return _keys("accelerators")
 

@@ -7,6 +7,10 @@ and the totals recompute in Excel or LibreOffice), **Assumptions** (every parame
 factor used, with value, min, max, unit, source, licence), and, when given, **Methods**,
 **Sweep**, **Monte Carlo** (+ samples) and **Sensitivity**.
 
+The numbers of the Summary, Components and Operational sheets are formulas that show the
+Model sheet's cells (``=Model!B12``), so an input edited there flows through every sheet
+and the workbook never contradicts itself.
+
 Safety: every text cell is written as text, never as a formula (a component named
 ``=HYPERLINK(...)`` stays a string); the file is written atomically and carries lca's
 marker (workbook creator ``lca``), see :mod:`lca.io`.
@@ -41,6 +45,10 @@ from .units import HOURS_PER_YEAR
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
 BOLD = Font(bold=True)
+
+#: The sheet with the live model, which the Summary, Components and Operational sheets
+#: reference by formula.
+MODEL_SHEET = "Model"
 
 #: Rows of a worksheet (Excel specifications and limits: 1,048,576 rows by 16,384 columns).
 EXCEL_MAX_ROWS = 1_048_576
@@ -217,9 +225,43 @@ SUMMARY_HEADERS = [
     "Functional unit", "Per functional unit [gCO2e]", "Not covered", "Notes"]
 
 
-def summary_sheet(ws: Any, assessments: Sequence[Assessment], labels: Sequence[str]) -> None:
+def model_ref(cells: Mapping[str, str], key: str) -> str | None:
+    """``=Model!B7``: a formula that shows the Model sheet's cell of ``key`` (None when the
+    Model sheet has no such row)."""
+    cell = cells.get(key)
+    return f"={MODEL_SHEET}!{cell}" if cell else None
+
+
+def put_live(ws: Any, row: int, col: int, cells: Mapping[str, str], key: str, value: Any,
+             fmt: str | None = None) -> Any:
+    """Write a reference to the Model sheet's cell of ``key`` when it has one (so an edited
+    input flows through every sheet), else the value."""
+    expr = model_ref(cells, key)
+    if expr is None:
+        return put(ws, row, col, value, fmt)
+    return formula(ws, row, col, expr, fmt)
+
+
+#: Summary column -> Model sheet key (the column shows that cell by formula).
+SUMMARY_LIVE = {
+    "Lifetime [years]": "lifetime", "Embodied [kgCO2e]": "embodied_kgco2e",
+    "Embodied per year [kgCO2e/year]": "embodied_kgco2e_per_year",
+    "Operational per year [kgCO2e/year]": "operational_kgco2e_per_year",
+    "Total per year [kgCO2e/year]": "total_kgco2e_per_year",
+    "Lifetime total [kgCO2e]": "lifetime_kgco2e", "Use-phase share [-]": "use_phase_share",
+    "Energy [kWh/year]": "energy_kwh_per_year", "Mean power [W]": "mean_power_w",
+    "PUE [-]": "pue", "Grid [kgCO2e/kWh]": "grid",
+    "Per functional unit [gCO2e]": "per_functional_unit.total_gco2e",
+}
+
+
+def summary_sheet(ws: Any, assessments: Sequence[Assessment], labels: Sequence[str],
+                  refs: Sequence[Mapping[str, str]] | None = None) -> None:
+    """One row per server; the numbers are formulas showing the Model sheet's cells
+    (``refs``: per server, key -> Model cell), so they follow an edited input."""
     _header(ws, SUMMARY_HEADERS)
-    for i, (a, label) in enumerate(zip(assessments, labels), start=2):
+    refs = refs or [{} for _ in assessments]
+    for i, (a, label, cells) in enumerate(zip(assessments, labels, refs), start=2):
         r = a.row
         fu = a.per_functional_unit
         values = [
@@ -233,8 +275,12 @@ def summary_sheet(ws: Any, assessments: Sequence[Assessment], labels: Sequence[s
             (fu["unit"] if fu else None, None),
             (fu["total_gco2e"].magnitude if fu else None, FMT_SMALL),
             ("; ".join(a.uncovered) or None, None), ("; ".join(a.notes) or None, None)]
-        for j, (v, fmt) in enumerate(values, start=1):
-            put(ws, i, j, v, fmt)
+        for j, ((v, fmt), head) in enumerate(zip(values, SUMMARY_HEADERS), start=1):
+            key = SUMMARY_LIVE.get(head)
+            if key is not None and v is not None:
+                put_live(ws, i, j, cells, key, v, fmt)
+            else:
+                put(ws, i, j, v, fmt)
 
 
 COMPONENT_HEADERS = [
@@ -275,10 +321,13 @@ def _bom_component_source(a: Assessment, name: str) -> tuple[str | None, str | N
     return text, (" ".join(note.split()) if note else None)
 
 
-def components_sheet(ws: Any, assessments: Sequence[Assessment], labels: Sequence[str]) -> None:
+def components_sheet(ws: Any, assessments: Sequence[Assessment], labels: Sequence[str],
+                     refs: Sequence[Mapping[str, str]] | None = None) -> None:
+    """One row per component; embodied and share show the Model sheet's cells."""
     _header(ws, COMPONENT_HEADERS)
     i = 2
-    for a, label in zip(assessments, labels):
+    refs = refs or [{} for _ in assessments]
+    for a, label, cells in zip(assessments, labels, refs):
         figures = factor_figures(a)
         by_comp = a.embodied_by_component
         total = a.row["embodied_kgco2e"]
@@ -299,12 +348,21 @@ def components_sheet(ws: Any, assessments: Sequence[Assessment], labels: Sequenc
             values += [(v, None) for v in _bom_component_source(a, spec.name)]
             for j, (v, fmt) in enumerate(values, start=1):
                 put(ws, i, j, v, fmt)
+            comp_key = f"embodied_by_component_kgco2e.{spec.name}"
+            emb_col = COMPONENT_HEADERS.index("Embodied [kgCO2e]") + 1
+            if term.evaluate is not None and comp_key in cells:
+                part, whole = cells[comp_key], cells["embodied_kgco2e"]
+                formula(ws, i, emb_col, f"={MODEL_SHEET}!{part}", FMT_KG)
+                formula(ws, i, emb_col + 1,
+                        f"=IF({MODEL_SHEET}!{whole}=0,0,{MODEL_SHEET}!{part}/{MODEL_SHEET}!{whole})",
+                        FMT_SHARE)
             i += 1
 
 
 OPERATIONAL_HEADERS = [
     "Server", "Power model", "Profile", "Mean power [W]", "IT energy [kWh/year]", "PUE [-]",
-    "Energy [kWh/year]", "Grid [kgCO2e/kWh]", "Grid source", "Operational [kgCO2e/year]"]
+    "Energy [kWh/year]", "Grid [kgCO2e/kWh]", "Grid source", "Operational [kgCO2e/year]",
+    "Base grid source"]
 
 
 def _state_labels(a: Assessment) -> list[str]:
@@ -324,9 +382,27 @@ def _profile_text(a: Assessment) -> str:
             f"{float(a.params['idle_power']):g} W and max {float(a.params['max_power']):g} W")
 
 
-def operational_sheet(ws: Any, assessments: Sequence[Assessment], labels: Sequence[str]) -> None:
+def _profile_formula(a: Assessment, cells: Mapping[str, str]) -> str:
+    """The profile as live text: ``="75 % at 555 W; 25 % at 200 W"`` built from the Model
+    sheet's input cells (numbers only: no user text enters a formula)."""
+    m = MODEL_SHEET
+    if a.compiled.power_mode == "profile":
+        parts = [f'ROUND({m}!{cells[f"profile.{i}.share"]}*100,4)&" % at "&'
+                 f'ROUND({m}!{cells[f"profile.{i}.power"]},4)&" W"'
+                 for i in range(a.compiled.n_states)]
+        return "=" + '&"; "&'.join(parts)
+    return (f'="utilization "&ROUND({m}!{cells["utilization"]},4)&" between idle "&'
+            f'ROUND({m}!{cells["idle_power"]},4)&" W and max "&'
+            f'ROUND({m}!{cells["max_power"]},4)&" W"')
+
+
+def operational_sheet(ws: Any, assessments: Sequence[Assessment], labels: Sequence[str],
+                      refs: Sequence[Mapping[str, str]] | None = None) -> None:
+    """One row per server; profile, powers, energy, PUE, grid and emissions show the Model
+    sheet's cells."""
     _header(ws, OPERATIONAL_HEADERS)
-    for i, (a, label) in enumerate(zip(assessments, labels), start=2):
+    refs = refs or [{} for _ in assessments]
+    for i, (a, label, cells) in enumerate(zip(assessments, labels, refs), start=2):
         r = a.row
         mode = ("time shares at powers" if a.compiled.power_mode == "profile"
                 else "linear power curve")
@@ -337,6 +413,18 @@ def operational_sheet(ws: Any, assessments: Sequence[Assessment], labels: Sequen
                   (r["operational_kgco2e_per_year"], FMT_KG)]
         for j, (v, fmt) in enumerate(values, start=1):
             put(ws, i, j, v, fmt)
+        if not cells:
+            continue
+        m = MODEL_SHEET
+        formula(ws, i, 3, _profile_formula(a, cells))
+        for col, key, fmt in ((4, "mean_power_w", FMT_KG), (6, "pue", FMT_PLAIN),
+                              (7, "energy_kwh_per_year", FMT_KG), (8, "grid", FMT_GRID),
+                              (10, "operational_kgco2e_per_year", FMT_KG)):
+            put_live(ws, i, col, cells, key, None, fmt)
+        formula(ws, i, 5, f"={m}!{cells['energy_kwh_per_year']}/{m}!{cells['pue']}", FMT_KG)
+        formula(ws, i, 9, f'=IF({m}!{cells["grid"]}={float(a.params["grid"])!r},'
+                          f'K{i},"edited on the Model sheet (base source in column K)")')
+        put(ws, i, 11, a.meta.get("grid_source"))
 
 
 ASSUMPTION_HEADERS = ["Server", "Parameter", "Value", "Unit", "Min", "Max", "Source",
@@ -451,8 +539,12 @@ def _model_formula(ws: Any, row: int, label: str, expr: str, unit: str, key: str
     put(ws, row, 5, note)
 
 
-def model_block(ws: Any, a: Assessment, label: str, row: int) -> int:
+def model_block(ws: Any, a: Assessment, label: str, row: int,
+                cells: dict[str, str] | None = None) -> int:
     """Write the model of one assessment from ``row``; returns the next free row.
+
+    ``cells``, when given, receives key -> cell (``"B7"``) of every row, which the Summary,
+    Components and Operational sheets reference by formula.
 
     Column B holds values; column D the parameter name or assess JSON key of each row, so
     that programs (and tests) can find a row. Embodied per component is a value (as lca
@@ -462,7 +554,7 @@ def model_block(ws: Any, a: Assessment, label: str, row: int) -> int:
     title = put(ws, row, 1, f"{label} (method {a.method})")
     title.font = BOLD
     row += 1
-    cells: dict[str, str] = {}
+    cells = {} if cells is None else cells
 
     def ref(key: str) -> str:
         return cells[key]
@@ -523,6 +615,7 @@ def model_block(ws: Any, a: Assessment, label: str, row: int) -> int:
         else:
             put(ws, row, 2, a.embodied_by_component[spec.name].magnitude, FMT_KG)
             put(ws, row, 5, f"value as lca computed it ({term.basis})")
+            cells[f"embodied_by_component_kgco2e.{spec.name}"] = f"B{row}"
         put(ws, row, 3, "kgCO2e")
         put(ws, row, 4, f"embodied_by_component_kgco2e.{spec.name}")
         row += 1
@@ -643,14 +736,21 @@ def impacts_sheet(ws: Any, assessments: Sequence[Assessment], labels: Sequence[s
     _fit_widths(ws)
 
 
-def model_sheet(ws: Any, assessments: Sequence[Assessment], labels: Sequence[str]) -> None:
+def model_sheet(ws: Any, assessments: Sequence[Assessment],
+                labels: Sequence[str]) -> list[dict[str, str]]:
+    """Write the live model of every assessment; returns, per assessment, key -> cell."""
     put(ws, 1, 1, "Live model: edit the yellow input cells (lifetime, grid, PUE, time shares, "
-                  "powers); the totals recompute. Embodied per component is lca's value.")
+                  "powers); the totals recompute here and on the Summary, Components and "
+                  "Operational sheets. Embodied per component is lca's value.")
     ws.cell(row=1, column=1).font = BOLD
     _header(ws, MODEL_HEADERS, row=2)
     row = 3
+    refs = []
     for a, label in zip(assessments, labels):
-        row = model_block(ws, a, label, row)
+        cells: dict[str, str] = {}
+        row = model_block(ws, a, label, row, cells)
+        refs.append(cells)
+    return refs
 
 
 # --- optional result sheets ------------------------------------------------------------
@@ -742,11 +842,13 @@ def build_workbook(assessments: Assessment | Sequence[Assessment], *, sweep: Any
                                                     + ", ".join(labels))
     wb.properties.subject = "Embodied and operational carbon footprint (lca)"
     wb.properties.description = f"Written by lca {__version__}"
-    summary_sheet(wb.active, items, labels)
-    wb.active.title = "Summary"
-    components_sheet(wb.create_sheet("Components"), items, labels)
-    operational_sheet(wb.create_sheet("Operational"), items, labels)
-    model_sheet(wb.create_sheet("Model"), items, labels)
+    summary = wb.active
+    summary.title = "Summary"
+    components, operational = wb.create_sheet("Components"), wb.create_sheet("Operational")
+    refs = model_sheet(wb.create_sheet(MODEL_SHEET), items, labels)
+    summary_sheet(summary, items, labels, refs)
+    components_sheet(components, items, labels, refs)
+    operational_sheet(operational, items, labels, refs)
     assumptions_sheet(wb.create_sheet("Assumptions"), items, labels)
     impacts_sheet(wb.create_sheet("Impacts"), items, labels)
     first = items[0]  # parameter units (canonical, the same for every server)

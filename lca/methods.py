@@ -187,7 +187,9 @@ def compare_methods(bom: Bom | str | Path, methods: list[str] | None = None,
                          columns=components + list(SUMMARY_COLUMNS))
     frame["covered"] = frame["covered"].astype(int)
     frame.attrs.update(uncovered=uncovered, notes=notes, unit="kgCO2e")
-    return frame
+    from .display import as_result
+
+    return as_result(frame, "methods")
 
 
 __all__ = [

@@ -12,6 +12,7 @@ scenarios: the loops below run over components and profile states.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
@@ -496,9 +497,29 @@ def _column(x, n: int) -> np.ndarray:
     """``x`` as a float column of ``n`` scenarios (a view of a scalar, no copy)."""
     if type(x) is np.ndarray and x.shape == (n,) and x.dtype == np.float64:
         return x
+    if n > 1 and type(x) in (float, np.float64):
+        return _constant_column(x, n)
+    a = np.asarray(x, dtype=float)
     if n == 1:   # one scenario: a (1,) view of the value, cheaper than a broadcast view
-        return np.asarray(x, dtype=float).reshape(1)
-    return np.broadcast_to(np.asarray(x, dtype=float), (n,))
+        return a.reshape(1)
+    if a.size == 1 and a.ndim <= 1:
+        # one value for every scenario: a read-only stride-0 view, built directly (about
+        # a third of np.broadcast_to's cost, which a sweep pays per column per block)
+        view = np.ndarray((n,), dtype=np.float64, buffer=a.reshape(1), strides=(0,))
+        view.flags.writeable = False
+        return view
+    return np.broadcast_to(a, (n,))
+
+
+@functools.lru_cache(maxsize=512)
+def _constant_column(value: float, n: int) -> np.ndarray:
+    """A read-only stride-0 column of ``n`` times ``value``, kept for reuse: a sweep asks
+    for the same constants (stage columns without a factor, terms that no axis varies) in
+    every block of rows. Read-only, so sharing one view between columns is safe."""
+    a = np.array([value], dtype=float)
+    view = np.ndarray((n,), dtype=np.float64, buffer=a, strides=(0,))
+    view.flags.writeable = False
+    return view
 
 
 def _unless_unknown(factor, fn):
@@ -622,7 +643,7 @@ def lifecycle_columns(compiled: Compiled, params: Mapping[str, Any], out: Mappin
     stage_sums: dict[str, list[np.ndarray]] = {c: [] for c in b.categories}
     # every stage x category of the boundary has its stage column (NaN: not covered), the
     # contract of issue 11's milestone that fleets and others read
-    nan = np.broadcast_to(np.nan, (n,))
+    nan = _column(np.nan, n)
     for stage in b.stages:
         for c in b.categories:
             cols[column(c, stage)] = nan

@@ -43,7 +43,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import matplotlib
 import matplotlib.ticker
@@ -55,6 +55,7 @@ from PIL import Image, PngImagePlugin
 
 from . import data, registry
 from .assessment import Assessment, as_assessments
+from .errors import LcaError
 from .formatting import fmt_number, unique_labels
 from .io import (CREATOR, FINGERPRINT_PLACEHOLDER, PDF_FINGERPRINT_KEY, check_target,
                  write_atomic, written_by_lca)
@@ -107,11 +108,13 @@ OPERATIONAL_COLOUR = "#1f77b4"
 
 @dataclass
 class Page:
-    """One page of the report: a slug (for the PNG name), a title and the figure."""
+    """One page of the report: a slug (for the PNG name), a title, the figure and the
+    name of the builder that made it (a key of :data:`PAGES`)."""
 
     slug: str
     title: str
     figure: Figure
+    kind: str = ""
 
 
 @dataclass
@@ -121,6 +124,11 @@ class Report:
     pdf: Path
     pngs: list[Path] = field(default_factory=list)
     titles: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+
+    def pages_of(self, kind: str) -> list[int]:
+        """Indices (0-based) of the pages a builder made (``"grid"``, ``"notes"``, ...)."""
+        return [i for i, k in enumerate(self.kinds) if k == kind]
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -136,6 +144,21 @@ def slug(text: str, limit: int = 32) -> str:
 def _new_page() -> Figure:
     fig = Figure(figsize=PAGE_SIZE_IN, dpi=DPI)
     FigureCanvasAgg(fig)
+    return with_png_repr(fig)
+
+
+def with_png_repr(fig: Figure) -> Figure:
+    """Let a notebook show ``fig`` inline (it is built without pyplot, so IPython has no
+    formatter for it): ``fig._repr_png_`` renders it as PNG bytes."""
+    def repr_png() -> bytes:
+        import io
+
+        buffer = io.BytesIO()
+        with matplotlib.rc_context(RC):
+            fig.savefig(buffer, format="png")
+        return buffer.getvalue()
+
+    fig._repr_png_ = repr_png  # type: ignore[attr-defined]
     return fig
 
 
@@ -147,6 +170,11 @@ def _chunks(seq: Sequence[Any], size: int) -> list[Sequence[Any]]:
     return [seq[i:i + size] for i in range(0, len(seq), size)] or [seq]
 
 
+def wrap(text: str, width: int) -> str:
+    """``text`` wrapped at ``width`` characters into lines (never cut: every word stays)."""
+    return "\n".join(textwrap.wrap(str(text), width, break_long_words=True)) or str(text)
+
+
 def method_reference(method: str) -> str:
     """The published source of an embodied method (from its factor file)."""
     table = data.factor_table(method)
@@ -154,8 +182,41 @@ def method_reference(method: str) -> str:
     return " ".join(str(ref).split())
 
 
-def source_note(assessments: Sequence[Assessment], labels: Sequence[str]) -> str:
-    """The source note printed on every page."""
+def short_reference(method: str) -> str:
+    """A method's source as a short citation: its first author, "et al." and the year
+    when the reference names several authors (``C. Clemm et al., 2024``)."""
+    ref = method_reference(method)
+    authors = ref.split(",")
+    years = re.findall(r"\b(19|20)(\d\d)\b", ref)
+    year = f", {years[0][0]}{years[0][1]}" if years else ""
+    first = authors[0].strip()
+    person = re.compile(r"^[A-Z][a-z]?\.")  # "C. Clemm", "G.-Y. Wei": initials first
+    if len(authors) > 2 and person.match(first) and person.match(authors[1].strip()):
+        return f"{first} et al.{year}"
+    return first
+
+
+def parameter_label(name: str, a: Assessment | None = None) -> str:
+    """A readable label for a parameter name, with its unit: the registry's label
+    (``lca.registry.label``) and canonical unit; a profile state by the BOM's own label
+    (``profile.0.share`` -> ``time share, active``)."""
+    entry = registry.find(name)
+    unit = entry.unit if entry is not None else None
+    parts = name.split(".")
+    if a is not None and len(parts) == 3 and parts[0] == "profile" and parts[1].isdigit():
+        states = [e.label or e.state or f"state {i}"
+                  for i, e in enumerate(a.bom.usage.profile or [])]
+        i = int(parts[1])
+        text = f"{entry.label if entry else parts[2]}, {states[i] if i < len(states) else i}"
+    else:
+        text = registry.label(name, a.params if a is not None else None)
+    if unit and unit not in ("dimensionless", "-"):
+        text += f" [{unit}]"
+    return text
+
+
+def full_source_note(assessments: Sequence[Assessment], labels: Sequence[str]) -> str:
+    """The complete source note (methods' references, each grid value and its source)."""
     methods = sorted({a.method for a in assessments})
     parts = [f"Embodied method {m}: {method_reference(m)}." for m in methods]
     grids = []
@@ -165,37 +226,56 @@ def source_note(assessments: Sequence[Assessment], labels: Sequence[str]) -> str
     parts.append("Grid: " + "; ".join(grids) + ".")
     parts.append("A year is 8,760 h; embodied carbon amortised straight-line over the "
                  "lifetime. Generated by lca.")
-    text = " ".join(parts)
-    lines = textwrap.wrap(text, 190)
-    if len(lines) > 4:
-        lines = lines[:4]
-        lines[-1] = lines[-1][:186] + " ..."
-    return "\n".join(lines)
+    return " ".join(parts)
+
+
+#: Characters per line and lines of the source note at the foot of each page.
+NOTE_WIDTH = 190
+NOTE_LINES = 4
+
+
+def source_note(assessments: Sequence[Assessment], labels: Sequence[str]) -> str:
+    """The source note printed on every page: the full note when it fits in four lines,
+    else a short one (methods by first author and year, the grid values) that points to
+    the "Sources and notes" page at the end, where the full text is. Nothing is cut."""
+    full = wrap(full_source_note(assessments, labels), NOTE_WIDTH)
+    if full.count("\n") < NOTE_LINES:
+        return full
+    methods = sorted({a.method for a in assessments})
+    grids = sorted({f"{float(a.params['grid']):.3g}" for a in assessments}, key=float)
+    text = ("Embodied " + ("method " if len(methods) == 1 else "methods ")
+            + "; ".join(f"{m} ({short_reference(m)})" for m in methods)
+            + f". Grid intensities: {', '.join(grids)} kgCO2e/kWh. A year is 8,760 h; "
+            "embodied carbon amortised straight-line over the lifetime. Full references, grid "
+            "sources and notes: the \"Sources and notes\" page at the end. Generated by lca.")
+    return wrap(text, NOTE_WIDTH)
 
 
 def methods_note(names: Sequence[str]) -> str:
-    """The sources of the compared methods (their factor files' titles and references)."""
+    """The compared methods by short citation (the full references are on the "Sources
+    and notes" page)."""
+    return wrap("Methods compared: " + "; ".join(
+        f"{m} ({_safe_short_reference(m)})" for m in names)
+        + ". Full references: the \"Sources and notes\" page.", NOTE_WIDTH)
+
+
+def _safe_short_reference(method: str) -> str:
     from .errors import DataError
 
-    parts = []
-    for m in names:
-        try:
-            table = data.factor_table(m) or {}
-        except DataError:
-            table = {}
-        ref = " ".join(str(table.get("reference") or table.get("title") or "").split())
-        parts.append(f"{m}: {textwrap.shorten(ref, 150)}" if ref else m)
-    text = "Methods compared: " + "; ".join(parts) + "."
-    return "\n".join(textwrap.wrap(text, 190)[:4])
+    try:
+        return short_reference(method)
+    except DataError:
+        return "no factor file"
 
 
 def _decorate(fig: Figure, title: str, note: str, page: int, pages: int,
               extra: str | None = None) -> None:
-    fig.suptitle(textwrap.shorten(title, 80), fontsize=14, fontweight="bold", x=0.02,
-                 ha="left", y=0.975)
+    fig.suptitle(wrap(title, 95), fontsize=14 if len(title) <= 95 else 12,
+                 fontweight="bold", x=0.02, ha="left", y=0.975, va="top")
     fig.text(0.02, 0.012, "Sources: " + note, fontsize=6.5, va="bottom", ha="left",
              color="#333333")
-    fig.text(0.98, 0.955, f"page {page} of {pages}", fontsize=8, ha="right", color="#555555")
+    fig.text(0.98, 0.985, f"page {page} of {pages}", fontsize=8, ha="right", va="top",
+             color="#555555")
     if extra:
         fig.text(0.02, 0.075, extra, fontsize=6.5, va="bottom", ha="left", color="#333333")
 
@@ -249,8 +329,8 @@ def _summary_cell(a: Assessment, key: str | None, row_label: str) -> str:
         return f"{a.pue:g}"
     if key == "grid":
         return f"{float(a.params['grid']):.3f}"
-    if key == "grid_source":
-        return textwrap.shorten(a.meta.get("grid_source") or a.compiled.grid_source, 30)
+    if key == "grid_source":  # the grid's name; its full source is on the notes page
+        return wrap((a.meta.get("grid_source") or a.compiled.grid_source).split(": ")[0], 24)
     if key == "use_phase_share":
         return fmt_number(100 * a.row["use_phase_share"], 1)
     if key == "embodied_kgco2e" and a.uncovered:   # issue 12: a partial total says so
@@ -290,6 +370,31 @@ def summary_page(assessments: Sequence[Assessment], labels: Sequence[str]) -> Fi
         elif c == 0:
             cell.set_text_props(ha="left")
             cell._loc = "left"
+    cells_ = table.get_celld()
+    row_lines: dict[int, int] = {}
+    for (r, c), cell in cells_.items():  # rows whose text wraps grow (the whole row)
+        row_lines[r] = max(row_lines.get(r, 1), cell.get_text().get_text().count("\n") + 1)
+    for (r, c), cell in cells_.items():
+        if r > 0 and row_lines[r] > 1:
+            cell.set_height(cell.get_height() * (0.5 + 0.5 * row_lines[r]))
+    lines: list[str] = []
+    for n in server_notes(assessments, labels):
+        lines += textwrap.wrap(n, 200, subsequent_indent="    ")
+    if len(lines) > SUMMARY_NOTE_LINES:
+        lines = lines[:SUMMARY_NOTE_LINES - 1]
+        while lines and lines[-1].startswith("    "):  # never end on half a note
+            lines.pop()
+        lines.append("More notes: every note is on the \"Sources and notes\" page at the end.")
+    fig.text(0.02, 0.86 - height, "\n".join(lines), fontsize=7.5, va="top", ha="left")
+    return fig
+
+
+#: Lines of notes that fit under the summary table.
+SUMMARY_NOTE_LINES = 9
+
+
+def server_notes(assessments: Sequence[Assessment], labels: Sequence[str]) -> list[str]:
+    """Every server's notes: components its method leaves out, and the method's notes."""
     notes = []
     for a, label in zip(assessments, labels):
         if a.uncovered:
@@ -297,11 +402,7 @@ def summary_page(assessments: Sequence[Assessment], labels: Sequence[str]) -> Fi
                             f"{', '.join(a.uncovered)}.")
         for n in a.notes:
             notes.append(f"{label}: {n}.")
-    text = "\n".join(textwrap.shorten(n, 210) for n in notes[:8])
-    if len(notes) > 8:
-        text += f"\n... and {len(notes) - 8} more notes (see the workbook or lca assess)."
-    fig.text(0.02, 0.87 - height, text, fontsize=7.5, va="top", ha="left")
-    return fig
+    return notes
 
 
 def embodied_page(a: Assessment) -> Figure:
@@ -313,7 +414,8 @@ def embodied_page(a: Assessment) -> Figure:
     names = [n for n, _ in items]
     values = np.array([v for _, v in items])
     ax.barh(range(len(items)), values, color=EMBODIED_COLOUR)
-    ax.set_yticks(range(len(items)), [textwrap.shorten(n, 38) for n in names])
+    ax.set_yticks(range(len(items)), [wrap(n, 38) for n in names],
+                  fontsize=10 if len(items) <= 14 else 8)
     ax.set_xlabel("Embodied carbon [kgCO2e]")
     ax.xaxis.set_major_formatter(THOUSANDS)
     total = a.row["embodied_kgco2e"]
@@ -326,7 +428,8 @@ def embodied_page(a: Assessment) -> Figure:
         ax.set_yticks([])
         ax.text(0.5, 0.5, f"No component is covered by {a.method}", transform=ax.transAxes,
                 ha="center", va="center", fontsize=12)
-    ax.set_title(f"{a.name}: embodied {fmt_number(total)} kgCO2e ({a.method})", loc="left")
+    ax.set_title(wrap(f"{a.name}: embodied {fmt_number(total)} kgCO2e ({a.method})", 90),
+                 loc="left")
     if a.uncovered:
         fig.text(0.30, 0.135, textwrap.fill("Not covered by the method (not counted): "
                                             + ", ".join(a.uncovered), 150),
@@ -348,7 +451,7 @@ def lifetime_page(assessments: Sequence[Assessment], labels: Sequence[str]) -> F
         ax.set_xticks(years)
         ax.set_xlabel("Year of service")
         ax.set_ylabel("Footprint [kgCO2e/year]")
-        ax.set_title(f"{textwrap.shorten(label, 60)}\nlifetime total "
+        ax.set_title(f"{wrap(label, 60 if cols == 1 else 45)}\nlifetime total "
                      f"{fmt_number(a.row['lifetime_kgco2e'])} kgCO2e", loc="left", fontsize=10)
         if float(np.max(emb + op)) > 0:
             ax.set_ylim(0, float(np.max(emb + op)) * 1.3)
@@ -357,15 +460,41 @@ def lifetime_page(assessments: Sequence[Assessment], labels: Sequence[str]) -> F
     return fig
 
 
+#: The grid-intensity axis reaches at least this far [kgCO2e/kWh]: many national grids are
+#: above 0.5 (data/grid/countries.csv).
+GRID_AXIS_MIN_TOP = 1.0
+
+
+def country_grids() -> list[float]:
+    """Grid intensities of the shipped countries (data/grid/countries.csv, one per
+    country) [kgCO2e/kWh]."""
+    seen: dict[str, float] = {}
+    for g in data.grid_table().values():
+        if g.key.isupper() and len(g.key) == 2:
+            seen[g.key] = g.value
+    return sorted(seen.values())
+
+
+def grid_label(a: Assessment) -> str:
+    """Where a server's grid value comes from: its region, or the BOM, or an override."""
+    region = a.meta.get("region") if "region" in a.meta else a.compiled.grid_region
+    if region:
+        return str(region)
+    return (a.meta.get("grid_source") or a.compiled.grid_source).split(": ")[0]
+
+
 def grid_page(assessments: Sequence[Assessment], labels: Sequence[str]) -> Figure:
     fig = _new_page()
-    ax = fig.add_axes((0.08, 0.2, 0.62, 0.66))
+    ax = fig.add_axes((0.08, 0.24, 0.62, 0.60))
     refs = [data.grid_intensity(k) for k in REFERENCE_GRIDS]
-    top = max([r.value for r in refs] + [float(a.params["grid"]) for a in assessments]) * 1.25
+    used = [float(a.params["grid"]) for a in assessments]
+    countries = country_grids()
+    top = max([GRID_AXIS_MIN_TOP] + [1.1 * v for v in used] + [1.1 * r.value for r in refs]
+              + [1.02 * v for v in countries[-1:]])
     grids = np.linspace(0.0, top, GRID_POINTS)
     curves = [grid_curve(a, grids) for a in assessments]
     for a, label, curve in zip(assessments, labels, curves):
-        line, = ax.plot(grids, curve, label=textwrap.shorten(label, 40))
+        line, = ax.plot(grids, curve, label=wrap(label, 40))
         ax.plot([float(a.params["grid"])], [a.row["total_kgco2e_per_year"]], "o",
                 color=line.get_color())
     # a log scale when the servers differ by more than ten times at the highest grid
@@ -379,21 +508,93 @@ def grid_page(assessments: Sequence[Assessment], labels: Sequence[str]) -> Figur
         ax.axvline(r.value, color="#555555", linestyle="--", linewidth=1)
         ax.text(r.value, 1.01, f"{r.value:g}", transform=ax.get_xaxis_transform(),
                 ha="center", va="bottom", fontsize=8)
+    # the servers' own grids (region or BOM value), marked under the axis
+    for (value, names) in _grouped_grids(assessments, top).items():
+        ax.plot([value], [0.07], "^", color="#222222", markersize=7,
+                transform=ax.get_xaxis_transform())
+        ax.text(value, 0.11, wrap(names, 24), transform=ax.get_xaxis_transform(),
+                ha="center", va="bottom", fontsize=7, color="#222222",
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
+    # the world's grids: a tick per shipped country along the axis
+    ax.plot(countries, np.zeros(len(countries)), "|", color="#999999", markersize=9,
+            transform=ax.get_xaxis_transform(), clip_on=True)
     ax.set_xlim(0, top)
     ax.set_xlabel("Grid carbon intensity [kgCO2e/kWh]")
     ax.set_ylabel("Total footprint per year [kgCO2e/year]")
     ax.legend(loc="upper left", fontsize=8)
+    above = sum(1 for v in countries if v > 0.5)
     text = ["Dashed lines: the reference study's grid intensities", ""]
     for r in refs:
         text.append(textwrap.fill(f"{r.value:g} kgCO2e/kWh: {r.name}", 44))
-    text += ["", "Dots: each server at its own grid.", "",
+    text += ["", "Dots: each server at its own grid; triangles", "near the axis: its region or "
+             "the value", "its BOM gives.", "",
+             textwrap.fill(f"Grey ticks on the axis: the {len(countries)} countries of "
+                           f"data/grid/countries.csv ({above} above 0.5 kgCO2e/kWh, "
+                           f"highest {max(countries):.2f}).", 44), "",
              "Total per year at these grids:"]
     for a, label, curve in zip(assessments, labels, curves):
         at = [float(np.interp(r.value, grids, curve)) for r in refs]
-        text.append(textwrap.shorten(label, 44))
+        text.append(wrap(label, 44))
         text.append("   " + " / ".join(f"{fmt_number(v)} at {r.value:g}" for v, r in zip(at, refs)))
-    fig.text(0.73, 0.86, "\n".join(text), fontsize=8, va="top", ha="left")
+    fig.text(0.73, 0.84, "\n".join(text), fontsize=8, va="top", ha="left")
     return fig
+
+
+#: Servers' grids closer than this share of the axis share one mark (labels would overlap).
+GRID_MARK_GAP = 0.06
+
+
+def _grouped_grids(assessments: Sequence[Assessment], top: float) -> dict[float, str]:
+    """Grid value -> the grid labels of the servers at it (servers at one value, or at
+    values too close to tell apart on the axis, share one mark)."""
+    out: dict[float, list[str]] = {}
+    for a in sorted(assessments, key=lambda a: float(a.params["grid"])):
+        value = float(a.params["grid"])
+        near = [v for v in out if abs(v - value) <= GRID_MARK_GAP * top]
+        names = out[near[0]] if near else out.setdefault(value, [])
+        g = grid_label(a)
+        if g not in names:
+            names.append(g)
+    return {v: ", ".join(n) for v, n in out.items()}
+
+
+#: Above this ratio of the largest to the smallest positive value, a bar chart uses a log
+#: scale (a single GPU module would vanish beside a DGX on a linear one).
+LOG_RATIO = 10.0
+
+
+def _bars(ax: Any, x: np.ndarray, emb: np.ndarray, op: np.ndarray, unit: str) -> None:
+    """Embodied and operational bars: stacked on a linear axis, or side by side on a log
+    axis when the totals differ by more than LOG_RATIO (stacks mislead on a log axis)."""
+    total = emb + op
+    positive = total[total > 0]
+    log = len(positive) > 1 and positive.max() / positive.min() > LOG_RATIO
+    if log:
+        w = 0.38
+        ax.bar(x - w / 2, np.where(emb > 0, emb, np.nan), w, color=EMBODIED_COLOUR,
+               label="embodied")
+        ax.bar(x + w / 2, np.where(op > 0, op, np.nan), w, color=OPERATIONAL_COLOUR,
+               label="operational")
+        ax.set_yscale("log")
+        ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        for i in range(len(x)):
+            for dx, v in ((-w / 2, emb[i]), (w / 2, op[i])):
+                if v > 0:
+                    ax.text(x[i] + dx, v * 1.08, fmt_number(v, 0), ha="center", va="bottom",
+                            fontsize=7)
+        ax.set_ylim(positive.min() * 0.2 if emb[emb > 0].size == 0 else
+                    min(emb[emb > 0].min(), positive.min()) * 0.3, total.max() * 4)
+        ax.set_ylabel(f"Footprint [{unit}] (log scale; not stacked)")
+    else:
+        ax.bar(x, emb, color=EMBODIED_COLOUR, label="embodied")
+        ax.bar(x, op, bottom=emb, color=OPERATIONAL_COLOUR, label="operational")
+        for i in range(len(x)):
+            ax.text(x[i], total[i], fmt_number(total[i], 0), ha="center", va="bottom",
+                    fontsize=8)
+        if float(np.max(total)) > 0:
+            ax.set_ylim(0, float(np.max(total)) * 1.12)
+        ax.set_ylabel(f"Footprint [{unit}]")
+    ax.yaxis.set_major_formatter(THOUSANDS)
 
 
 def comparison_page(assessments: Sequence[Assessment], labels: Sequence[str]) -> Figure:
@@ -401,25 +602,79 @@ def comparison_page(assessments: Sequence[Assessment], labels: Sequence[str]) ->
     axes = fig.subplots(1, 2, squeeze=False).ravel()
     fig.subplots_adjust(left=0.08, right=0.97, top=0.86, bottom=0.3, wspace=0.3)
     x = np.arange(len(assessments))
-    short = ["\n".join(textwrap.wrap(l, 18)[:4]) for l in labels]
+    short = [wrap(l, 18) for l in labels]
     emb = np.array([a.row["embodied_kgco2e_per_year"] for a in assessments])
     op = np.array([a.row["operational_kgco2e_per_year"] for a in assessments])
     life = np.array([float(a.params["lifetime"]) for a in assessments])
     for ax, (e, o, unit, title) in zip(axes, (
             (emb, op, "kgCO2e/year", "Per year"),
             (emb * life, op * life, "kgCO2e", "Over the lifetime"))):
-        ax.bar(x, e, color=EMBODIED_COLOUR, label="embodied")
-        ax.bar(x, o, bottom=e, color=OPERATIONAL_COLOUR, label="operational")
-        for i in range(len(x)):
-            ax.text(x[i], e[i] + o[i], fmt_number(e[i] + o[i], 0), ha="center", va="bottom",
-                    fontsize=8)
+        _bars(ax, x, e, o, unit)
         ax.set_xticks(x, short, fontsize=8)
-        ax.set_ylabel(f"Footprint [{unit}]")
         ax.set_title(title, loc="left")
-        if float(np.max(e + o)) > 0:
-            ax.set_ylim(0, float(np.max(e + o)) * 1.12)
-        ax.yaxis.set_major_formatter(THOUSANDS)
         ax.legend(loc="upper left", fontsize=8)
+    return fig
+
+
+def accelerator_count(a: Assessment) -> float:
+    """Accelerators (GPU or TPU chips) the BOM declares: the counts of its logic
+    components with role ``accelerator`` (0 when none)."""
+    n = 0.0
+    for spec in a.compiled.components:
+        if spec.type == "logic" and spec.role == "accelerator":
+            n += float(a.params.get(spec.key("count"), 1.0)) if spec.has("count") else 1.0
+    return n
+
+
+def per_unit_rows(assessments: Sequence[Assessment], labels: Sequence[str]):
+    """The per-unit comparisons the BOMs allow: (title, unit, [(label, embodied,
+    operational)]) per accelerator, and per functional unit for each unit the BOMs declare."""
+    panels = []  # a panel compares: it needs two servers or more
+    acc = [(label, a.row["embodied_kgco2e_per_year"] / n,
+            a.row["operational_kgco2e_per_year"] / n)
+           for a, label in zip(assessments, labels) if (n := accelerator_count(a)) > 0]
+    if len(acc) > 1:
+        panels.append(("Per accelerator (GPU or TPU chip), per year", "kgCO2e/year", acc))
+    by_unit: dict[str, list] = {}
+    for a, label in zip(assessments, labels):
+        fu = a.per_functional_unit
+        if fu is not None:
+            by_unit.setdefault(fu["unit"], []).append(
+                (label, fu["embodied_gco2e"].magnitude, fu["operational_gco2e"].magnitude))
+    for unit, rows in by_unit.items():
+        if len(rows) > 1:
+            panels.append((f"Per {unit}", f"gCO2e per {unit}", rows))
+    return panels
+
+
+def per_unit_page(assessments: Sequence[Assessment], labels: Sequence[str]) -> Figure:
+    """Servers of very different size on a common unit: per accelerator, and per
+    functional unit (what the BOMs declare)."""
+    fig = _new_page()
+    panels = per_unit_rows(assessments, labels)
+    axes = fig.subplots(1, max(1, len(panels)), squeeze=False).ravel()
+    fig.subplots_adjust(left=0.08, right=0.97, top=0.84, bottom=0.32, wspace=0.3)
+    for ax, (title, unit, rows) in zip(axes, panels):
+        x = np.arange(len(rows))
+        _bars(ax, x, np.array([r[1] for r in rows]), np.array([r[2] for r in rows]), unit)
+        ax.set_xticks(x, [wrap(r[0], 18) for r in rows], fontsize=8)
+        ax.set_title(title, loc="left")
+        ax.legend(loc="upper left", fontsize=8)
+    left_out = []
+    for a, label in zip(assessments, labels):
+        missing = []
+        if accelerator_count(a) == 0:
+            missing.append("declares no accelerator")
+        if a.per_functional_unit is None:
+            missing.append("declares no functional unit")
+        if missing:
+            left_out.append(f"{label} ({' and '.join(missing)})")
+    text = ("Per accelerator: the server's footprint divided by the number of components "
+            "with role accelerator (their count). Per functional unit: the BOM's "
+            "functional_unit rate over 8,760 h a year.")
+    if left_out:
+        text += " Left out of a panel: " + "; ".join(left_out) + "."
+    fig.text(0.02, 0.12, wrap(text, 170), fontsize=8, va="bottom", ha="left")
     return fig
 
 
@@ -512,10 +767,18 @@ def draw_methods(ax: Any, label: str, frame: Any, a: Assessment | None) -> None:
     err = np.vstack([np.clip(total - lo, 0, None), np.clip(hi - total, 0, None)])
     ax.barh(y, total, xerr=err, color=EMBODIED_COLOUR, capsize=4, ecolor="#333333")
     ax.set_yticks(y, names)
-    ax.set_xlabel("Embodied carbon [kgCO2e] (bars: low-high)")
-    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(6))
+    positive = np.r_[total, lo, hi]
+    positive = positive[np.isfinite(positive) & (positive > 0)]
+    if len(positive) and positive.max() / positive.min() > LOG_RATIO:
+        ax.set_xscale("log")   # methods a decade apart: a small one stays visible
+        ax.set_xlim(positive.min() / 2, positive.max() * 2)
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        ax.set_xlabel("Embodied carbon [kgCO2e] (log scale; bars: low-high)")
+    else:
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(6))
+        ax.set_xlabel("Embodied carbon [kgCO2e] (bars: low-high)")
     ax.xaxis.set_major_formatter(THOUSANDS)
-    ax.set_title(textwrap.shorten(label, 60), loc="left", fontsize=10)
+    ax.set_title(wrap(label, 50), loc="left", fontsize=10)
 
 
 def draw_monte_carlo(ax: Any, label: str, result: Any, a: Assessment | None,
@@ -534,7 +797,7 @@ def draw_monte_carlo(ax: Any, label: str, result: Any, a: Assessment | None,
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(6))
     ax.xaxis.set_major_formatter(THOUSANDS)
     ax.set_ylabel("Samples [-]")
-    ax.set_title(textwrap.shorten(f"{label} (n = {len(samples):,})", 60), loc="left",
+    ax.set_title(wrap(label, 50) + f"\n(n = {len(samples):,} samples)", loc="left",
                  fontsize=10, pad=14)
     ax.text(0.99, 0.98, varied_inputs_text(result), transform=ax.transAxes, ha="right",
             va="top", fontsize=6, wrap=True)
@@ -551,13 +814,14 @@ def draw_tornado(ax: Any, label: str, frame: Any, a: Assessment | None) -> None:
     ax.barh(y, low - base, left=base, color="#2ca02c", label="parameter at low")
     ax.barh(y, high - base, left=base, color="#d62728", label="parameter at high")
     ax.axvline(base, color="#222222", linewidth=1)
-    context = a.params if a is not None else None
-    ax.set_yticks(y, [tornado_label(r, context) for r in top.itertuples(index=False)],
+    ax.set_yticks(y, [wrap(f"{parameter_label(str(r.parameter), a)} "
+                           f"({fmt_number(float(r.low), 3)}-{fmt_number(float(r.high), 3)})", 30)
+                      for r in top.itertuples(index=False)],
                   fontsize=7)
     ax.set_xlabel("Total per year [kgCO2e/year]")
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5))
     ax.xaxis.set_major_formatter(THOUSANDS)
-    ax.set_title(textwrap.shorten(label, 60), loc="left", fontsize=10)
+    ax.set_title(wrap(label, 50), loc="left", fontsize=10)
     ax.legend(loc="lower right", fontsize=7)
 
 
@@ -580,9 +844,8 @@ def varied_inputs_text(result: Any, limit: int = 6) -> str:
 def tornado_label(row: Any, context: Any = None) -> str:
     """A tornado bar's label: the parameter's registry label and the range it was swung
     over (issue 12: the page says what was varied and over what range)."""
-    return textwrap.shorten(f"{registry.label(str(row.parameter), context)} "
-                            f"({fmt_number(float(row.low), 3)}-{fmt_number(float(row.high), 3)})",
-                            48)
+    return wrap(f"{registry.label(str(row.parameter), context)} "
+                f"({fmt_number(float(row.low), 3)}-{fmt_number(float(row.high), 3)})", 30)
 
 
 def validation_page(results: Sequence[Any]) -> Figure:
@@ -610,7 +873,7 @@ def validation_page(results: Sequence[Any]) -> Figure:
                      colWidths=[0.19, 0.08, 0.09, 0.06, 0.1, 0.06, 0.05, 0.37])
     table.auto_set_font_size(False)
     table.set_fontsize(7)
-    notes = [f"{r.reference.name}: {textwrap.shorten(r.reference.source, 170)}" for r in results]
+    notes = [f"{r.reference.name}: {' '.join(str(r.reference.source).split())}" for r in results]
     notes.append("Values in kgCO2e, cradle to gate (manufacturing) unless the reference says "
                  "otherwise; tolerance 25 % (issue 12). A reference not met is reported, not "
                  "fitted: see data/validation/ for each one's outcome.")
@@ -632,62 +895,171 @@ def _per_server(obj: Any, assessments: Sequence[Assessment], labels: Sequence[st
     return [(labels[0], obj, assessments[0])]
 
 
+@dataclass
+class ReportInput:
+    """What the page builders read: the assessments, their unique labels, and the optional
+    analysis results as [(label, result, assessment)]."""
+
+    items: list[Assessment]
+    labels: list[str]
+    methods: list[tuple[str, Any, Assessment | None]] = field(default_factory=list)
+    monte_carlo: list[tuple[str, Any, Assessment | None]] = field(default_factory=list)
+    sensitivity: list[tuple[str, Any, Assessment | None]] = field(default_factory=list)
+    validation: list[Any] = field(default_factory=list)   # lca.validation.validate results
+
+
+#: A page builder: (report input) -> [(slug, title, figure)]; an empty list when the page
+#: does not apply (one server has no comparison).
+PageBuilder = Callable[[ReportInput], list[tuple[str, str, Figure]]]
+
+
+def _summary(r: ReportInput):
+    return [("summary", "Life-cycle carbon: summary", summary_page(r.items, r.labels))]
+
+
+def _embodied(r: ReportInput):
+    return [(f"embodied-{slug(label)}", f"Embodied carbon by component: {label}",
+             embodied_page(a)) for a, label in zip(r.items, r.labels)]
+
+
+def _lifetime(r: ReportInput):
+    return [("lifetime", "Footprint per year over the lifetime: embodied and operational",
+             lifetime_page(r.items, r.labels))]
+
+
+def _grid(r: ReportInput):
+    return [("grid", "Footprint against grid carbon intensity", grid_page(r.items, r.labels))]
+
+
+def _comparison(r: ReportInput):
+    if len(r.items) < 2:
+        return []
+    return [("comparison", "Comparison of the servers: per year and over the lifetime",
+             comparison_page(r.items, r.labels))]
+
+
+def _per_unit(r: ReportInput):
+    if len(r.items) < 2 or not per_unit_rows(r.items, r.labels):
+        return []
+    return [("per-unit", "Comparison on a common unit: per accelerator and per functional "
+             "unit", per_unit_page(r.items, r.labels))]
+
+
+def _analysis(key: str, draw, title: str, margins: Mapping[str, float]):
+    def build(r: ReportInput):
+        entries = getattr(r, key.replace("-", "_"))
+        figs = _subplot_pages(entries, draw, **margins) if entries else []
+        out = []
+        for i, fig in enumerate(figs, start=1):
+            suffix = f" ({i} of {len(figs)})" if len(figs) > 1 else ""
+            out.append((key if len(figs) == 1 else f"{key}-{i}", title + suffix, fig))
+        return out
+    return build
+
+
+#: Lines of text on a "Sources and notes" page.
+NOTES_LINES_PER_PAGE = 62
+NOTES_WIDTH = 175
+
+
+def notes_text(r: ReportInput) -> list[str]:
+    """The full text of the "Sources and notes" pages, as lines."""
+    blocks = [("Sources", [full_source_note(r.items, r.labels)])]
+    compared = dict.fromkeys(str(m) for _, f, _ in r.methods for m in f.index)
+    if compared:
+        refs = []
+        for m in compared:
+            try:
+                refs.append(f"{m}: {method_reference(m)}")
+            except LcaError:
+                refs.append(f"{m}: no factor file")
+        blocks.append(("Methods compared", refs))
+    blocks.append(("Notes on the servers", server_notes(r.items, r.labels)
+                   or ["(none)"]))
+    lines: list[str] = []
+    for head, paragraphs in blocks:
+        lines.append(head)
+        for text in paragraphs:
+            lines += textwrap.wrap(text, NOTES_WIDTH, subsequent_indent="    ") or [""]
+        lines.append("")
+    return lines
+
+
+def _notes(r: ReportInput):
+    lines = notes_text(r)
+    chunks = [lines[i:i + NOTES_LINES_PER_PAGE]
+              for i in range(0, len(lines), NOTES_LINES_PER_PAGE)]
+    out = []
+    for i, chunk in enumerate(chunks, start=1):
+        fig = _new_page()
+        heads = {"Sources", "Methods compared", "Notes on the servers"}
+        y = 0.90
+        for line in chunk:
+            fig.text(0.03, y, line, fontsize=7.5, va="top", ha="left",
+                     fontweight="bold" if line in heads else "normal")
+            y -= 0.0125
+        suffix = f" ({i} of {len(chunks)})" if len(chunks) > 1 else ""
+        out.append(("notes" if len(chunks) == 1 else f"notes-{i}",
+                    "Sources and notes" + suffix, fig))
+    return out
+
+
+#: The report's pages, in order: name -> builder. A new page is one function and one
+#: entry here; tests ask for pages by these names (``Report.pages_of``), not by count.
+PAGES: dict[str, PageBuilder] = {
+    "summary": _summary,
+    "embodied": _embodied,
+    "lifetime": _lifetime,
+    "grid": _grid,
+    "comparison": _comparison,
+    "per-unit": _per_unit,
+    "methods": _analysis("methods", draw_methods, "Embodied carbon by method (spread)",
+                         {"left": 0.14, "wspace": 0.5}),
+    "monte-carlo": _analysis("monte-carlo", draw_monte_carlo,
+                             "Monte Carlo: distribution of the total per year", {}),
+    "sensitivity": _analysis("sensitivity", draw_tornado,
+                             "Sensitivity: total per year at each parameter's low and high "
+                             "value", {"left": 0.17, "wspace": 0.7}),
+    "lifecycle": lambda r: [("lifecycle", "Life cycle by stage: " + ", ".join(
+        dict.fromkeys(c for a in r.items for c in a.lifecycle.boundary.categories)),
+        lifecycle_page(r.items, r.labels))],
+    "validation": lambda r: ([("validation", "Validation against published assessments",
+                               validation_page(r.validation))] if r.validation else []),
+    "notes": _notes,
+}
+
+
 def build_pages(assessments: Assessment | Sequence[Assessment], *, methods: Any = None,
                 monte_carlo: Any = None, sensitivity: Any = None,
-                validation: Any = None) -> list[Page]:
+                validation: Any = None, only: Sequence[str] | None = None) -> list[Page]:
     """The report's pages as matplotlib figures (no I/O); see the module docstring.
 
     ``methods``, ``monte_carlo`` and ``sensitivity`` take the results of
     ``lca.compare_methods``, ``lca.monte_carlo`` and ``lca.sensitivity`` for one server,
-    or a mapping server name -> result.
+    or a mapping server name -> result. ``only`` names the pages to build (keys of
+    :data:`PAGES`; all by default).
     """
     items = as_assessments(assessments, "report")
     labels = unique_labels(a.name for a in items)
-    pages: list[tuple[str, str, Figure]] = []
-    page_notes: dict[str, str] = {}   # page slug -> a further source note
+    unknown = [k for k in (only or ()) if k not in PAGES]
+    if unknown:
+        raise LcaError(f"unknown report page {unknown[0]!r}; expected one of "
+                       + ", ".join(PAGES))
+    r = ReportInput(items, labels, _per_server(methods, items, labels),
+                    _per_server(monte_carlo, items, labels),
+                    _per_server(sensitivity, items, labels), list(validation or []))
+    pages: list[Page] = []
     with matplotlib.rc_context(RC):
-        pages.append(("summary", "Life-cycle carbon: summary", summary_page(items, labels)))
-        for a, label in zip(items, labels):
-            pages.append((f"embodied-{slug(label)}", f"Embodied carbon by component: {label}",
-                          embodied_page(a)))
-        pages.append(("lifetime", "Footprint per year over the lifetime: embodied and "
-                      "operational", lifetime_page(items, labels)))
-        pages.append(("grid", "Footprint against grid carbon intensity",
-                      grid_page(items, labels)))
-        if len(items) > 1:
-            pages.append(("comparison", "Comparison: " + " vs ".join(
-                textwrap.shorten(lab, 30) for lab in labels),
-                          comparison_page(items, labels)))
-        for key, obj, draw, title in (
-                ("methods", methods, draw_methods, "Embodied carbon by method (spread)"),
-                ("monte-carlo", monte_carlo, draw_monte_carlo,
-                 "Monte Carlo: distribution of the total per year"),
-                ("sensitivity", sensitivity, draw_tornado,
-                 "Sensitivity: total per year at each parameter's low and high value")):
-            entries = _per_server(obj, items, labels)
-            margins = {"sensitivity": {"left": 0.17, "wspace": 0.7},
-                       "methods": {"left": 0.14, "wspace": 0.5}}.get(key, {})
-            figs = _subplot_pages(entries, draw, **margins) if entries else []
-            extra = None
-            if key == "methods" and entries:
-                compared = dict.fromkeys(str(m) for _, f, _ in entries for m in f.index)
-                extra = methods_note(list(compared))
-            for i, fig in enumerate(figs, start=1):
-                suffix = f" ({i} of {len(figs)})" if len(figs) > 1 else ""
-                name = key if len(figs) == 1 else f"{key}-{i}"
-                pages.append((name, title + suffix, fig))
-                if extra:
-                    page_notes[name] = extra
-        pages.append(("lifecycle", "Life cycle by stage: " + ", ".join(
-            dict.fromkeys(c for a in items for c in a.lifecycle.boundary.categories)),
-            lifecycle_page(items, labels)))
-        if validation:
-            pages.append(("validation", "Validation against published assessments",
-                          validation_page(validation)))
+        for kind, builder in PAGES.items():
+            if only is None or kind in only:
+                pages += [Page(s_, t, f, kind) for s_, t, f in builder(r)]
         note = source_note(items, labels)
-        for i, (name, title, fig) in enumerate(pages, start=1):
-            _decorate(fig, title, note, i, len(pages), page_notes.get(name))
-    return [Page(s, t, f) for s, t, f in pages]
+        extra = methods_note(list(dict.fromkeys(
+            str(m) for _, f, _ in r.methods for m in f.index))) if r.methods else None
+        for i, p in enumerate(pages, start=1):
+            _decorate(p.figure, p.title, note, i, len(pages),
+                      extra if p.kind == "methods" else None)
+    return pages
 
 
 def png_image(fig: Figure) -> Image.Image:
@@ -738,8 +1110,6 @@ def build_report(assessments: Assessment | Sequence[Assessment], path: str | Pat
     """
     from . import __version__
 
-    from .errors import LcaError
-
     pdf = Path(path)
     if pdf.suffix.lower() != ".pdf":
         raise LcaError(f"{pdf}: expected a file name ending in .pdf")
@@ -776,8 +1146,9 @@ def build_report(assessments: Assessment | Sequence[Assessment], path: str | Pat
                                     force=force))
     if png:
         remove_stale_pngs(pdf, written)
-    return Report(pdf=pdf, pngs=written, titles=[p.title for p in pages])
+    return Report(pdf=pdf, pngs=written, titles=[p.title for p in pages],
+                  kinds=[p.kind for p in pages])
 
 
-__all__ = ["build_pages", "build_report", "Page", "Report", "grid_curve", "yearly_footprint",
+__all__ = ["build_pages", "build_report", "Page", "Report", "PAGES", "grid_curve", "yearly_footprint",
            "PAGE_SIZE_IN", "PAGE_PIXELS", "DPI"]

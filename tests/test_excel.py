@@ -46,15 +46,92 @@ def model_rows(path) -> dict[str, dict[str, int]]:
 
 def evaluate_model(path) -> dict[str, dict[str, float]]:
     """Evaluate the workbook's formulas in Python; block title -> {key: value}."""
-    model = formulas.ExcelModel().loads(str(path)).finish()
-    solution = model.calculate()
-    cells = {}
-    for ref, value in solution.items():
-        sheet, _, cell = ref.rpartition("!")
-        if sheet.upper().endswith("MODEL'") and ":" not in cell:
-            cells[cell.upper()] = np.asarray(getattr(value, "value", value)).ravel()[0]
+    cells = evaluate_workbook(path)["Model"]
     return {title: {key: cells.get(f"B{row}") for key, row in keys.items()}
             for title, keys in model_rows(path).items()}
+
+
+_EVALUATED: dict[tuple, dict] = {}
+
+
+def evaluate_workbook(path) -> dict[str, dict[str, object]]:
+    """Every sheet's cells after evaluating all formulas in Python (the `formulas` package):
+    sheet name -> {cell: value}; cells without a formula keep their stored value. (Cached per
+    file version: several checks of one file evaluate it once.)"""
+    stat = os.stat(path)
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _EVALUATED:
+        _EVALUATED.clear()
+        _EVALUATED[key] = _evaluate_workbook(path)
+    return _EVALUATED[key]
+
+
+def _evaluate_workbook(path) -> dict[str, dict[str, object]]:
+    wb = openpyxl.load_workbook(path)
+    out = {ws.title: {c.coordinate: c.value for row in ws.iter_rows() for c in row}
+           for ws in wb.worksheets}
+    by_upper = {t.upper(): t for t in out}
+    solution = formulas.ExcelModel().loads(str(path)).finish().calculate()
+    for ref, value in solution.items():
+        sheet, _, cell = ref.rpartition("!")
+        if ":" in cell:
+            continue
+        title = by_upper.get(sheet.rsplit("]", 1)[-1].strip("'"))
+        if title is not None:
+            out[title][cell.upper()] = np.asarray(getattr(value, "value", value)).ravel()[0]
+    return out
+
+
+def columns(path, sheet: str) -> dict[str, str]:
+    """Header -> column letter of a sheet."""
+    ws = openpyxl.load_workbook(path)[sheet]
+    return {c.value: c.column_letter for c in ws[1] if c.value is not None}
+
+
+def check_sheets_against(path, assessments) -> None:
+    """Summary, Components and Operational (evaluated) equal each assessment's results."""
+    got = evaluate_workbook(path)
+    s, o, c = columns(path, "Summary"), columns(path, "Operational"), columns(path, "Components")
+    comp_rows = {}
+    for r in range(2, len(got["Components"]) + 2):
+        name = got["Components"].get(f"{c['Server']}{r}")
+        if name is None:
+            break
+        comp_rows[(name, got["Components"][f"{c['Component']}{r}"])] = r
+    for i, a in enumerate(assessments, start=2):
+        d = a.to_dict()
+        summary = {"Lifetime [years]": d["lifetime_years"], "PUE [-]": d["pue"],
+                   "Grid [kgCO2e/kWh]": d["grid_kgco2e_per_kwh"],
+                   "Embodied [kgCO2e]": d["embodied_kgco2e"],
+                   "Embodied per year [kgCO2e/year]": d["embodied_kgco2e_per_year"],
+                   "Operational per year [kgCO2e/year]": d["operational_kgco2e_per_year"],
+                   "Total per year [kgCO2e/year]": d["total_kgco2e_per_year"],
+                   "Lifetime total [kgCO2e]": d["lifetime_kgco2e"],
+                   "Use-phase share [-]": d["use_phase_share"],
+                   "Energy [kWh/year]": d["energy_kwh_per_year"],
+                   "Mean power [W]": d["mean_power_w"]}
+        if d.get("per_functional_unit"):
+            summary["Per functional unit [gCO2e]"] = d["per_functional_unit"]["total_gco2e"]
+        for col, want in summary.items():
+            assert got["Summary"][f"{s[col]}{i}"] == pytest.approx(want, rel=1e-9), (a.name, col)
+        operational = {"Mean power [W]": d["mean_power_w"], "PUE [-]": d["pue"],
+                       "IT energy [kWh/year]": d["energy_kwh_per_year"] / d["pue"],
+                       "Energy [kWh/year]": d["energy_kwh_per_year"],
+                       "Grid [kgCO2e/kWh]": d["grid_kgco2e_per_kwh"],
+                       "Operational [kgCO2e/year]": d["operational_kgco2e_per_year"]}
+        for col, want in operational.items():
+            assert got["Operational"][f"{o[col]}{i}"] == pytest.approx(want, rel=1e-9), (
+                a.name, col)
+        label = got["Summary"][f"{s['Server']}{i}"]
+        for name, value in d["embodied_by_component_kgco2e"].items():
+            r = comp_rows[(label, name)]
+            cell = got["Components"][f"{c['Embodied [kgCO2e]']}{r}"]
+            if value is None:
+                assert cell == "not covered"
+                continue
+            assert cell == pytest.approx(value, rel=1e-9), (a.name, name)
+            share = got["Components"][f"{c['Share of embodied [-]']}{r}"]
+            assert share == pytest.approx(value / d["embodied_kgco2e"], rel=1e-9)
 
 
 def expected(a) -> dict[str, float]:
@@ -107,26 +184,24 @@ def test_sheets_and_headers(tmp_path):
         assert ws.column_dimensions["A"].width >= 8
 
 
-def test_summary_equals_assess_for_every_shipped_bom(tmp_path):
+def test_every_sheet_and_the_model_equal_assess_for_every_shipped_bom(tmp_path):
+    """Summary, Components and Operational show the Model sheet's cells by formula;
+    evaluated, they equal lca.assess for every shipped BOM."""
     assessments = [lca.assess(n) for n in data.server_names()]
     path = write_workbook(assessments, tmp_path / "all.xlsx")
     ws = openpyxl.load_workbook(path)["Summary"]
     cols = {h: i + 1 for i, h in enumerate(header(ws))}
+    assert str(ws.cell(2, cols["Total per year [kgCO2e/year]"]).value).startswith("=Model!")
     for r, a in enumerate(assessments, start=2):
-        d = a.to_dict()
         assert ws.cell(r, cols["Server"]).value == a.name
-        for col, key in (("Embodied [kgCO2e]", "embodied_kgco2e"),
-                         ("Operational per year [kgCO2e/year]", "operational_kgco2e_per_year"),
-                         ("Total per year [kgCO2e/year]", "total_kgco2e_per_year"),
-                         ("Lifetime total [kgCO2e]", "lifetime_kgco2e"),
-                         ("Use-phase share [-]", "use_phase_share"),
-                         ("Energy [kWh/year]", "energy_kwh_per_year")):
-            # numbers are stored as full-precision floats (only the display is formatted)
-            assert ws.cell(r, cols[col]).value == pytest.approx(d[key], rel=1e-12), (a.name, col)
-        fu = d.get("per_functional_unit")
-        if fu:
-            assert ws.cell(r, cols["Per functional unit [gCO2e]"]).value == pytest.approx(
-                fu["total_gco2e"], rel=1e-12)
+    check_sheets_against(path, assessments)
+    values = evaluate_model(path)  # and the Model sheet itself
+    assert len(values) == len(assessments)
+    for a, (title, got) in zip(assessments, values.items()):
+        assert title.startswith(a.name)
+        for key, want in expected(a).items():
+            assert got[key] == pytest.approx(want, rel=1e-9), (a.name, key)
+        assert got["profile_share_sum"] == pytest.approx(1.0)
 
 
 def test_reference_figures_in_workbook(tmp_path):
@@ -134,16 +209,17 @@ def test_reference_figures_in_workbook(tmp_path):
     1,869.10 kgCO2e/a (hand-checked: 1,176.804 / 5 + 4,084.35 x 0.4), exact to 1e-9."""
     path = lca.assess("clemm2024-cpu").to_excel(tmp_path / "cpu.xlsx")
     wb = openpyxl.load_workbook(path)
+    live = evaluate_workbook(path)
     comp = wb["Components"]
     cols = {h: i + 1 for i, h in enumerate(header(comp))}
     rows = {comp.cell(r, cols["Component"]).value: r for r in range(2, comp.max_row + 1)}
-    dram = comp.cell(rows["dram"], cols["Embodied [kgCO2e]"]).value
+    dram = live["Components"][comp.cell(rows["dram"], cols["Embodied [kgCO2e]"]).coordinate]
     assert dram == pytest.approx(1105.92, abs=1e-9)
     assert comp.cell(rows["dram"], cols["Factor value"]).value == pytest.approx(1.8)
     assert comp.cell(rows["dram"], cols["Factor unit"]).value == "kgCO2e/cm^2"
     summary = wb["Summary"]
     scol = {h: i + 1 for i, h in enumerate(header(summary))}
-    total = summary.cell(2, scol["Total per year [kgCO2e/year]"]).value
+    total = live["Summary"][summary.cell(2, scol["Total per year [kgCO2e/year]"]).coordinate]
     assert total == pytest.approx(1869.1008, abs=1e-9)
     assumptions = wb["Assumptions"]
     acol = {h: i + 1 for i, h in enumerate(header(assumptions))}
@@ -157,18 +233,6 @@ def test_reference_figures_in_workbook(tmp_path):
     assert assumptions.cell(arows["grid"], acol["Unit"]).value == "kgCO2e/kWh"
     # every parameter the assessment used is listed
     assert set(lca.parameters("clemm2024-cpu")) <= set(arows)
-
-
-def test_model_formulas_equal_assess_for_shipped_boms(tmp_path):
-    assessments = [lca.assess(n) for n in data.server_names()]
-    path = write_workbook(assessments, tmp_path / "model.xlsx")
-    values = evaluate_model(path)
-    assert len(values) == len(assessments)
-    for a, (title, got) in zip(assessments, values.items()):
-        assert title.startswith(a.name)
-        for key, want in expected(a).items():
-            assert got[key] == pytest.approx(want, rel=1e-9), (a.name, key)
-        assert got["profile_share_sum"] == pytest.approx(1.0)
 
 
 def _edit(path, edits: dict[str, float]) -> None:
@@ -190,12 +254,22 @@ def _edit(path, edits: dict[str, float]) -> None:
                   "profile.1.share": 0.4}),
 ])
 def test_model_formulas_follow_edited_inputs(tmp_path, bom, edits):
+    """An input edited on the Model sheet flows through the Model, Summary, Components and
+    Operational sheets: evaluated, all equal lca.assess with the same overrides."""
     path = lca.assess(bom).to_excel(tmp_path / "edit.xlsx")
     _edit(path, edits)
     got = next(iter(evaluate_model(path).values()))
-    want = expected(lca.assess(bom, **edits))
+    edited = lca.assess(bom, **edits)
+    want = expected(edited)
     for key, value in want.items():
         assert got[key] == pytest.approx(value, rel=1e-9), key
+    check_sheets_against(path, [edited])
+    profile = evaluate_workbook(path)["Operational"]["C2"]
+    for i in range(edited.compiled.n_states):
+        share = 100 * float(edited.params[f"profile.{i}.share"])
+        assert f"{share:g} % at {float(edited.params[f'profile.{i}.power']):g} W" in profile
+    if "grid" in edits:
+        assert "edited on the Model sheet" in evaluate_workbook(path)["Operational"]["I2"]
     # the study's 3-year case: 1,176.804 / 3 + 1,633.74 = 2,026.01 kgCO2e/a
     if edits == {"lifetime": 3.0}:
         assert got["total_kgco2e_per_year"] == pytest.approx(2026.008, abs=1e-6)
@@ -334,11 +408,11 @@ def test_cli_export(tmp_path):
     r = runner.invoke(app, ["export", "clemm2024-cpu", "clemm2024-gpu", "-o", str(out),
                             "--lifetime", "3"])
     assert r.exit_code == 0, r.output
-    assert str(out) in r.stdout
+    assert str(out) in r.stderr  # human messages on stderr, data on stdout
     ws = openpyxl.load_workbook(out)["Summary"]
     assert ws.max_row == 3
-    assert ws["H2"].value == pytest.approx(lca.assess("clemm2024-cpu", lifetime=3)
-                                           .row["total_kgco2e_per_year"], rel=1e-12)
+    assert evaluate_workbook(out)["Summary"]["H2"] == pytest.approx(
+        lca.assess("clemm2024-cpu", lifetime=3).row["total_kgco2e_per_year"], rel=1e-12)
     foreign = tmp_path / "foreign.xlsx"
     foreign.write_bytes(b"someone else's file")
     r = runner.invoke(app, ["export", "clemm2024-cpu", "-o", str(foreign)])

@@ -34,6 +34,15 @@ def study_report(study, tmp_path_factory):
     return build_report(study, tmp_path_factory.mktemp("a") / "study.pdf")
 
 
+def stated_pages(stderr: str, pdf) -> int:
+    """The page count `lca report` states in its "wrote PDF (N pages)" line."""
+    import re
+
+    m = re.search(rf"wrote {re.escape(str(pdf))} \((\d+) pages\)", stderr)
+    assert m, stderr
+    return int(m.group(1))
+
+
 def pdf_text(path) -> list[str]:
     return [p.extract_text() for p in pypdf.PdfReader(path).pages]
 
@@ -69,10 +78,10 @@ def sensitivity_frame(a):
 
 def test_study_report_pages_and_text(study_report):
     r = study_report
-    # summary, embodied x 2, lifetime, grid, comparison, life cycle by stage
-    assert len(r.titles) == 7
+    assert r.kinds == ["summary", "embodied", "embodied", "lifetime", "grid", "comparison",
+                       "lifecycle", "notes"]  # no per-unit page: neither BOM declares a functional unit
     reader = pypdf.PdfReader(r.pdf)
-    assert len(reader.pages) == 7
+    assert len(reader.pages) == len(r.kinds)
     text = pdf_text(r.pdf)
     assert "Life-cycle carbon: summary" in text[0]
     # Clemm et al. 2024, Table I and section IV.D (lca's exact values, to 0.1 kg):
@@ -83,13 +92,13 @@ def test_study_report_pages_and_text(study_report):
         assert figure in text[0], figure
     assert "Embodied carbon by component" in text[1] and "dram" in text[1]
     assert "1,105.9" in text[1]  # DRAM, 614.4 cm^2 x 1.8 (Table I)
-    assert "Footprint per year over the lifetime" in text[3]
-    grid = text[4]
+    assert "Footprint per year over the lifetime" in text[r.pages_of("lifetime")[0]]
+    grid = text[r.pages_of("grid")[0]]
     assert "Footprint against grid carbon intensity" in grid
     assert "Grid carbon intensity [kgCO2e/kWh]" in grid
     # at 0.05 kgCO2e/kWh: 1,176.804 / 5 + 204.2175 = 439.58 (hand-checked)
     assert "439.6 at 0.05" in grid and "1,869.1 at 0.4" in grid
-    assert "Comparison" in text[5]
+    assert "Comparison" in text[r.pages_of("comparison")[0]]
     for page in text:
         assert "Sources:" in page and "Clemm" in page
     meta = reader.metadata
@@ -101,7 +110,7 @@ def test_study_report_pages_and_text(study_report):
 
 def test_pngs_valid_and_sized(study_report):
     r = study_report
-    assert len(r.pngs) == 7
+    assert len(r.pngs) == len(r.kinds)
     assert r.pngs[0].name == "study-01-summary.png"
     for path in r.pngs:
         with Image.open(path) as im:
@@ -129,18 +138,22 @@ def test_analysis_pages(tmp_path, study):
                      sensitivity={a.name: sensitivity_frame(a) for a in study}, png=False)
     assert r.pngs == []
     text = pdf_text(r.pdf)
-    assert len(text) == 10
-    assert "Embodied carbon by method" in text[6] and "act2022" in text[6]
-    assert "(3 of 4 parts)" in text[6]  # the CPU server has 4 components
-    assert "Methods compared:" in text[6] and "ISCA 2022" in text[6]  # act2022's source
-    assert "Monte Carlo" in text[7] and "p50" in text[7] and "n = 101" in text[7]
-    assert "Sensitivity" in text[8] and "lifetime" in text[8]
-    assert "Total per year [kgCO2e/year]" in text[8]
+    methods, = (text[i] for i in r.pages_of("methods"))
+    assert "Embodied carbon by method" in methods and "act2022" in methods
+    assert "(3 of 4 parts)" in methods  # the CPU server has 4 components
+    assert "Methods compared:" in methods and "U. Gupta et al., 2022" in methods
+    notes, = (text[i] for i in r.pages_of("notes"))
+    assert "ISCA 2022" in notes  # act2022's full source, on the notes page
+    mc, = (text[i] for i in r.pages_of("monte-carlo"))
+    assert "Monte Carlo" in mc and "p50" in mc and "n = 101" in mc
+    sens, = (text[i] for i in r.pages_of("sensitivity"))
+    assert "Sensitivity" in sens and "lifetime [year]" in sens  # registry label and unit
+    assert "grid carbon intensity" in sens and "Total per year [kgCO2e/year]" in sens
 
 
 def test_single_server_has_no_comparison(tmp_path):
     r = build_report(lca.assess("dgx-h100", method="clemm2024"), tmp_path / "dgx.pdf", png=False)
-    assert len(pypdf.PdfReader(r.pdf).pages) == 5
+    assert r.kinds == ["summary", "embodied", "lifetime", "grid", "lifecycle", "notes"]
     assert not any("Comparison" in t for t in r.titles)
     text = pdf_text(r.pdf)
     assert "not covered" in text[1].lower() or "Not covered" in text[1]
@@ -156,8 +169,8 @@ def test_overwrite_rules(tmp_path, study):
     assert sorted(os.listdir(tmp_path)) == ["r.pdf"]  # no PNG written either
     build_report(study, foreign, force=True)
     assert written_by_lca(foreign)
-    build_report(study[:1], foreign)  # lca's own report: replaced without force
-    assert len(pypdf.PdfReader(foreign).pages) == 5
+    r = build_report(study[:1], foreign)  # lca's own report: replaced without force
+    assert len(pypdf.PdfReader(foreign).pages) == len(r.kinds)
     # a foreign PNG in the way blocks the report too
     png = tmp_path / "r-01-summary.png"
     Image.new("RGB", (4, 4)).save(png)
@@ -190,8 +203,9 @@ def test_cli_report(tmp_path):
     r = runner.invoke(app, ["report", "clemm2024-cpu", "clemm2024-gpu", "-o", str(out),
                             "--no-analyses"])
     assert r.exit_code == 0, r.output
-    assert f"wrote {out} (7 pages)" in r.stdout
-    assert len(list(out.parent.glob("default-*.png"))) == 7
+    n = stated_pages(r.stderr, out)
+    assert n == len(pdf_text(out)) == len(list(out.parent.glob("default-*.png")))
+    assert not any("Monte Carlo" in t for t in pdf_text(out))  # --no-analyses
     r = runner.invoke(app, ["report", "clemm2024-cpu", "-o", str(tmp_path / "x.txt")])
     assert r.exit_code == 2 and r.stderr.startswith("lca: error:")
     foreign = tmp_path / "foreign.pdf"
@@ -229,14 +243,16 @@ def test_cli_report_adds_analyses_when_the_api_has_them(tmp_path, monkeypatch):
                                  "--no-png", "--samples", "500", "--seed", "7",
                                  "--lifetime", "3", "--no-validation"])
     assert r.exit_code == 0, r.output
-    assert "(10 pages)" in r.stdout
-    assert seen["monte_carlo"] == (500, 7, {"lifetime": 3.0})
     text = pdf_text(out)
-    assert "Embodied carbon by method" in text[6]
-    assert "Monte Carlo" in text[7] and "Sensitivity" in text[8]
+    assert stated_pages(r.stderr, out) == len(text)
+    assert seen["monte_carlo"] == (500, 7, {"lifetime": 3.0})
+    for title in ("Embodied carbon by method", "Monte Carlo: distribution",
+                  "Sensitivity: total per year"):
+        assert sum(title in t for t in text) == 1, title
     r = CliRunner().invoke(app, ["report", "clemm2024-cpu", "-o", str(out), "--no-png",
                                  "--no-analyses"])
-    assert r.exit_code == 0 and "(5 pages)" in r.stdout
+    assert r.exit_code == 0 and stated_pages(r.stderr, out) == len(pdf_text(out))
+    assert not any("Monte Carlo" in t for t in pdf_text(out))
 
     def failing(bom):
         raise lca.LcaError("cannot do this one")
@@ -245,7 +261,11 @@ def test_cli_report_adds_analyses_when_the_api_has_them(tmp_path, monkeypatch):
     r = CliRunner().invoke(app, ["report", "clemm2024-cpu", "-o", str(out), "--no-png",
                                  "--samples", "50"])
     assert r.exit_code == 0, r.output
-    assert "(8 pages)" in r.stdout  # 4 + methods + Monte Carlo + validation + life cycle; no sensitivity
+    text = pdf_text(out)
+    assert stated_pages(r.stderr, out) == len(text)
+    assert any("Monte Carlo: distribution" in t for t in text)
+    assert any("Validation against published" in t for t in text)
+    assert not any("Sensitivity: total per year" in t for t in text)  # left out
     assert "lca: warning: sensitivity left out for" in r.stderr
 
 
@@ -285,7 +305,7 @@ def test_edge_server_report(tmp_path, write_bom):
     complete report that says so."""
     r = build_report(lca.assess(write_bom(EDGE_BOM)), tmp_path / "edge.pdf", png=False)
     text = pdf_text(r.pdf)
-    assert len(text) == 5
+    assert r.kinds == ["summary", "embodied", "lifetime", "grid", "lifecycle", "notes"]
     assert "No component is covered by clemm2024" in text[1]
     assert "disk" in text[1]
 
@@ -320,16 +340,68 @@ def test_names_with_dollar_signs(tmp_path, write_bom):
     assert "$x^" in text[1]
 
 
-def test_lifecycle_page(tmp_path):
-    """The life-cycle page: one panel per category with each stage named, the lifetime
-    totals of lca.impacts written on the bars, what has no factor listed as not covered."""
-    a = lca.assess("clemm2024-cpu", region="DE")
-    r = build_report(a, tmp_path / "lc.pdf", png=False)
-    assert r.titles[-1].startswith("Life cycle by stage")
-    page = pdf_text(r.pdf)[-1]
-    for text in ("global warming potential [kgCO2e]", "water consumption [L_water]",
-                 "abiotic depletion", "primary energy [MJ_primary]", "manufacturing",
-                 "data-centre infrastructure", "not covered"):
-        assert text in page, text
-    from lca.formatting import fmt_number
-    assert fmt_number(a.to_dict()["impacts"]["gwp"]["total"], 0) in page
+def test_page_registry_builds_pages_by_name(study):
+    from lca.report import PAGES, build_pages
+
+    assert list(PAGES)[:4] == ["summary", "embodied", "lifetime", "grid"]
+    pages = build_pages(study, only=["grid", "comparison"])
+    assert [p.kind for p in pages] == ["grid", "comparison"]
+    with pytest.raises(lca.LcaError, match="unknown report page"):
+        build_pages(study, only=["nope"])
+
+
+def test_nothing_is_cut_off_and_long_sources_move_to_the_notes_page(tmp_path):
+    """Titles, sources and notes wrap, never end in "[...]" or "...": a report whose grid
+    sources are long points each page to the notes page, which holds them in full."""
+    items = [lca.assess("clemm2024-cpu", region="PL"),
+             lca.assess("dgx-h100", region="FR", method="clemm2024"),
+             lca.assess("clemm2024-gpu", region="renewable-clemm2024")]
+    r = build_report(items, tmp_path / "long.pdf", png=False)
+    text = pdf_text(r.pdf)
+    for page in text:
+        assert "[...]" not in page and "..." not in page
+        assert "Sources:" in page and "Clemm" in page
+    notes = " ".join(text[i] for i in r.pages_of("notes")).replace("\n", " ")
+    assert "Our World in Data" in notes  # the countries' source, in full
+    assert "Sources and notes" in text[0]  # each page's short note points there
+    assert "not covered by clemm2024: os ssd, data ssd" in notes
+
+
+def test_grid_axis_reaches_one_and_marks_the_servers_regions(study):
+    """The grid axis reaches at least 1.0 kgCO2e/kWh (and every shipped country's grid);
+    each server's region (or "given in the BOM") is written on the page."""
+    from lca.report import build_pages, country_grids
+
+    items = [lca.assess("clemm2024-cpu", region="PL"), study[1]]
+    page, = build_pages(items, only=["grid"])
+    ax = page.figure.axes[0]
+    assert ax.get_xlim()[1] >= max(1.0, max(country_grids()))
+    texts = [t.get_text() for t in ax.texts]
+    assert "PL" in texts and "given in the BOM" in texts
+
+
+def test_comparison_uses_a_log_scale_when_servers_differ_tenfold():
+    from lca.report import build_pages
+
+    far = [lca.assess("clemm2024-gpu"), lca.assess("dgx-h100")]  # 2,080 vs 30,714 /year
+    page, = build_pages(far, only=["comparison"])
+    assert all(ax.get_yscale() == "log" for ax in page.figure.axes)
+    near = [lca.assess("clemm2024-cpu"), lca.assess("clemm2024-gpu")]  # 1,869 vs 2,080
+    page, = build_pages(near, only=["comparison"])
+    assert all(ax.get_yscale() == "linear" for ax in page.figure.axes)
+
+
+def test_per_unit_page_divides_by_what_the_boms_declare():
+    """Per accelerator: total per year / accelerator count (DGX H100: 8 GPUs); per
+    functional unit: the assessment's own per-unit figure."""
+    from lca.report import accelerator_count, per_unit_rows
+
+    items = [lca.assess("clemm2024-cpu"), lca.assess("dgx-h100"), lca.assess("tpu-v5e-host")]
+    assert [accelerator_count(a) for a in items] == [0, 8, 8]
+    panels = dict((title, rows) for title, _, rows in per_unit_rows(items, ["c", "d", "t"]))
+    acc = panels["Per accelerator (GPU or TPU chip), per year"]
+    assert [r[0] for r in acc] == ["d", "t"]
+    assert acc[0][1] + acc[0][2] == pytest.approx(items[1].row["total_kgco2e_per_year"] / 8)
+    fu = panels["Per exaFLOP"]
+    assert fu[0][1] + fu[0][2] == pytest.approx(
+        items[1].per_functional_unit["total_gco2e"].magnitude)

@@ -122,5 +122,11 @@ def test_break_even_command():
     assert d["break_even_grid_kgco2e_per_kwh"] == pytest.approx(1176.804 / 5 / 4084.35, rel=1e-12)
     assert d["optimal_lifetime_years"] == pytest.approx(
         optimal_lifetime("clemm2024-cpu", 0.15).lifetime.to("year").magnitude, rel=1e-12)
+    # the refresh measure at the BOM's 5 years, hand-checked: k = -ln(0.85) = 0.16252;
+    # 1,176.804 / 5 + 1,633.74 x (e^(5k) - 1) / (5k) = 235.36 + 2,520.67 = 2,756.0
+    assert d["total_kgco2e_per_year_at_current_lifetime"] == pytest.approx(2756.0, abs=0.1)
+    assert d["total_kgco2e_per_year_at_current_lifetime"] > d["total_kgco2e_per_year_at_optimum"]
+    text = run("break-even", "clemm2024-cpu", "--efficiency-gain", "0.15").stdout
+    assert "Why above today's 1,869.1 kgCO2e/year" in text and "2,756.0" in text
     r = run("break-even", "clemm2024-cpu", "--lifetime", "3")
     assert "0.09604 kgCO2e/kWh" in r.stdout   # 1,176.804 / 3 / 4,084.35

@@ -123,7 +123,8 @@ def test_sensitivity_given_ranges_and_base_overrides():
 
 
 def test_sobol_needs_salib(monkeypatch):
-    monkeypatch.setitem(sys.modules, "SALib", None)
+    for name in [m for m in sys.modules if m == "SALib" or m.startswith("SALib.")] + ["SALib"]:
+        monkeypatch.setitem(sys.modules, name, None)  # also when an earlier test imported it
     with pytest.raises(MissingDependencyError, match="SALib"):
         sobol("clemm2024-cpu", 64)
 

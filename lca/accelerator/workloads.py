@@ -45,6 +45,14 @@ SECONDS_PER_DAY = 86400.0
 EXA = 1e18
 
 
+#: Said with every modelled chip power: the embodied side counts the host's manufacturing
+#: share, the operational side only the chips' power.
+HOST_POWER_NOTE = ("the chips' power only: the host's power (CPUs, memory, fans, network) "
+                   "is not counted, though its manufacturing share is, so operational carbon "
+                   "is a lower bound; give power= the system power per chip, or assess the "
+                   "whole server's BOM (lca.assess)")
+
+
 def _a(x) -> np.ndarray:
     return np.asarray(x, dtype=float)
 
@@ -206,7 +214,7 @@ def train(*, device: str, count=1, flops=None, params=None, tokens=None, efficie
         activity = devices.default_value("training.activity")
         p_chip = modelled_training_power(dev.idle_w, dev.tdp_w, activity)
         notes.append(f"power per chip modelled: idle + {activity:g} x (TDP - idle) = "
-                     f"{float(np.mean(p_chip)):.0f} W (chip only, no host share; data/kernels.yaml)")
+                     f"{float(np.mean(p_chip)):.0f} W (data/kernels.yaml); " + HOST_POWER_NOTE)
     else:
         p_chip = _a(power)
     uf = kernels.use_factors(grid, region, pue, wue, water_intensity)

@@ -317,6 +317,18 @@ class MonteCarlo:
         return pd.DataFrame(rows, columns=["parameter", "distribution", "low", "mode", "high",
                                            "source"])
 
+    def _repr_html_(self) -> str:
+        """The summary as an HTML table with units and the boundary (Jupyter shows it)."""
+        from ..display import monte_carlo_html
+
+        return monte_carlo_html(self)
+
+    def plot(self, label: str = "Monte Carlo"):
+        """The report's histogram of the total per year (p5, p50, p95 marked); a Figure."""
+        from ..display import monte_carlo_plot
+
+        return monte_carlo_plot(self, label)
+
     @property
     def truncated(self) -> dict[str, tuple[float | None, float | None]]:
         """Parameters whose normal or lognormal draws were truncated to the registry's

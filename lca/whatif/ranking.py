@@ -210,7 +210,10 @@ def sensitivity(bom: "Bom | str | Path", *, ranges: Mapping[str, tuple[Any, Any]
     out["base"] = table.base.to_numpy()
     out["unit"] = table.unit.to_numpy()
     out["source"] = table.source.to_numpy()
-    return out.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
+    from ..display import as_result
+
+    return as_result(out.sort_values("swing", ascending=False, kind="stable")
+                     .reset_index(drop=True), "sensitivity")
 
 
 def sobol(bom: "Bom | str | Path", n: int = 1024, seed: int | None = None, *,

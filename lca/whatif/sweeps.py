@@ -536,4 +536,7 @@ def sweep(bom: "Bom | str | Path", scenarios: pd.DataFrame | None = None, *,
                           "FILE.parquet; in Python sweep(..., out=PATH) or iter_sweep)")
     size = chunk_size if engine == "pandas" else (chunk_size or 1_000_000)
     parts = list(_frames(run, size, engine, scheduler, progress))
-    return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=False)
+    from ..display import as_result
+
+    return as_result(parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=False),
+                     "sweep")
