@@ -17,9 +17,9 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from .errors import (BomError, DataError, LcaError, MeasuredDataError, OverwriteError,
-                     ParameterError, UnitError, UnknownBomError, UnknownDeviceError,
-                     UnknownMethodError, UnknownRegionError)
+from .errors import (BomError, DataError, LcaError, MeasuredDataError, NonFiniteError,
+                     OutputError, OverwriteError, ParameterError, UnitError, UnknownBomError,
+                     UnknownDeviceError, UnknownMethodError, UnknownRegionError)
 
 __version__ = "0.1.0"
 
@@ -44,6 +44,7 @@ __all__ = [
     "compare_methods", "embodied_range", "EmbodiedRange",
     "kernel", "train", "infer", "accelerator_embodied", "apply_levers", "reported_savings",
     "whatif", "sweep", "iter_sweep", "monte_carlo", "sensitivity", "OverwriteError",
+    "OutputError", "NonFiniteError",
     "fleet", "measured", "track", "from_codecarbon", "MeasuredDataError",
 ]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -241,6 +240,11 @@ class Assessment:
     def to_dict(self) -> dict[str, Any]:
         """The JSON of ``lca assess`` (keys documented in the README)."""
         def num(v: float) -> float | None:
+            # NaN stays NaN (lca.io.dumps_json refuses it): a number is due here
+            return None if v is None else float(v)
+
+        def component(v: float) -> float | None:
+            # the documented null (lca.io.NOT_COVERED_KEYS): not covered
             return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
 
         out: dict[str, Any] = {
@@ -252,7 +256,7 @@ class Assessment:
             "embodied_complete": not self.uncovered,
             "embodied_low_kgco2e": num(self.embodied_range["low"].magnitude),
             "embodied_high_kgco2e": num(self.embodied_range["high"].magnitude),
-            "embodied_by_component_kgco2e": {k: num(v.magnitude) for k, v in
+            "embodied_by_component_kgco2e": {k: component(v.magnitude) for k, v in
                                              self.embodied_by_component.items()},
             "uncovered_components": self.uncovered,
             "energy_kwh_per_year": num(self.row["energy_kwh_per_year"]),
@@ -265,7 +269,7 @@ class Assessment:
             "total_kgco2e_per_year": num(self.row["total_kgco2e_per_year"]),
             "lifetime_kgco2e": num(self.row["lifetime_kgco2e"]),
             "use_phase_share": num(self.row["use_phase_share"]),
-            "use_water_l_per_year": num(self.row["use_water_l_per_year"]),
+            "use_water_l_per_year": component(self.row["use_water_l_per_year"]),
             "notes": self.notes,
             "impacts": self.lifecycle.to_dict(),
             "boundary": self.boundary,
@@ -277,7 +281,9 @@ class Assessment:
         return out
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent)
+        from .io import dumps_json
+
+        return dumps_json(self.to_dict(), indent=indent)
 
     def to_excel(self, path: "str | Path", *, force: bool = False, **results: Any) -> Path:
         """Write this assessment as a workbook (Summary, Components, Operational, a Model

@@ -9,6 +9,8 @@ unit is required is an error. See docs/BOM-FORMAT.md for the format.
 from __future__ import annotations
 
 import math
+import re
+import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
@@ -18,6 +20,9 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (AliasEvent, CollectionEndEvent, CollectionStartEvent,
+                                MappingStartEvent, ScalarEvent)
+from ruamel.yaml.parser import Parser
 
 import numpy as np
 
@@ -733,6 +738,9 @@ def bom_from_dict(raw: Any, *, file: str | None = None, tree: Any = None) -> Bom
         raise _error_from_validation(exc, raw, tree, file) from None
     except BomError:
         raise
+    except OverflowError:
+        raise BomError(f"a number is too large for a float (above {sys.float_info.max:.3g})",
+                       file=file) from None
     except Exception as exc:  # lookups inside validators (regions, devices) raise LcaError
         from .errors import LcaError
 
@@ -741,25 +749,211 @@ def bom_from_dict(raw: Any, *, file: str | None = None, tree: Any = None) -> Bom
         raise
 
 
-def load_bom_file(path: str | Path) -> Bom:
-    """Read and validate a BOM file (safe YAML; round-trip loader only for line numbers)."""
-    path = Path(path)
-    file = str(path)
+# --- limits of the YAML loader ----------------------------------------------------------
+# A BOM file is small, shallow text. These limits refuse hostile or broken files at once
+# (a one-line BomError naming the file, in well under a second) instead of letting them
+# hang the loader, exhaust memory or raise a RecursionError / OverflowError.
+
+#: Largest BOM file read [bytes]. The largest shipped BOM is 14 KB and a BOM of 1,000
+#: components in flow style about 60 KB; the pure-Python YAML parser reads roughly 50 to
+#: 200 KB a second, so a file at the limit still parses in seconds, and a larger one is
+#: refused before it is parsed (or, for a FIFO or device, read past the limit).
+MAX_BOM_BYTES = 256 * 1024
+#: Most YAML nodes (scalars, mappings, sequences) a BOM may stand for, with every alias
+#: expanded. A 1,000-component BOM has about 15,000; a "billion laughs" alias bomb passes
+#: the limit after a few hundred events and is refused without being expanded.
+MAX_BOM_NODES = 100_000
+#: Deepest nesting of mappings and sequences. A BOM nests four levels (components ->
+#: component -> power -> value); the YAML composer and the validator recurse once per
+#: level, so a deeper file is refused long before Python's recursion limit (1,000).
+MAX_BOM_DEPTH = 32
+#: Digits of the longest integer a float can hold (float max is about 1.8e308).
+_FLOAT_DIGITS = len(str(int(sys.float_info.max)))
+
+_PLAIN_INT = re.compile(r"[-+]?(?:0|[1-9][0-9_]*)")
+_PLAIN_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?")
+_PLAIN_SPECIAL = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
+#: A run of digits in text that is not the fraction part of a number.
+_DIGIT_RUN = re.compile(r"(?<![\d.])0*([1-9]\d*)")
+#: Flow brackets, quoted strings and comments (quoted text and comments are skipped).
+_FLOW_TOKENS = re.compile(r"""'(?:[^'\n]|'')*'|"(?:[^"\\\n]|\\.)*"|#[^\n]*|[\[\]{}]""")
+
+
+class _LimitError(Exception):
+    def __init__(self, message: str, line: int | None = None, path: str | None = None):
+        super().__init__(message)
+        self.message, self.line, self.path = message, line, path
+
+
+def _flow_depth_check(text: str) -> None:
+    """Refuse deeply nested flow collections (``[[[[...``) before the YAML scanner sees
+    them: it looks ahead over every open bracket on a line, which is slow."""
+    depth = 0
+    for m in _FLOW_TOKENS.finditer(text):
+        token = m.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_BOM_DEPTH:
+                line = text.count("\n", 0, m.start()) + 1
+                raise _LimitError(f"nested deeper than {MAX_BOM_DEPTH} levels "
+                                  "(a BOM nests four)", line)
+        elif token in "]}":
+            depth = max(0, depth - 1)
+
+
+def _too_large(text: str) -> bool:
+    for m in _DIGIT_RUN.finditer(text):
+        digits = m.group(1)
+        if len(digits) > _FLOAT_DIGITS or (len(digits) == _FLOAT_DIGITS
+                                            and int(digits) > sys.float_info.max):
+            return True
+    return False
+
+
+class _EventGuard:
+    """Watches the YAML events as the composer takes them: counts the nodes the file
+    stands for (aliases expanded, by the size of what their anchor names), the nesting
+    depth, and refuses numbers a float cannot hold. Tracks the field path for errors."""
+
+    def __init__(self) -> None:
+        self.nodes = 0
+        self.anchors: dict[str, int] = {}
+        self.stack: list[dict[str, Any]] = []
+
+    def _path(self) -> str:
+        out = ""
+        for level in self.stack:
+            child = level.get("child")
+            if child is None:
+                break
+            out += child if child.startswith("[") or not out else "." + child
+        return out
+
+    def _place(self, event: Any) -> None:
+        """Advance the parent collection to this node; sets its path label."""
+        if not self.stack:
+            return
+        top = self.stack[-1]
+        if top["kind"] == "seq":
+            top["index"] += 1
+            top["child"] = f"[{top['index']}]"
+        elif top["want_key"]:
+            top["key"] = str(event.value) if isinstance(event, ScalarEvent) else "?"
+            top["want_key"] = False
+            top["child"] = top["key"]
+        else:
+            top["child"] = top["key"]
+            top["want_key"] = True
+
+    def _fail(self, message: str, event: Any) -> None:
+        mark = getattr(event, "start_mark", None)
+        raise _LimitError(message, mark.line + 1 if mark is not None else None,
+                          self._path() or None)
+
+    def see(self, event: Any) -> None:
+        if isinstance(event, (ScalarEvent, AliasEvent, CollectionStartEvent)):
+            self._place(event)
+        if isinstance(event, AliasEvent):
+            self.nodes += self.anchors.get(event.anchor, 1)
+        elif isinstance(event, ScalarEvent):
+            self.nodes += 1
+            self._check_number(event)
+            if event.anchor:
+                self.anchors[event.anchor] = 1
+        elif isinstance(event, CollectionStartEvent):
+            self.nodes += 1
+            kind = "map" if isinstance(event, MappingStartEvent) else "seq"
+            self.stack.append({"kind": kind, "index": -1, "want_key": True, "key": None,
+                               "child": None, "anchor": event.anchor, "start": self.nodes})
+            if len(self.stack) > MAX_BOM_DEPTH:
+                self._fail(f"nested deeper than {MAX_BOM_DEPTH} levels (a BOM nests four)",
+                           event)
+        elif isinstance(event, CollectionEndEvent) and self.stack:
+            level = self.stack.pop()
+            if level["anchor"]:
+                self.anchors[level["anchor"]] = self.nodes - level["start"] + 1
+        if self.nodes > MAX_BOM_NODES:
+            self._fail(f"stands for more than {MAX_BOM_NODES:,} YAML nodes (aliases "
+                       "expanded); a BOM has a few hundred: an alias bomb?", event)
+
+    def _check_number(self, event: Any) -> None:
+        value = event.value
+        if event.style is None and event.tag is None:  # a plain scalar: YAML types it
+            if _PLAIN_SPECIAL.fullmatch(value):
+                self._fail(f"expected a finite number, got {value}", event)
+            if _PLAIN_INT.fullmatch(value) or _PLAIN_FLOAT.fullmatch(value):
+                digits = value.replace("_", "")
+                if _too_large(digits) or (not _PLAIN_INT.fullmatch(value)
+                                          and not math.isfinite(float(digits))):
+                    self._fail(f"the number {value[:12]}... is too large for a float "
+                               f"(above {sys.float_info.max:.3g})", event)
+                return
+        if _too_large(value):
+            self._fail(f"a number in {value[:24]!r}... is too large for a float "
+                       f"(above {sys.float_info.max:.3g})", event)
+
+
+class _GuardedParser(Parser):
+    """ruamel's pure parser, with every event the composer takes shown to a guard."""
+
+    def __init__(self, loader: Any) -> None:
+        super().__init__(loader)
+        self.guard = _EventGuard()
+
+    def get_event(self) -> Any:
+        event = super().get_event()
+        self.guard.see(event)
+        return event
+
+
+def _read_limited(path: Path, file: str) -> str:
+    """The file's text, refused when larger than MAX_BOM_BYTES (read no further)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_BOM_BYTES + 1)
     except FileNotFoundError:
         raise BomError("file not found", file=file) from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+    except (IsADirectoryError, PermissionError, OSError) as exc:
         raise BomError(f"cannot read the file: {exc.__class__.__name__}", file=file) from None
+    if len(raw) > MAX_BOM_BYTES:
+        raise BomError(f"the file is larger than {MAX_BOM_BYTES // 1024} KiB, the limit for "
+                       "a BOM (see lca.bom.MAX_BOM_BYTES)", file=file)
     try:
-        tree = YAML(typ="rt", pure=True).load(text)
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BomError("cannot read the file: UnicodeDecodeError (expected UTF-8 text)",
+                       file=file) from None
+
+
+def load_bom_file(path: str | Path) -> Bom:
+    """Read and validate a BOM file (safe YAML; round-trip loader only for line numbers).
+
+    The loader refuses, each with a one-line :class:`BomError`: a file larger than
+    ``MAX_BOM_BYTES``; YAML that stands for more than ``MAX_BOM_NODES`` nodes once its
+    aliases are expanded (an alias bomb); nesting deeper than ``MAX_BOM_DEPTH``; numbers
+    too large for a float, and ``.inf`` / ``.nan``.
+    """
+    path = Path(path)
+    file = str(path)
+    text = _read_limited(path, file)
+    yaml = YAML(typ="rt", pure=True)
+    yaml.Parser = _GuardedParser
+    try:
+        _flow_depth_check(text)
+        tree = yaml.load(text)
+    except _LimitError as exc:
+        raise BomError(exc.message, file=file, path=exc.path, line=exc.line) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None
         raise BomError(f"malformed YAML: {exc.problem or exc.context}", file=file,
                        line=line) from None
-    except YAMLError as exc:
-        raise BomError(f"malformed YAML: {exc}", file=file) from None
+    except (YAMLError, ValueError) as exc:
+        raise BomError(f"malformed YAML: {str(exc).splitlines()[0] if str(exc) else exc}",
+                       file=file) from None
+    except RecursionError:
+        raise BomError(f"nested deeper than lca can read (the limit is {MAX_BOM_DEPTH} "
+                       "levels)", file=file) from None
     if tree is None:
         raise BomError("the file is empty: expected a BOM mapping", file=file)
     return bom_from_dict(_plain(tree), file=file, tree=tree)

@@ -7,7 +7,6 @@ field path (and YAML line where known) and what was expected, and exit with code
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 from enum import Enum
@@ -18,6 +17,7 @@ import typer
 from . import registry
 from .errors import LcaError
 from .formatting import fmt_number as _fmt
+from .io import csv_text, dumps_json, frame_records
 
 if TYPE_CHECKING:
     from .assessment import Assessment
@@ -31,6 +31,12 @@ app = typer.Typer(add_completion=True, no_args_is_help=True, pretty_exceptions_e
                        "footprints of CPU, GPU and TPU servers from BOM files.")
 
 EXIT_USER_ERROR = 2
+#: Exit code after Ctrl-C (SIGINT): 128 + signal number, as shells report it.
+EXIT_INTERRUPTED = 130
+
+
+class Interrupted(Exception):
+    """Ctrl-C inside a command, carried past click (which would print its own line)."""
 
 
 class Format(str, Enum):
@@ -63,6 +69,9 @@ def user_errors(fn: Callable) -> Callable:
             fail(str(exc))
         except BrokenPipeError:
             raise  # the reader went away (`lca ... | head`): handled quietly in main()
+        except KeyboardInterrupt:
+            _ignore_interrupts()  # exiting: a second Ctrl-C must not cut it short
+            raise Interrupted() from None  # one line and exit code 130, in main()
         except OSError as exc:  # e.g. an output folder that cannot be written
             fail(f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}")
     return wrapper
@@ -263,7 +272,7 @@ def assess_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name
     elif format == Format.csv:
         import pandas as pd
 
-        typer.echo(pd.DataFrame([flat_row(a)]).to_csv(index=False), nl=False)
+        typer.echo(csv_text(pd.DataFrame([flat_row(a)])), nl=False)
     else:
         typer.echo(assessment_table(a, list(a.compiled.boundary.categories) if impact else None))
 
@@ -282,11 +291,11 @@ def compare_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped
     over = overrides_from(lifetime, grid, region, pue, method)
     results = [assess(b, **over) for b in boms]
     if format == Format.json:
-        typer.echo(json.dumps([a.to_dict() for a in results], indent=2))
+        typer.echo(dumps_json([a.to_dict() for a in results]))
         return
     frame = pd.DataFrame([flat_row(a) for a in results])
     if format == Format.csv:
-        typer.echo(frame.to_csv(index=False), nl=False)
+        typer.echo(csv_text(frame), nl=False)
         return
     keys = [("embodied_kgco2e", "Embodied [kgCO2e]"),
             ("energy_kwh_per_year", "Energy [kWh/year]"),
@@ -323,9 +332,11 @@ def parameters_cmd(bom: Optional[str] = typer.Argument(
     if bom is None:
         frame = frame.drop(columns=["integer", "source"]) if format == Format.table else frame
     if format == Format.json:
-        typer.echo(frame.to_json(orient="records", indent=1))
+        # null: a parameter without a value (e.g. a water intensity not covered)
+        typer.echo(dumps_json(frame_records(frame, null_ok=lambda col: col == "value"),
+                              indent=1))
     elif format == Format.csv:
-        typer.echo(frame.to_csv(index=False, lineterminator="\n"), nl=False)
+        typer.echo(csv_text(frame), nl=False)
     else:
         typer.echo(frame.to_string(index=False))
 
@@ -422,7 +433,7 @@ def schema_cmd() -> None:
     """Print the JSON Schema of BOM files."""
     from .bom import json_schema
 
-    typer.echo(json.dumps(json_schema(), indent=2))
+    typer.echo(dumps_json(json_schema()))
 
 
 # The commands of each further capability live in a module of their own and register
@@ -433,14 +444,34 @@ from . import (cli_accelerator, cli_fleet, cli_methods, cli_report, cli_validate
 from . import cli_measured  # noqa: E402,F401
 
 
+def _ignore_interrupts() -> None:
+    import signal
+
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread
+        pass
+
+
+def interrupted() -> None:
+    """Ctrl-C: one line on stderr and exit code 130, no traceback. Outputs being written
+    were left as they were (lca.io writes atomically and removes its temporary file)."""
+    _ignore_interrupts()
+    try:
+        sys.stderr.write("lca: interrupted\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    sys.exit(EXIT_INTERRUPTED)
+
+
 def main(argv: list[str] | None = None) -> None:  # console-script entry point
     """Run the CLI. A usage error (an unknown option, a value out of range, a missing
     argument) is one line and exit code 2, like every other user error."""
     try:
         code = app(args=argv, prog_name="lca", standalone_mode=False)
-    except (KeyboardInterrupt, typer.Abort):
-        typer.echo("lca: interrupted", err=True)
-        sys.exit(130)
+    except (Interrupted, KeyboardInterrupt, typer.Abort):
+        interrupted()
     except BrokenPipeError:
         # The reader closed the pipe (`lca report ... | head -1`): stop quietly, and keep
         # Python from complaining again when it flushes stdout at exit.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, Optional
 
 import typer
@@ -12,6 +11,7 @@ from ._lazy import lazy_module
 from .cli import (FORMAT, FORMAT_SCI, GRID, PUE, REGION, Format, FormatSci, _fmt, app,  # noqa: F401
                   quantity_parser, user_errors)
 from .errors import ParameterError
+from .io import csv_text, dumps_json, frame_records
 
 accelerator = lazy_module("lca.accelerator")
 levers_mod = lazy_module("lca.accelerator.levers")
@@ -85,9 +85,9 @@ def _emit(result, fmt: Format, title: str, rows) -> None:
 
         typer.echo(for_workload(result).to_text())
     elif fmt == Format.json:
-        typer.echo(json.dumps(result.to_dict(), indent=2))
+        typer.echo(dumps_json(result.to_dict(), null_ok=_workload_null))
     elif fmt == Format.csv:
-        typer.echo(result.to_frame().to_csv(index=False), nl=False)
+        typer.echo(csv_text(result.to_frame()), nl=False)
     else:
         typer.echo(_table(title, result.to_dict(), rows))
 
@@ -334,9 +334,10 @@ def _whatif(kind: str, kwargs: dict, levers: dict, fmt: Format) -> None:
     frame = levers_mod.apply_levers(kind, kwargs, **levers)
     key = "total_tco2e" if kind == "train" else "gco2e_per_token"
     if fmt == Format.json:
-        typer.echo(frame.reset_index().to_json(orient="records", indent=2))
+        typer.echo(dumps_json(frame_records(frame.reset_index(), null_ok=_workload_null),
+                              null_ok=_workload_null))
     elif fmt == Format.csv:
-        typer.echo(frame.to_csv(), nl=False)
+        typer.echo(csv_text(frame, index=True), nl=False)
     else:
         energy = "energy_mwh" if kind == "train" else "energy_j_per_token"
         lines = [f"{'scenario':<16}{energy:>22}{key:>22}{'saving':>10}"]
@@ -454,14 +455,14 @@ def models_cmd(format: Format = FORMAT) -> None:
                      "layers": a.layers, "heads": a.heads, "kv_heads": a.kv_heads,
                      "head_dim": a.head_dim, "hidden": a.hidden})
     if format == Format.json:
-        typer.echo(json.dumps([{k: (None if isinstance(v, float) and v != v else v)
-                                for k, v in row.items()} for row in rows], indent=2))
+        # null: an architecture figure data/models.yaml does not give (README)
+        typer.echo(dumps_json(rows, null_ok=lambda path: True))
         return
     import pandas as pd
 
     frame = pd.DataFrame(rows)
     if format == Format.csv:
-        typer.echo(frame.to_csv(index=False), nl=False)
+        typer.echo(csv_text(frame), nl=False)
     else:
         typer.echo(frame.to_string(index=False, na_rep="-"))
 
@@ -477,11 +478,13 @@ def validate_cmd(kind: Optional[str] = typer.Option(None, "--kind", help="infere
         raise ParameterError(f"--kind: expected one of {', '.join(validation.KINDS)}, got {kind!r}")
     frame = validation.evaluate_all(kind)
     if format == Format.json:
-        typer.echo(frame.to_json(orient="records", indent=2))
+        # null: a figure a reference does not publish, or an input it does not need (README)
+        typer.echo(dumps_json(frame_records(frame, null_ok=lambda col: True),
+                              null_ok=lambda path: True))
         return
     if format == Format.csv:
         cols = [c for c in frame.columns if c not in ("inputs", "extra", "source")]
-        typer.echo(frame[cols].to_csv(index=False), nl=False)
+        typer.echo(csv_text(frame[cols]), nl=False)
         return
     lines = []
     for ref, group in frame.groupby("reference", sort=False):
@@ -498,15 +501,32 @@ def validate_cmd(kind: Optional[str] = typer.Option(None, "--kind", help="infere
     typer.echo("\n".join(lines))
 
 
+#: The documented nulls of the workload JSON (README, "JSON of `lca workload train`"):
+#: inputs not given (training tokens, FLOPs when only days are given) and what follows
+#: from them, and a kernel's energy per FLOP for a copy.
+WORKLOAD_NULLS = ("tokens", "gco2e_per_1000_tokens", "flops", "energy_pj_per_flop")
+
+
+def _workload_null(path: str) -> bool:
+    return path.rsplit(".", 1)[-1] in WORKLOAD_NULLS
+
+
+def _reported_field(column: str) -> bool:
+    """`lca workload levers` lists the studies' own figures: ``null`` where a study
+    does not report one (README)."""
+    return True
+
+
 @workload_app.command("levers")
 @user_errors
 def levers_cmd(format: Format = FORMAT) -> None:
     """The seed studies' reported savings (documented examples, not used by the model)."""
     frame = levers_mod.reported_savings()
     if format == Format.json:
-        typer.echo(frame.reset_index().to_json(orient="records", indent=2))
+        # null: a saving the study does not report (README, "JSON never carries NaN")
+        typer.echo(dumps_json(frame_records(frame.reset_index(), null_ok=_reported_field)))
     elif format == Format.csv:
-        typer.echo(frame.to_csv(), nl=False)
+        typer.echo(csv_text(frame, index=True), nl=False)
     else:
         lines = ["Reported savings (data/workloads/levers.yaml; the studies' own setups):"]
         for key, row in frame.iterrows():
@@ -533,7 +553,7 @@ def accelerator_cmd(device: str = typer.Argument(..., help="Accelerator key (`lc
               "memory_gb": dev.memory_gb, "memory_type": dev.memory_type})
     d["notes"] = list(dev.notes) + d["notes"]
     if format == Format.json:
-        typer.echo(json.dumps(d, indent=2))
+        typer.echo(dumps_json(d))
         return
     if format == Format.csv:
         flat = {k: v for k, v in d.items() if not isinstance(v, (dict, list))}
@@ -542,7 +562,7 @@ def accelerator_cmd(device: str = typer.Argument(..., help="Accelerator key (`lc
                      for k, v in d["module_by_component_kgco2e"].items()})
         import pandas as pd
 
-        typer.echo(pd.DataFrame([flat]).to_csv(index=False), nl=False)
+        typer.echo(csv_text(pd.DataFrame([flat])), nl=False)
         return
     lines = [f"{dev.name} ({device}, {dev.device_class})",
              f"  TDP {dev.tdp_w:g} W, idle {dev.idle_w:g} W, memory "

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import json
-import math
 from enum import Enum
 from pathlib import Path
 from typing import Optional
@@ -74,12 +72,16 @@ def fleet_cmd(inventory: str = typer.Argument(
         typer.echo(f"wrote {path}", err=True)
         return
     if format == Format.json:
-        records = [{k: (None if isinstance(v, float) and math.isnan(v) else
-                        v.item() if hasattr(v, "item") else v) for k, v in rec.items()}
-                   for rec in result.to_dict(orient="records")]
-        typer.echo(json.dumps({"embodied": embodied.value, "rows": records}, indent=1))
+        from .io import dumps_json, frame_records
+
+        # null: a value not covered (an impact category or stage the data cannot cover)
+        records = frame_records(result, null_ok=lambda col: col == "value")
+        typer.echo(dumps_json({"embodied": embodied.value, "rows": records}, indent=1,
+                              null_ok=lambda path: path.endswith(".value")))
     elif format == Format.csv:
-        typer.echo(result.to_csv(index=False, lineterminator="\n"), nl=False)
+        from .io import csv_text
+
+        typer.echo(csv_text(result), nl=False)
     else:
         keys = [c for c in result.columns if c not in ("stage", "category", "value", "unit")]
         from .fleet import results

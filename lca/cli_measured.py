@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import subprocess
 from enum import Enum
@@ -15,6 +14,7 @@ import typer
 from . import registry
 from .cli import FORMAT_SCI, FormatSci, _fmt, app, fail, user_errors
 from .errors import LcaError, MeasuredDataError, ParameterError
+from .io import csv_text, dumps_json
 
 
 class Per(str, Enum):
@@ -143,7 +143,7 @@ def _emit_runs(r: Any, format: FormatSci, per: Per) -> None:
     elif format == FormatSci.json:
         typer.echo(r.to_json())
     elif format == FormatSci.csv:
-        typer.echo(r.frame.to_csv(index=False), nl=False)
+        typer.echo(csv_text(r.frame), nl=False)
     else:
         typer.echo(runs_table(r))
 
@@ -259,8 +259,8 @@ def hourly_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name
         return
     rows = {k: a.to_dict() for k, a in res.items()}
     if format == FormatSci.json:
-        typer.echo(json.dumps({"series": s.describe(), "hours": float(s.hours.sum()),
-                               "results": rows}, indent=2))
+        typer.echo(dumps_json({"series": s.describe(), "hours": float(s.hours.sum()),
+                               "results": rows}))
         return
     if format == FormatSci.csv:
         import pandas as pd
@@ -268,7 +268,7 @@ def hourly_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name
         from .cli import flat_row
 
         frame = pd.DataFrame([dict(basis=k, **flat_row(a)) for k, a in res.items()])
-        typer.echo(frame.to_csv(index=False), nl=False)
+        typer.echo(csv_text(frame), nl=False)
         return
     lines = [f"{res['location'].name}: grid from {s.describe()}",
              f"  {s.hours.sum():,.0f} hours, time-weighted mean "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -10,6 +9,7 @@ import typer
 
 from . import registry
 from .cli import FORMAT, Format, _fmt, app, user_errors
+from .io import csv_text, dumps_json
 
 FAB_GRID = typer.Option(None, "--fab-grid", help="act2022 fab electricity: ACT location (taiwan), "
                         "generation source (coal), grid region (DE) or value (\"820 gCO2e/kWh\").")
@@ -18,7 +18,9 @@ YIELD = typer.Option(None, "--yield", help=registry.help_text("embodied.yield", 
 
 
 def _num(v: Any) -> float | None:
-    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+    """A float for the JSON; NaN stays NaN so that lca.io.dumps_json refuses it outside
+    the documented nulls (a component a method cannot cover)."""
+    return None if v is None else float(v)
 
 
 def methods_json(frame, name: str) -> dict[str, Any]:
@@ -79,8 +81,8 @@ def methods_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM nam
 
     frame = compare_methods(b, fab_grid=fab_grid, gas_abatement=gas_abatement, **{"yield": yield_})
     if format == Format.json:
-        typer.echo(json.dumps(methods_json(frame, b.name), indent=2))
+        typer.echo(dumps_json(methods_json(frame, b.name)))
     elif format == Format.csv:
-        typer.echo(frame.to_csv(), nl=False)
+        typer.echo(csv_text(frame, index=True), nl=False)
     else:
         typer.echo(methods_table(frame, b.name))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Optional
 
 import typer
@@ -60,7 +59,9 @@ def validate_cmd(names: Optional[list[str]] = typer.Argument(
 
     results = validate(names or None)
     if format == Format.json:
-        typer.echo(json.dumps([r.to_dict() for r in results], indent=2))
+        from .io import dumps_json
+
+        typer.echo(dumps_json([r.to_dict() for r in results]))
     elif format == Format.csv:
         rows = []
         for r in results:
@@ -69,6 +70,8 @@ def validate_cmd(names: Optional[list[str]] = typer.Argument(
             row.update({f"method.{m}": v for m, v in d["methods"].items()})
             row["notes"] = "; ".join(d["notes"])
             rows.append(row)
-        typer.echo(pd.DataFrame(rows).to_csv(index=False), nl=False)
+        from .io import csv_text
+
+        typer.echo(csv_text(pd.DataFrame(rows)), nl=False)
     else:
         typer.echo(_table(results))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from enum import Enum
@@ -14,6 +13,7 @@ from ._lazy import lazy_module
 from .cli import GRID, LIFETIME, METHOD, PUE, REGION, Format, _fmt, app, overrides_from, user_errors
 from . import registry
 from .errors import ParameterError
+from .io import check_target, csv_text, dumps_json, frame_records, write_text
 
 np = lazy_module("numpy")
 pd = lazy_module("pandas")
@@ -70,18 +70,10 @@ def parse_vary(spec: str) -> tuple[str, Any]:
     return name, [_number_or_text(v) for v in values.split(",") if v.strip()]
 
 
-def _atomic_text(path: Path, text: str) -> None:
-    from .io import write_atomic
-
-    write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), force=True)
-
-
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    out = []
-    for rec in frame.to_dict(orient="records"):
-        out.append({k: (None if isinstance(v, float) and math.isnan(v) else
-                        v.item() if hasattr(v, "item") else v) for k, v in rec.items()})
-    return out
+    """JSON records: NaN only as the documented null (a component the method cannot
+    cover); any other NaN or infinity is an error (lca.io.frame_records)."""
+    return frame_records(frame)
 
 
 def _num(value: float) -> str:
@@ -105,6 +97,20 @@ def _table(frame: pd.DataFrame) -> str:
 OUTPUT = typer.Option(None, "--output", "-o", help="Write to this file instead of printing; "
                       "the suffix picks the format: .csv, .parquet (row groups, units in the "
                       "schema) or .json.")
+FORCE = typer.Option(False, "--force", help="Overwrite an existing file lca did not write "
+                     "(or that was changed since).")
+
+
+def _check_output(output: Path, force: bool) -> None:
+    """Refuse an -o target before any work: a file (lca.io guards) or, for a name
+    without a suffix, a folder of Parquet files (only one lca wrote is replaced)."""
+    if output.suffix:
+        check_target(output, force)
+    else:
+        from .whatif.engines import check_dataset_target
+        from .whatif.sweeps import DATASET_MARKER
+
+        check_dataset_target(output, DATASET_MARKER, force)
 
 
 class Engine(str, Enum):
@@ -130,7 +136,8 @@ def sweep_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name.
                   "(default: all; axis columns are always kept)."),
               chunk_size: int = typer.Option(1_000_000, "--chunk-size", help=registry.help_text(
                   "sweep.points", "Scenarios evaluated at a time")),
-              engine: Engine = ENGINE, scheduler: Optional[str] = SCHEDULER) -> None:
+              engine: Engine = ENGINE, scheduler: Optional[str] = SCHEDULER,
+              force: bool = FORCE) -> None:
     """Assess the cartesian product of parameter values (one row per scenario); -o NAME
     without a suffix writes a folder of Parquet files, one per chunk."""
     axes: dict[str, Any] = {}
@@ -141,6 +148,8 @@ def sweep_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name.
         axes[name] = values
     keep = [c.strip() for c in columns.split(",")] if columns else None
     as_json = format == Format.json or (output is not None and output.suffix.lower() == ".json")
+    if output is not None:
+        _check_output(output, force)  # before any scenario runs
     run = {"engine": engine.value, "scheduler": scheduler}
     if output is not None and not as_json:
         from .sinks import output_format
@@ -148,23 +157,27 @@ def sweep_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name.
         if output.suffix:
             output_format(output)   # .csv or .parquet; anything else is an error
         path = whatif.sweep(bom, chunk_size=chunk_size, out=output, columns=keep,
-                            progress=True, **run, **axes)
+                            progress=True, force=force, **run, **axes)
         typer.echo(f"wrote {path}", err=True)
         return
     frame = whatif.sweep(bom, chunk_size=chunk_size, columns=keep, progress=True, **run,
                          **axes)
     if as_json:
-        text = json.dumps(_records(frame), indent=1)
+        text = dumps_json(_records(frame), indent=1)
         if output is not None:
-            _atomic_text(output, text + "\n")
+            write_text(output, text + "\n", force=force)
             typer.echo(f"wrote {output}", err=True)
         else:
             typer.echo(text)
     elif format == Format.csv:
-        typer.echo(frame.to_csv(index=False, lineterminator="\n"), nl=False)
+        typer.echo(csv_text(frame), nl=False)
     else:
         shown = [c for c in frame.columns if c in axes or c == "grid" or c in SWEEP_TABLE_COLUMNS]
         typer.echo(_table(frame[shown]))
+
+
+def _distribution_field(column: str) -> bool:
+    return column in ("low", "mode", "high")
 
 
 class Vary(str, Enum):
@@ -207,13 +220,16 @@ def mc_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
            impact: Optional[str] = typer.Option(
                None, "--impact", help="Show this impact category's life cycle in the table: "
                "gwp, water, adpe or pe (every column is in csv/json)."),
-           engine: Engine = ENGINE, scheduler: Optional[str] = SCHEDULER) -> None:
+           engine: Engine = ENGINE, scheduler: Optional[str] = SCHEDULER,
+           force: bool = FORCE) -> None:
     """Monte Carlo: every factor and usage input drawn within its sourced range (--vary
     restricts to factors or usage); summary (mean, P5, P50, P95)."""
     if output is not None and output.suffix:
         from .sinks import output_format
 
         output_format(output)   # before any sampling
+    if output is not None:
+        _check_output(output, force)
     dists = dict(parse_dist(s) for s in (dist or []))
     registry.check_one("monte_carlo.n", n)
     n = int(n)
@@ -221,23 +237,22 @@ def mc_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
                                 engine=engine.value, scheduler=scheduler,
                                 **overrides_from(lifetime, grid, region, pue, method))
     if output is not None:
-        result.write(output)
+        result.write(output, force=force)
         typer.echo(f"wrote {output}", err=True)
     summary = result.summary
     if format == Format.json:
-        typer.echo(json.dumps({
+        typer.echo(dumps_json({
             "n": result.n, "seed": seed, "vary": result.vary,
             "distributions": {k: {"kind": d.kind, "args": list(d.args),
                                   "source": result.sources.get(k, ""),
                                   **({"truncated_to": [d.low, d.high]}
                                      if k in result.truncated else {})}
                               for k, d in result.distributions.items()},
-            "varied": _records(result.varied()),
-            "summary": {k: {c: (None if math.isnan(v) else v) for c, v in row.items()}
-                        for k, row in summary.to_dict(orient="index").items()}}, indent=2))
+            # null in "varied": a bound or mode the distribution does not have
+            "varied": frame_records(result.varied(), null_ok=_distribution_field),
+            "summary": summary.to_dict(orient="index")}))
     elif format == Format.csv:
-        typer.echo(summary.rename_axis("output").reset_index().to_csv(
-            index=False, lineterminator="\n"), nl=False)
+        typer.echo(csv_text(summary.rename_axis("output").reset_index()), nl=False)
     else:
         typer.echo(f"{n:,} samples, seed {seed}; varied ({result.vary}):")
         typer.echo(_table(result.varied()[["parameter", "distribution", "low", "mode", "high"]]))
@@ -290,11 +305,11 @@ def sensitivity_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM
         out: dict[str, Any] | list = _records(frame)
         if indices is not None:
             out = {"tornado": out, "sobol": _records(indices)}
-        typer.echo(json.dumps(out, indent=2))
+        typer.echo(dumps_json(out))
     elif format == Format.csv:
-        typer.echo(frame.to_csv(index=False, lineterminator="\n"), nl=False)
+        typer.echo(csv_text(frame), nl=False)
         if indices is not None:
-            typer.echo(indices.to_csv(index=False, lineterminator="\n"), nl=False)
+            typer.echo(csv_text(indices), nl=False)
     else:
         cols = ["parameter", "low", "high", "total_at_low", "total_at_high", "swing", "unit"]
         from .impacts import CATEGORIES
@@ -345,9 +360,9 @@ def break_even_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM 
                         r.total_per_year.to("kgCO2e/year").magnitude,
                     "total_kgco2e_per_year_at_current_lifetime": at_current})
     if format == Format.json:
-        typer.echo(json.dumps(out, indent=2))
+        typer.echo(dumps_json(out))
     elif format == Format.csv:
-        typer.echo(pd.DataFrame([out]).to_csv(index=False, lineterminator="\n"), nl=False)
+        typer.echo(csv_text(pd.DataFrame([out])), nl=False)
     else:
         lines = [f"{a.name} (method {a.method})",
                  f"  Break-even grid intensity   {grid_even:.4g} kgCO2e/kWh: below it, embodied "

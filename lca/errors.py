@@ -73,8 +73,19 @@ class CoverageError(LcaError):
     """A method cannot cover a component and the caller asked for strict coverage."""
 
 
-class OverwriteError(LcaError):
-    """An output file exists and was not written by lca (overwrite it with force)."""
+class OutputError(LcaError):
+    """An output cannot be written: the target is a symbolic link, a folder, a block
+    device or a socket (never replaced), or the system refused the write (a full disk, a
+    read-only folder). Nothing was written."""
+
+
+class OverwriteError(OutputError):
+    """An output file exists and was not written by lca, or was changed since lca wrote
+    it (overwrite it with force)."""
+
+
+class NonFiniteError(LcaError):
+    """A result is NaN or infinite where a number is due (never written to JSON)."""
 
 
 class MeasuredDataError(LcaError):

@@ -38,7 +38,7 @@ from .embodied import get_method
 from .errors import DataError, LcaError
 from .functional import KINDS, units_per_year
 from .formatting import unique_labels
-from .io import CREATOR, write_atomic
+from .io import CREATOR, FORMULA_TRIGGERS, write_atomic
 from .units import HOURS_PER_YEAR
 
 #: Fill of the Model sheet's input cells (light yellow) and of header rows (light grey).
@@ -60,9 +60,8 @@ FMT_PLAIN = "General"
 FMT_GRID = "0.000"
 FMT_SMALL = "0.000E+00"
 
-#: Text starting with one of these would be read as a formula (or DDE) by spreadsheet
-#: programs; such text is written as a string cell with a quote prefix.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Text starting with one of lca.io.FORMULA_TRIGGERS would be read as a formula (or DDE)
+# by spreadsheet programs; such text is written as a string cell with a quote prefix.
 
 #: Result columns (assess JSON keys) -> unit.
 RESULT_UNITS = {

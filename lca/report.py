@@ -35,9 +35,11 @@ Status and Future Research", University of Tokyo / Fraunhofer IZM, 2024.
 
 from __future__ import annotations
 
+import glob
 import math
 import re
 import textwrap
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,7 +57,8 @@ from . import data, registry
 from .assessment import Assessment, as_assessments
 from .errors import LcaError
 from .formatting import fmt_number, unique_labels
-from .io import CREATOR, check_target, write_atomic
+from .io import (CREATOR, FINGERPRINT_PLACEHOLDER, PDF_FINGERPRINT_KEY, check_target,
+                 write_atomic, written_by_lca)
 from .model import evaluate
 
 #: Resolution of the PNGs [dots per inch].
@@ -1145,6 +1148,22 @@ def png_paths(pdf: Path, pages: Sequence[Page]) -> list[Path]:
     return [pdf.with_name(f"{pdf.stem}-{i:02d}-{p.slug}.png") for i, p in enumerate(pages, 1)]
 
 
+def remove_stale_pngs(pdf: Path, keep: Sequence[Path]) -> list[Path]:
+    """Remove the page PNGs of an earlier report of the same name (``NAME-NN-*.png``)
+    that are not in ``keep`` and that lca wrote, unchanged since (a page PNG someone
+    edited, or any other file, stays). Returns what was removed."""
+    pattern = re.compile(re.escape(pdf.stem) + r"-\d{2,}-[a-z0-9-]+\.png")
+    kept = {p.name for p in keep}
+    removed = []
+    folder = pdf.parent if str(pdf.parent) else Path(".")
+    for candidate in sorted(folder.glob(f"{glob.escape(pdf.stem)}-*.png")):
+        if (pattern.fullmatch(candidate.name) and candidate.name not in kept
+                and written_by_lca(candidate)):
+            candidate.unlink()
+            removed.append(candidate)
+    return removed
+
+
 def build_report(assessments: Assessment | Sequence[Assessment], path: str | Path, *,
                  methods: Any = None, monte_carlo: Any = None, sensitivity: Any = None,
                  validation: Any = None, measured: Any = None, png: bool = True,
@@ -1172,12 +1191,17 @@ def build_report(assessments: Assessment | Sequence[Assessment], path: str | Pat
                 "Subject": "Embodied and operational carbon footprint per year, over the "
                            "lifetime and against grid intensity",
                 "Creator": f"{CREATOR} {__version__}", "CreationDate": None,
-                "Keywords": "life-cycle assessment, embodied carbon, operational carbon"}
+                "Keywords": "life-cycle assessment, embodied carbon, operational carbon",
+                # lca's fingerprint (lca.io): the hash replaces the zeros when written
+                PDF_FINGERPRINT_KEY: FINGERPRINT_PLACEHOLDER}
 
     def write_pdf(tmp: Path) -> None:
-        with matplotlib.rc_context(RC), PdfPages(tmp, metadata=metadata) as doc:
-            for p in pages:
-                doc.savefig(p.figure)
+        with warnings.catch_warnings():
+            # matplotlib warns about an information key it does not know (the fingerprint)
+            warnings.filterwarnings("ignore", message="Unknown infodict keyword")
+            with matplotlib.rc_context(RC), PdfPages(tmp, metadata=metadata) as doc:
+                for p in pages:
+                    doc.savefig(p.figure)
 
     write_atomic(pdf, write_pdf, force=force)
     written = []
@@ -1185,6 +1209,8 @@ def build_report(assessments: Assessment | Sequence[Assessment], path: str | Pat
         image = png_image(p.figure)
         written.append(write_atomic(target, lambda tmp, im=image: save_png(im, tmp),
                                     force=force))
+    if png:
+        remove_stale_pngs(pdf, written)
     return Report(pdf=pdf, pngs=written, titles=[p.title for p in pages],
                   kinds=[p.kind for p in pages])
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 from .errors import ParameterError
-from .io import write_atomic
+from .io import FORMULA_TRIGGERS, neutralise, write_atomic
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -51,8 +51,9 @@ PARQUET_OPTIONS: dict[str, Any] = {"compression": "snappy", "use_dictionary": Fa
 #: took 1 GB resident).
 CSV_BATCH_ROWS = 1 << 14
 
-#: Leading characters that make a spreadsheet read a text cell as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Leading characters that make a spreadsheet read a text cell as a formula: the one
+#: rule of every CSV lca writes (lca.io.FORMULA_TRIGGERS).
+_FORMULA_START = FORMULA_TRIGGERS
 
 
 def output_format(path: str | Path, allowed: Iterable[str] = ("csv", "parquet")) -> str:
@@ -161,7 +162,8 @@ def to_arrow(frame: "pd.DataFrame", *, for_csv: bool = False,
         if units is not None and name in units:
             meta = {b"unit": units[name].encode()}
         arrays.append(arr)
-        fields.append(pa.field(str(name), arr.type, metadata=meta))
+        field_name = neutralise(str(name)) if for_csv else str(name)  # the header cell
+        fields.append(pa.field(field_name, arr.type, metadata=meta))
     schema_meta = {UNITS_KEY: json.dumps(dict(units)).encode()} if units else None
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata=schema_meta))
 
@@ -212,11 +214,13 @@ def _write_parquet(frames: Iterator["pd.DataFrame"], tmp: Path,
 
 
 def write_frames(frames: Iterable["pd.DataFrame"], path: str | Path, *,
-                 units: Mapping[str, str] | None = None, force: bool = True,
+                 units: Mapping[str, str] | None = None, force: bool = False,
                  fmt: str | None = None) -> Path:
     """Stream DataFrames (same columns each) into one CSV or Parquet file, chosen by the
     suffix of ``path`` (or by ``fmt``), atomically (:func:`lca.io.write_atomic`).
-    ``units`` (column -> unit) goes into a Parquet file's schema. Returns the path."""
+    ``units`` (column -> unit) goes into a Parquet file's schema. An existing file is
+    replaced only when lca wrote it (its fingerprint matches) or with ``force``
+    (:class:`lca.errors.OverwriteError` otherwise). Returns the path."""
     path = Path(path)
     fmt = fmt or output_format(path)
     frames = iter(frames)

@@ -1,8 +1,22 @@
+import os
 from pathlib import Path
 
 import pytest
 
 HERE = Path(__file__).parent
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _lca_state_dir(tmp_path_factory):
+    """lca's record of the plain files it wrote (lca.io.state_dir) lives in a folder of
+    the test session, not in the user's home; subprocesses inherit it."""
+    old = os.environ.get("LCA_STATE_DIR")
+    os.environ["LCA_STATE_DIR"] = str(tmp_path_factory.mktemp("lca-state"))
+    yield
+    if old is None:
+        os.environ.pop("LCA_STATE_DIR", None)
+    else:
+        os.environ["LCA_STATE_DIR"] = old
 
 
 @pytest.fixture

@@ -277,6 +277,7 @@ def test_interrupted_stream_leaves_no_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr(sweeps._Sweep, "chunks", failing)
     with pytest.raises(KeyboardInterrupt):
-        sweep("clemm2024-cpu", out=target, chunk_size=2, grid=[0.1, 0.2, 0.3, 0.4])
+        sweep("clemm2024-cpu", out=target, chunk_size=2, grid=[0.1, 0.2, 0.3, 0.4],
+              force=True)
     assert [p.name for p in tmp_path.iterdir()] == ["s.csv"]
     assert target.read_text() == "old\n"

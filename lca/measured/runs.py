@@ -23,7 +23,6 @@ ISO/IEC 21031:2024, sections "Embodied emissions" (TE x TS x RS) and "Functional
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
@@ -351,7 +350,9 @@ class MeasuredRuns:
         }
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+        from ..io import dumps_json
+
+        return dumps_json(self.to_dict(), indent=indent)
 
     def to_frame(self) -> pd.DataFrame:
         return self.frame.copy()

@@ -100,40 +100,87 @@ def run_ordered(func: Callable[..., Any], calls: Sequence[tuple], engine: str,
         yield from dask.compute(*tasks)
 
 
-def write_dataset(path: Path, fill: Callable[[Path], Iterable[Any]], marker: str) -> Path:
+def check_dataset_target(path: Path, marker: str, force: bool = False) -> Path:
+    """Raise unless ``path`` may become a folder of Parquet files: a symbolic link, a
+    device, a FIFO or a socket is never replaced (:class:`lca.errors.OutputError`); a
+    folder only when lca wrote it (it holds ``marker``), never a folder lca did not
+    write, even with ``force`` (its files are the user's); a regular file only with
+    ``force`` (:class:`lca.errors.OverwriteError`)."""
+    import os
+    import stat
+
+    from ..errors import OutputError, OverwriteError
+
+    path = Path(path)
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return path
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    if stat.S_ISLNK(mode):
+        raise OutputError(f"{path}: is a symbolic link; lca never replaces or writes "
+                          "through one: name another folder")
+    if stat.S_ISDIR(mode):
+        if not (path / marker).is_file():
+            raise OverwriteError(f"{path}: is a folder lca did not write; remove it or "
+                                 "choose another name (--force never replaces a folder)")
+        return path
+    if not stat.S_ISREG(mode):
+        raise OutputError(f"{path}: is not a regular file or folder; lca writes a folder "
+                          "of Parquet files there only in place of one it wrote")
+    if not force:
+        raise OverwriteError(f"{path}: exists and is a file, not a folder lca wrote; use "
+                             "--force (force=True) to replace it")
+    return path
+
+
+def write_dataset(path: Path, fill: Callable[[Path], Iterable[Any]], marker: str, *,
+                  force: bool = False) -> Path:
     """A folder of Parquet files written by ``fill(tmp_folder)`` into a temporary folder
-    beside ``path`` and moved into place; an existing folder is replaced only when lca
-    wrote it (it holds ``marker``). ``fill`` is consumed fully before the move."""
+    beside ``path`` (``.NAME.lca-HOST-PID-XXXX.tmp``, removed by the next write when a
+    killed process left it) and moved into place; what may be replaced follows
+    :func:`check_dataset_target`. ``fill`` is consumed fully before the move; an
+    operating-system error (a full disk) is an :class:`lca.errors.OutputError`."""
     import os
     import shutil
     import tempfile
 
-    from ..errors import OverwriteError
+    from ..io import _no_interrupts, _output_error, _temp_prefix, clean_stale_temps
 
-    path = Path(path)
-    if path.exists() and not (path.is_dir() and (path / marker).is_file()):
-        raise OverwriteError(f"{path}: exists and was not written by lca; remove it or "
-                             "choose another name")
+    path = check_dataset_target(Path(path), marker, force)
     parent = path.parent if str(path.parent) else Path(".")
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent))
     old = None
+    tmp = None
     try:
+        parent.mkdir(parents=True, exist_ok=True)
+        clean_stale_temps(parent)
+        tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(path.name), suffix=".tmp",
+                                    dir=parent))
         for _ in fill(tmp):
             pass
         (tmp / marker).write_text("written by lca\n", encoding="utf-8")
-        if path.exists():
-            old = parent / f".{path.name}.old"
-            shutil.rmtree(old, ignore_errors=True)
+        if os.path.lexists(path):
+            old = Path(tempfile.mkdtemp(prefix=_temp_prefix(path.name + ".old"),
+                                        suffix=".tmp", dir=parent))
+            os.rmdir(old)
             os.replace(path, old)
         os.replace(tmp, path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None and not path.exists():
-            os.replace(old, path)
-        raise
+        tmp = None
+    except OSError as exc:
+        raise _output_error(path, exc) from None
+    finally:
+        if tmp is not None:
+            with _no_interrupts():
+                shutil.rmtree(tmp, ignore_errors=True)
+                if old is not None and not os.path.lexists(path):
+                    os.replace(old, path)
+                    old = None
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        if old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            old.unlink(missing_ok=True)
     return path
 
 
@@ -143,4 +190,5 @@ def part_name(i: int) -> str:
 
 
 __all__ = ["ENGINES", "check_engine", "built", "ranges", "run_ordered", "write_dataset",
+           "check_dataset_target",
            "part_name"]

@@ -336,14 +336,15 @@ class MonteCarlo:
         return {k: (d.low, d.high) for k, d in self.distributions.items()
                 if d.low is not None or d.high is not None}
 
-    def to_csv(self, path: "str | Path") -> Path:
+    def to_csv(self, path: "str | Path", *, force: bool = False) -> Path:
         """Write the samples to a CSV file (atomically: a temporary file in the same
         folder, then moved into place)."""
         from ..sinks import write_frames
 
-        return write_frames(iter([self.samples]), Path(path), fmt="csv")
+        return write_frames(iter([self.samples]), Path(path), fmt="csv", force=force)
 
-    def write(self, path: "str | Path", rows_per_group: int = 1_000_000) -> Path:
+    def write(self, path: "str | Path", rows_per_group: int = 1_000_000, *,
+              force: bool = False) -> Path:
         """Write the samples to ``.csv`` or ``.parquet`` (chosen by the suffix; Parquet in
         row groups of ``rows_per_group``, with the unit of each column in the schema), or
         to a folder (a name without a suffix: one Parquet file per ``rows_per_group``),
@@ -356,15 +357,17 @@ class MonteCarlo:
         step = max(1, int(rows_per_group))
         parts = (self.samples.iloc[a:a + step] for a in range(0, len(self.samples), step))
         if not Path(path).suffix:   # a folder: one Parquet file per group of rows
+            from ..sinks import _write_parquet
             from .engines import part_name, write_dataset
             from .sweeps import DATASET_MARKER
 
             def fill(tmp: Path):
                 for i, part in enumerate(parts):
-                    yield write_frames([part], tmp / part_name(i), units=units)
+                    _write_parquet(iter([part]), tmp / part_name(i), units)
+                    yield tmp / part_name(i)
 
-            return write_dataset(Path(path), fill, DATASET_MARKER)
-        return write_frames(parts, path, units=units)
+            return write_dataset(Path(path), fill, DATASET_MARKER, force=force)
+        return write_frames(parts, path, units=units, force=force)
 
 
 def summarise(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:

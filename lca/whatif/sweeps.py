@@ -380,10 +380,12 @@ def _sweep_write_part(recipe: tuple, token: str, start: int, stop: int, path: st
                       units: Mapping[str, str]) -> str:
     """Rows [start, stop) of a sweep written to one Parquet file by the task itself (the
     rows never travel back to the client)."""
-    from ..sinks import write_frames
+    from ..sinks import _write_parquet
 
-    return str(write_frames([_sweep_part(recipe, token, start, stop)], Path(path),
-                            units=units, fmt="parquet"))
+    # inside the dataset's temporary folder (write_dataset moves the whole folder into
+    # place atomically): a plain write, no fingerprint record per part
+    _write_parquet(iter([_sweep_part(recipe, token, start, stop)]), Path(path), units)
+    return path
 
 
 def _partitions(engine: _Sweep, chunk_size: int, kind: str, scheduler: str | None):
@@ -414,7 +416,7 @@ def _frames(engine: _Sweep, chunk_size: int, kind: str, scheduler: str | None,
 
 
 def _write_folder(engine: _Sweep, out: Path, chunk_size: int, kind: str,
-                  scheduler: str | None) -> Path:
+                  scheduler: str | None, force: bool = False) -> Path:
     """A Parquet dataset: one file per partition, written where the partition ran."""
     from .engines import part_name, run_ordered, write_dataset
 
@@ -426,7 +428,7 @@ def _write_folder(engine: _Sweep, out: Path, chunk_size: int, kind: str,
                  for i, (a, b) in enumerate(parts)]
         return run_ordered(_sweep_write_part, calls, kind, scheduler)
 
-    return write_dataset(out, fill, DATASET_MARKER)
+    return write_dataset(out, fill, DATASET_MARKER, force=force)
 
 
 #: File that marks a folder of Parquet files lca wrote (it may replace only those).
@@ -455,7 +457,7 @@ def iter_sweep(bom: "Bom | str | Path", scenarios: pd.DataFrame | None = None, *
 def sweep(bom: "Bom | str | Path", scenarios: pd.DataFrame | None = None, *,
           chunk_size: int | None = None, out: "str | Path | None" = None,
           columns: Sequence[str] | None = None, progress: bool = False,
-          engine: str = "pandas", scheduler: str | None = None,
+          force: bool = False, engine: str = "pandas", scheduler: str | None = None,
           **axes: Any) -> pd.DataFrame | Path:
     """Assess every scenario of a cartesian product of axes (or of a table), vectorized.
 
@@ -488,6 +490,9 @@ def sweep(bom: "Bom | str | Path", scenarios: pd.DataFrame | None = None, *,
         leaves the old one as it was; a folder lca did not write is never replaced).
     columns : list of str, optional
         Keep only these result columns (the axis columns are always kept).
+    force : bool
+        With ``out``: replace an existing file that lca did not write (or that was
+        changed since); otherwise :class:`lca.errors.OverwriteError` (lca.io).
     progress : bool
         Show a rich progress bar (off by default; pandas engine).
     engine : {"pandas", "dask"}
@@ -522,9 +527,9 @@ def sweep(bom: "Bom | str | Path", scenarios: pd.DataFrame | None = None, *,
                               f"a chunk of {min(run.n, size):,} scenarios",
                               "use a smaller chunk_size")
         if folder:
-            return _write_folder(run, Path(out), size, engine, scheduler)
+            return _write_folder(run, Path(out), size, engine, scheduler, force)
         return write_frames(_frames(run, size, engine, scheduler, progress), Path(out),
-                            units=run.units())
+                            units=run.units(), force=force)
     registry.check_memory(run.n * len(run.float_names) * 2,
                           f"a sweep of {run.n:,} scenarios x {len(run.float_names)} columns",
                           "stream the rows to a file chunk by chunk (`lca sweep -o FILE.csv` or "
