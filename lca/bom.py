@@ -204,7 +204,8 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        _EDITS[0] += 1
+        if not name.startswith("_"):    # private attributes (the source file) are no edit
+            _EDITS[0] += 1
         super().__setattr__(name, value)
 
 

@@ -54,3 +54,13 @@ def test_an_edit_to_a_cached_bom_is_not_served_for_its_file(write_bom):
 def test_a_missing_file_is_still_a_bom_error(tmp_path):
     with pytest.raises(lca.BomError, match="file not found"):
         lca.assess(tmp_path / "absent.yaml")
+
+
+def test_assessing_does_not_retire_the_parsed_bom():
+    """Compiling sets private attributes (the source file) on Bom models; those are no
+    edit, so the parsed file stays cached across assessments (a regression once cost a
+    full YAML parse, ~20 ms, on every lca.assess(path))."""
+    first = lca.load_bom("clemm2024-cpu")
+    lca.assess("clemm2024-cpu")
+    lca.assess("clemm2024-cpu", lifetime=3)
+    assert lca.load_bom("clemm2024-cpu") is first
