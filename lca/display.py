@@ -244,4 +244,28 @@ def as_result(frame: pd.DataFrame, kind: str) -> ResultFrame:
     return out
 
 
-__all__ = ["ResultFrame", "as_result", "assessment_html", "monte_carlo_html", "BOUNDARY"]
+def validation_html(results: Sequence[Any]) -> str:
+    """HTML table of ``lca.validation`` results: the published figure, lca's default value,
+    its low-high range, the error and whether the tolerance is met (text escaped)."""
+    rows = []
+    for r in results:
+        d = r.to_dict()
+        rng = ("-" if d["low"] is None or d["high"] is None
+               else f"{fmt_number(d['low'])} to {fmt_number(d['high'])}")
+        err = "-" if d["error"] is None else f"{100 * d['error']:+.1f} %"
+        rows.append("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in (
+            d["title"], f"{'<= ' if d['upper_bound'] else ''}{fmt_number(d['published'])} {d['unit']}",
+            "-" if d["lca"] is None else f"{fmt_number(d['lca'])} {d['unit']}", rng, err,
+            f"{100 * d['tolerance']:g} %", "yes" if d["met"] else "no",
+            "yes" if d["in_range"] else "no", d["boundary"])) + "</tr>")
+    head = "".join(f"<th>{esc(h)}</th>" for h in (
+        "reference", "published", "lca (default method)", "lca low-high", "error",
+        "tolerance", "met", "published in range", "boundary"))
+    return (f"<p><b>Validation against published assessments</b></p><table><thead><tr>{head}"
+            f"</tr></thead><tbody>{''.join(rows)}</tbody></table><p style='font-size:smaller'>"
+            "Sources, conditions and trust of each reference: data/validation/ and "
+            "`lca validate --format json`.</p>")
+
+
+__all__ = ["ResultFrame", "as_result", "assessment_html", "monte_carlo_html", "validation_html",
+           "BOUNDARY"]

@@ -117,6 +117,17 @@ class ValidationResult:
                    breakdown=list(breakdown or []),
                    notes=list(notes or []))
 
+    def _repr_html_(self) -> str:
+        from .display import validation_html
+
+        return validation_html([self])
+
+    def plot(self):
+        """The report's validation page for this reference (a matplotlib Figure)."""
+        from .report import validation_page
+
+        return validation_page([self])
+
     @property
     def met(self) -> bool:
         """Within tolerance and, where the source states an uncertainty, inside it."""

@@ -76,3 +76,17 @@ def test_monte_carlo_and_assessment_plots(cpu):
         assert isinstance(cpu.plot(page), Figure)
     with pytest.raises(lca.LcaError, match="unknown page"):
         cpu.plot("nope")
+
+
+def test_a_validation_result_shows_published_figure_and_error_in_a_notebook():
+    """NVIDIA's HGX H100 PCF: 1,312 kgCO2e published (data/validation/nvidia-hgx-h100-pcf.yaml);
+    the table shows it beside lca's value and their relative error, as `lca validate` does."""
+    from lca import validation
+
+    (result,) = validation.validate(["nvidia-hgx-h100-pcf"])
+    html_text = result._repr_html_()
+    assert "1,312" in html_text and "kgCO2e" in html_text
+    assert f"{100 * result.error:+.1f} %" in html_text
+    assert "<script" not in html_text
+    fig = result.plot()
+    assert fig.axes   # the report's validation page
