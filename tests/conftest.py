@@ -24,7 +24,8 @@ def tests_data() -> Path:
     return HERE / "data"
 
 
-MINIMAL_BOM = """\
+#: Everything of a tiny BOM but its components (the list is open: append "  - {...}\n").
+BOM_HEADER = """\
 name: tiny
 kind: cpu
 lifetime: 4 years
@@ -33,8 +34,9 @@ usage:
   profile:
     - {share: 1.0, power: 100 W}
 components:
-  - {name: cpu, type: logic, role: processor, area: 1 cm^2}
 """
+
+MINIMAL_BOM = BOM_HEADER + "  - {name: cpu, type: logic, role: processor, area: 1 cm^2}\n"
 
 
 @pytest.fixture

@@ -9,21 +9,12 @@ import pytest
 import lca
 from lca import registry
 from lca.errors import BomError, LcaError, ParameterError, UnknownDeviceError
+from conftest import BOM_HEADER
 
-HEAD = """\
-name: cat
-kind: cpu
-lifetime: 4 years
-usage:
-  grid: 0.5 kgCO2e/kWh
-  profile:
-    - {share: 1.0, power: 100 W}
-components:
-"""
 
 
 def _bom(write_bom, component: str, embodied: str = ""):
-    return write_bom(HEAD.replace("usage:", embodied + "usage:") + f"  - {component}\n")
+    return write_bom(BOM_HEADER.replace("usage:", embodied + "usage:") + f"  - {component}\n")
 
 
 @pytest.mark.parametrize("component,field,accepted", [

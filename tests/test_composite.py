@@ -9,17 +9,8 @@ import lca
 from lca import data
 from lca.embodied import DEFAULT_METHOD, composite
 from lca.errors import CoverageError
+from conftest import BOM_HEADER
 
-TINY = """\
-name: tiny
-kind: cpu
-lifetime: 4 years
-usage:
-  grid: 0.5 kgCO2e/kWh
-  profile:
-    - {share: 1.0, power: 100 W}
-components:
-"""
 
 
 def test_composite_is_the_default():
@@ -49,7 +40,7 @@ def test_hand_checked_terms(write_bom):
     DDR4: 2 GB / 1.24436 GB/cm^2 x 2.2 + 1 x 5.22 = 8.7559; PCB 100 cm^2, 8 layers:
     100 x 0.06 x 8/16 = 3.0; PSU 2 kg x 24.3 = 48.6; heatsink 1 kg x 5.7412; steel chassis
     10 kg x 1.89 = 18.9 kgCO2e (data/factors/composite.yaml choices)."""
-    text = TINY + """\
+    text = BOM_HEADER + """\
   - {name: hbm, type: memory, technology: hbm3, capacity: 80 GB}
   - {name: base, type: logic, role: other, area: 1 cm^2, part_of: hbm}
   - {name: ssd, type: storage, technology: ssd, capacity: 1 TB}
@@ -74,23 +65,23 @@ def test_hand_checked_terms(write_bom):
 
 def test_logic_is_act(write_bom):
     """A 1 cm^2 14 nm die with one package equals act2022's term for it."""
-    text = TINY + "  - {name: cpu, type: logic, role: processor, area: 1 cm^2, node: 14nm}\n"
+    text = BOM_HEADER + "  - {name: cpu, type: logic, role: processor, area: 1 cm^2, node: 14nm}\n"
     bom = write_bom(text)
     assert lca.assess(bom).embodied.magnitude == pytest.approx(
         lca.assess(bom, method="act2022").embodied.magnitude, rel=1e-12)
 
 
 def test_a_part_it_cannot_cost_is_an_error_with_the_way_out(write_bom):
-    text = TINY + "  - {name: hbm, type: memory, technology: hbm3, dies: 8, die_area: 1 cm^2}\n"
+    text = BOM_HEADER + "  - {name: hbm, type: memory, technology: hbm3, dies: 8, die_area: 1 cm^2}\n"
     with pytest.raises(CoverageError, match=r"components.hbm: .*give capacity"):
         lca.assess(write_bom(text))
-    text = TINY + "  - {name: fan, type: item, category: fan, factor: 2 kgCO2e/kg}\n"
+    text = BOM_HEADER + "  - {name: fan, type: item, category: fan, factor: 2 kgCO2e/kg}\n"
     with pytest.raises(CoverageError, match="give mass"):
         lca.assess(write_bom(text))
 
 
 def test_part_of_must_name_another_component(write_bom):
-    text = TINY + "  - {name: base, type: logic, area: 1 cm^2, part_of: nothing}\n"
+    text = BOM_HEADER + "  - {name: base, type: logic, area: 1 cm^2, part_of: nothing}\n"
     with pytest.raises(lca.errors.BomError, match="part_of"):
         lca.load_bom(write_bom(text))
 
