@@ -103,12 +103,14 @@ def _arr(x: Any) -> np.ndarray:
     return np.atleast_1d(np.asarray(x, dtype=float))
 
 
-def _nansum(arrays: list[np.ndarray], n: int) -> np.ndarray:
+def _nansum(arrays: list[np.ndarray], n: "int | tuple[int, ...]") -> np.ndarray:
     """Element-wise sum ignoring NaN; NaN where every term is NaN (nothing covered).
     Fast path: a plain sum when no term has a NaN (one pass to check)."""
     # a scalar NaN (a factor not known for any scenario) adds nothing: drop it for free
     arrays = [a for a in arrays if not (np.ndim(a) == 0 and np.isnan(a))]
     if not arrays:
+        if type(n) is tuple:   # broadcast shapes (lca.model.evaluate): one number
+            return np.array(np.nan)
         return np.broadcast_to(np.nan, (n,))   # a read-only view: nothing allocated
     if len(arrays) == 1:
         return np.asarray(arrays[0], dtype=float)

@@ -142,14 +142,33 @@ def clean_stale_temps(folder: str | Path) -> list[Path]:
 def _sha256_file(path: Path, patches: dict[int, bytes] | None = None,
                  stop: int | None = None) -> str:
     """SHA-256 of a file's bytes (up to ``stop``), with ``patches`` (offset -> bytes)
-    applied first."""
-    data = path.read_bytes() if stop is None else path.read_bytes()[:stop]
-    if patches:
-        buf = bytearray(data)
-        for offset, patch in patches.items():
-            buf[offset:offset + len(patch)] = patch
-        data = bytes(buf)
-    return hashlib.sha256(data).hexdigest()
+    applied first. Read in blocks of ``_HASH_BLOCK`` bytes: memory stays bounded
+    whatever the file's size (a streamed sweep can write gigabytes)."""
+    h = hashlib.sha256()
+    at = 0
+    with path.open("rb") as fh:
+        while stop is None or at < stop:
+            block = fh.read(_HASH_BLOCK if stop is None else min(_HASH_BLOCK, stop - at))
+            if not block:
+                break
+            if patches:
+                block = _patched(block, at, patches)
+            h.update(block)
+            at += len(block)
+    return h.hexdigest()
+
+
+def _patched(block: bytes, at: int, patches: dict[int, bytes]) -> bytes:
+    """``block`` (the file's bytes from offset ``at``) with the parts of ``patches``
+    (offset -> bytes) that fall inside it applied."""
+    buf = None
+    end = at + len(block)
+    for offset, patch in patches.items():
+        lo, hi = max(offset, at), min(offset + len(patch), end)
+        if lo < hi:
+            buf = buf if buf is not None else bytearray(block)
+            buf[lo - at:hi - at] = patch[lo - offset:hi - offset]
+    return block if buf is None else bytes(buf)
 
 
 def _zip_seal(tmp: Path) -> bool:
@@ -459,7 +478,8 @@ def _write_through(path: Path, write: Callable[[Path], None]) -> Path:
     return path
 
 
-def write_atomic(path: str | Path, write: Callable[[Path], None], *, force: bool = False) -> Path:
+def write_atomic(path: str | Path, write: Callable[[Path], None], *, force: bool = False,
+                 hashed: "Any | None" = None) -> Path:
     """Write a file atomically: ``write(tmp)`` fills a temporary file in the target's
     folder, which then gets lca's fingerprint and replaces ``path``. On any exception
     (including KeyboardInterrupt) the temporary file is removed and the target is left
@@ -469,6 +489,10 @@ def write_atomic(path: str | Path, write: Callable[[Path], None], *, force: bool
     The folder is created when missing. Overwriting follows :func:`check_target`; a FIFO
     or character device is written through. Temporary files that killed lca processes
     left in the folder are removed first (:func:`clean_stale_temps`).
+
+    ``hashed``: a ``hashlib.sha256()`` object that ``write`` fed every byte it wrote,
+    in order (a streaming writer hashes its buffers as it writes them), so the file
+    need not be read again for its fingerprint.
     """
     path = check_target(path, force)
     if _is_stream(path):
@@ -484,7 +508,8 @@ def write_atomic(path: str | Path, write: Callable[[Path], None], *, force: bool
         tmp = Path(tmp_name)
         write(tmp)
         sealed = _seal(tmp)
-        digest = None if sealed else _sha256_file(tmp)
+        digest = None if sealed else (hashed.hexdigest() if hashed is not None
+                                      else _sha256_file(tmp))
         _fsync(tmp)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
         os.replace(tmp, path)

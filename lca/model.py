@@ -417,11 +417,16 @@ def complete_profile_shares(compiled: Compiled, params: dict[str, Any], given) -
         params[k] = remainder if weight == 1.0 else remainder * weight
 
 
-def evaluate(compiled: Compiled, params: Mapping[str, Any], n: int = 1, *,
+def evaluate(compiled: Compiled, params: Mapping[str, Any], n: "int | tuple[int, ...]" = 1, *,
              check: "Iterable[str] | None" = None) -> dict[str, np.ndarray]:
     """Every result column for ``n`` scenarios.
 
-    ``params`` maps parameter names to scalars or arrays of length ``n``. Returns columns
+    ``params`` maps parameter names to scalars or arrays of length ``n``. With ``n`` a
+    shape tuple (a cartesian sweep, lca.whatif.sweeps), parameters are arrays that
+    broadcast to that shape, one array dimension per axis, and each column comes back in
+    the smallest shape its inputs give (broadcastable to ``n``, not materialised): a
+    term that no axis varies stays one number, and the caller writes each column into
+    its result block once. Returns columns
     named as the JSON keys of ``lca assess`` (``embodied_kgco2e``, ...), component columns as
     ``embodied_by_component_kgco2e.<name>``; NaN where a method cannot cover a component.
     The life cycle by category, stage and component follows as ``impacts.<category>.
@@ -438,12 +443,13 @@ def evaluate(compiled: Compiled, params: Mapping[str, Any], n: int = 1, *,
     def col(x) -> np.ndarray:
         return _column(x, n)
 
-    embodied = np.zeros(n)
+    shaped = type(n) is tuple
+    embodied = 0.0 if shaped else np.zeros(n)
     for spec in compiled.components:
         term = compiled.terms[spec.name]
         key = f"embodied_by_component_kgco2e.{spec.name}"
         if term.evaluate is None:
-            out[key] = np.full(n, np.nan)
+            out[key] = col(np.nan) if shaped else np.full(n, np.nan)
             continue
         value = col(term.evaluate(params))
         out[key] = value
@@ -493,8 +499,11 @@ STAGE_COMPONENTS = {"transport": ("system",), "end_of_life": ("system",),
 USE_COMPONENTS = {"water": ("on-site cooling", "electricity generation")}
 
 
-def _column(x, n: int) -> np.ndarray:
-    """``x`` as a float column of ``n`` scenarios (a view of a scalar, no copy)."""
+def _column(x, n: "int | tuple[int, ...]") -> np.ndarray:
+    """``x`` as a float column of ``n`` scenarios (a view of a scalar, no copy); for a
+    shape ``n`` (see :func:`evaluate`), ``x`` as a float array broadcastable to it."""
+    if type(n) is tuple:
+        return x if type(x) is np.ndarray and x.dtype == np.float64 else np.asarray(x, dtype=float)
     if type(x) is np.ndarray and x.shape == (n,) and x.dtype == np.float64:
         return x
     if n > 1 and type(x) in (float, np.float64):

@@ -24,8 +24,11 @@ Every stream of result rows that lca writes (``lca.sweep(out=...)``, ``lca sweep
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
+
+import numpy as np
 
 from .errors import ParameterError
 from .io import FORMULA_TRIGGERS, neutralise, write_atomic
@@ -119,8 +122,6 @@ def frame_units(columns: Iterable[str], known: Mapping[str, str | None] | None =
 def neutralise_text(values: Any) -> Any:
     """Text cells with a single quote before a leading ``= + - @``, tab or CR (works on a
     numpy array or pandas Series of strings)."""
-    import numpy as np
-
     arr = np.asarray(values, dtype=object)
     text = arr.astype(str)
     risky = np.zeros(len(text), dtype=bool)
@@ -137,7 +138,6 @@ def to_arrow(frame: "pd.DataFrame", *, for_csv: bool = False,
     """A DataFrame as an arrow Table without copying its float columns. NaN and
     infinities become nulls; categorical and text columns become strings (neutralised
     when ``for_csv``)."""
-    import numpy as np
     import pyarrow as pa
 
     arrays, fields = [], []
@@ -168,27 +168,116 @@ def to_arrow(frame: "pd.DataFrame", *, for_csv: bool = False,
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata=schema_meta))
 
 
+# --- CSV text -------------------------------------------------------------------------------
+
+@dataclass
+class DistinctChunk:
+    """A chunk of rows whose float columns may come with their distinct values: for a
+    column ``c`` in ``distinct``, ``values`` holds its distinct values and row ``i`` of
+    the chunk equals ``values[positions[i]]``. A cartesian sweep knows these for free
+    (each result depends on a few axes: lca.whatif.sweeps), and the CSV writer then
+    formats each distinct value once instead of once per row."""
+
+    frame: "pd.DataFrame"
+    distinct: dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+def _float_text(values: np.ndarray) -> "pa.Array":
+    """Float values as CSV text: pyarrow's shortest round-trip formatting (as its CSV
+    writer), non-finite values as nulls (empty cells)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    bad = ~np.isfinite(values)
+    return pc.cast(pa.array(values, mask=bad if bad.any() else None), pa.string())
+
+
+def _quoted(text: "pa.Array") -> "pa.Array":
+    """Text cells enclosed in double quotes, inner quotes doubled (RFC 4180), as
+    pyarrow's CSV writer quotes every text cell."""
+    import pyarrow.compute as pc
+
+    return pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
+
+
+def _csv_columns(chunk: "pd.DataFrame | DistinctChunk") -> tuple[list[str], list[Callable]]:
+    """Header cells and, per column, a function of a row range giving its text cells."""
+    import pyarrow as pa
+
+    if isinstance(chunk, DistinctChunk):
+        frame, distinct = chunk.frame, chunk.distinct
+    else:
+        frame, distinct = chunk, {}
+    header, cells = [], []
+    last = len(frame.columns) - 1
+    for i, name in enumerate(frame.columns):
+        header.append(_quoted(pa.array([neutralise(str(name))])).to_pylist()[0])
+        col = frame[name]
+        kind = getattr(col.dtype, "kind", "O")
+        end = _line_end if i == last else None
+        if name in distinct:   # each distinct value formatted once, then gathered
+            values, positions = distinct[name]
+            text = _float_text(values)
+            text = end(text) if end else text
+            cells.append(lambda a, b, t=text, p=positions: t.take(p[a:b]))
+            continue
+        if kind == "f":
+            values = col.to_numpy()
+            cell = lambda a, b, v=values: _float_text(v[a:b])  # noqa: E731
+        elif kind in "iub":
+            values = col.to_numpy()
+            cell = lambda a, b, v=values: pa.array(v[a:b]).cast(pa.string())  # noqa: E731
+        else:
+            text = _quoted(pa.array(neutralise_text(col.astype(str).to_numpy(dtype=object)),
+                                    type=pa.string()))
+            cell = lambda a, b, t=text: t.slice(a, b - a)  # noqa: E731
+        cells.append(cell if end is None else lambda a, b, c=cell: _line_end(c(a, b)))
+    return header, cells
+
+
+def _line_end(text: "pa.Array") -> "pa.Array":
+    """The last column's cells with the line's newline after them (an empty cell stays
+    empty before it)."""
+    import pyarrow.compute as pc
+
+    return pc.binary_join_element_wise(pc.fill_null(text, ""), "\n", "")
+
+
+def _csv_lines(cells: list, a: int, b: int) -> memoryview:
+    """The CSV lines of rows [a, b) as one buffer: each column's text cells joined with
+    commas (nulls as empty cells), the last with its newline, in pyarrow, without a row
+    in Python."""
+    import pyarrow.compute as pc
+
+    lines = pc.binary_join_element_wise(*(c(a, b) for c in cells), ",",
+                                        null_handling="replace", null_replacement="")
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32, count=len(lines) + 1,
+                            offset=4 * lines.offset)
+    return memoryview(lines.buffers()[2])[offsets[0]:offsets[-1]]
+
+
 # --- writers --------------------------------------------------------------------------------
 
-def _write_csv(frames: Iterator["pd.DataFrame"], tmp: Path) -> None:
-    import pyarrow.csv as pcsv
+def _write_csv(frames: Iterator["pd.DataFrame | DistinctChunk"], tmp: Path, hashed: Any) -> None:
+    """CSV lines built column by column in pyarrow (text cells quoted, numbers not, empty
+    cells for NaN), written in batches of ``CSV_BATCH_ROWS`` rows; every byte also goes
+    to ``hashed`` (the file's fingerprint, lca.io.write_atomic)."""
+    header = None
+    with open(tmp, "wb") as fh:
+        def put(data: Any) -> None:
+            fh.write(data)
+            hashed.update(data)
 
-    options = pcsv.WriteOptions(include_header=True, quoting_style="needed")
-    writer = None
-    try:
-        for frame in frames:
-            table = to_arrow(frame, for_csv=True)
-            del frame   # hold one chunk at a time, not two
-            if writer is None:
-                writer = pcsv.CSVWriter(str(tmp), table.schema, write_options=options)
-            for batch in table.to_batches(max_chunksize=CSV_BATCH_ROWS):
-                writer.write_batch(batch)   # text of one batch at a time in memory
-            del table
-    finally:
-        if writer is not None:
-            writer.close()
-    if writer is None:   # no rows at all: an empty file
-        tmp.write_text("", encoding="utf-8")
+        for chunk in frames:
+            names, cells = _csv_columns(chunk)
+            rows = len(chunk.frame if isinstance(chunk, DistinctChunk) else chunk)
+            del chunk   # hold one chunk at a time, not two
+            if header is None:
+                header = ",".join(names) + "\n"
+                put(header.encode())
+            for a in range(0, rows, CSV_BATCH_ROWS):
+                put(_csv_lines(cells, a, min(rows, a + CSV_BATCH_ROWS)))
+            del cells
 
 
 def _write_parquet(frames: Iterator["pd.DataFrame"], tmp: Path,
@@ -225,7 +314,11 @@ def write_frames(frames: Iterable["pd.DataFrame"], path: str | Path, *,
     fmt = fmt or output_format(path)
     frames = iter(frames)
     if fmt == "csv":
-        return write_atomic(path, lambda tmp: _write_csv(frames, tmp), force=force)
+        import hashlib
+
+        hashed = hashlib.sha256()
+        return write_atomic(path, lambda tmp: _write_csv(frames, tmp, hashed), force=force,
+                            hashed=hashed)
     return write_atomic(path, lambda tmp: _write_parquet(frames, tmp, units), force=force)
 
 

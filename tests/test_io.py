@@ -298,3 +298,24 @@ def test_frame_records_checks_columns():
     frame.loc[1, "total_kgco2e_per_year"] = np.inf
     with pytest.raises(NonFiniteError, match=r"\[1\]\.total_kgco2e_per_year"):
         frame_records(frame)
+
+
+def test_file_hash_streams_in_blocks_with_patches(tmp_path, monkeypatch):
+    """The fingerprint hash reads a file in blocks (bounded memory for gigabyte
+    streams); a patch that straddles block edges and a stop offset give the hash of
+    the bytes patched by hand."""
+    import hashlib
+
+    from lca import io as lio
+
+    data = bytes(range(256)) * 3
+    path = tmp_path / "f.bin"
+    path.write_bytes(data)
+    monkeypatch.setattr(lio, "_HASH_BLOCK", 7)
+    patched = bytearray(data)
+    patched[5:25] = b"P" * 20
+    assert lio._sha256_file(path) == hashlib.sha256(data).hexdigest()
+    assert lio._sha256_file(path, {5: b"P" * 20}) == hashlib.sha256(patched).hexdigest()
+    assert lio._sha256_file(path, stop=100) == hashlib.sha256(data[:100]).hexdigest()
+    assert lio._sha256_file(path, {95: b"PPPPPPPPPP"}, stop=100) == \
+        hashlib.sha256(data[:95] + b"PPPPP").hexdigest()

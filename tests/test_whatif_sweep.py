@@ -281,3 +281,44 @@ def test_interrupted_stream_leaves_no_file(tmp_path, monkeypatch):
               force=True)
     assert [p.name for p in tmp_path.iterdir()] == ["s.csv"]
     assert target.read_text() == "old\n"
+
+
+@pytest.mark.parametrize("bom, axes", [
+    ("clemm2024-cpu", {"grid": [0.05, 0.4, 0.8], "lifetime": [3.0, 5.0],
+                       "profile.0.share": [0.2, 0.6], "wue": [0.0, 1.8]}),
+    ("dgx-h100", {"region": ["DE", "FR", "IN"], "pue": [1.1, 1.5],
+                  "factors.infrastructure.per_kw_year": [50.0, 150.0], "lifetime": [4.0, 6.0]}),
+    ("tpu-v5e-host", {"profile.0.power": [500.0, 900.0], "grid": [0.1, 0.3],
+                      "components.host dram.capacity": [256.0, 512.0]}),
+])
+def test_broadcast_slabs_equal_rows_evaluated_one_by_one(bom, axes):
+    """A cartesian sweep is evaluated on broadcast axes, each column written once
+    (lca.whatif.sweeps._Sweep._fill_slab); a sweep over methods goes row by row (one
+    model per method). The same scenarios agree bit for bit both ways, and in chunks
+    whose edges cut the inner grid (head and tail rows go row by row)."""
+    method = lca.load_bom(bom).embodied.method
+    broadcast = sweep(bom, **axes)
+    rows = sweep(bom, method=[method], **axes).drop(columns="method")
+    pd.testing.assert_frame_equal(pd.DataFrame(broadcast), pd.DataFrame(rows),
+                                  check_exact=True, check_frame_type=False)
+    cut = pd.concat(iter_sweep(bom, chunk_size=5, **axes))
+    pd.testing.assert_frame_equal(pd.DataFrame(cut), pd.DataFrame(broadcast),
+                                  check_exact=True, check_frame_type=False)
+
+
+def test_slab_split_picks_the_longest_inner_grid_that_fits(monkeypatch):
+    """The inner grid is the smallest suffix of axes that fits in SLAB_ROWS rows; the
+    axes before it advance once per inner grid (hand-checked on a 3 x 4 x 5 design)."""
+    from lca.whatif import sweeps as sw
+
+    monkeypatch.setattr(sw, "SLAB_ROWS", 20)
+    design = sw._cartesian(lca.model.compile_bom(lca.load_bom("clemm2024-cpu")),
+                           {"grid": [0.1, 0.2, 0.3], "pue": [1.0, 1.1, 1.2, 1.3],
+                            "lifetime": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    assert design.slab_split() == (1, 20)
+    shape, num, _ = design.slab(1, 1, 2)   # outer positions 1 and 2: grid 0.2 and 0.3
+    assert shape == (2, 4, 5)
+    assert num["grid"].ravel().tolist() == [0.2, 0.3] and num["grid"].shape == (2, 1, 1)
+    assert num["pue"].shape == (1, 4, 1) and num["lifetime"].shape == (1, 1, 5)
+    monkeypatch.setattr(sw, "SLAB_ROWS", 4)
+    assert design.slab_split() == (3, 1)   # no axis fits: every axis is outer

@@ -20,6 +20,12 @@ from ..model import ALIASES, Compiled, electricity_parameters, to_canonical
 #: ran at 3 or 7 M rows/s depending on allocation history; issue 15).
 SUB_BLOCK = 1 << 13
 
+#: Rows of a cartesian sweep evaluated per call of the model on broadcast axes
+#: (lca.whatif.sweeps): large, because there only a column that depends on every axis
+#: has temporaries of this many values, and each call costs about half a millisecond of
+#: Python whatever its size.
+SLAB_ROWS = 1 << 20
+
 #: Axis names that are not numeric parameters.
 REGION, METHOD = "region", "method"
 

@@ -16,7 +16,7 @@ from .. import data, registry
 from ..bom import Bom, load_bom
 from ..errors import ParameterError
 from ..model import ALIASES, Compiled, compile_bom, evaluate, region_parameters, resolve
-from .common import METHOD, REGION, SUB_BLOCK, _canonical_array
+from .common import METHOD, REGION, SLAB_ROWS, SUB_BLOCK, _canonical_array
 
 
 # --- scenario designs ---------------------------------------------------------------------
@@ -40,6 +40,40 @@ class _Design:
     grids: np.ndarray | None = None        # grid value per region category
     region_params: dict[str, np.ndarray] | None = None   # every region parameter per category
     shape: tuple[int, ...] | None = None   # cartesian: axis lengths; table: None
+
+    def slab_split(self) -> tuple[int, int]:
+        """(k, P): the cartesian axes from ``k`` on make the *inner* grid of ``P`` rows,
+        the smallest suffix of axes whose product fits in ``SLAB_ROWS`` (the axes before
+        it, the *outer* ones, advance once per ``P`` rows)."""
+        k, inner = len(self.shape), 1
+        while k > 0 and inner * self.shape[k - 1] <= SLAB_ROWS:
+            k -= 1
+            inner *= self.shape[k]
+        return k, inner
+
+    def slab(self, k: int, first: int, count: int) -> tuple[
+            tuple[int, ...], dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Outer positions [first, first + count) of a cartesian design split at axis
+        ``k``, as broadcast arrays: shape ``(count, *shape[k:])``; an outer axis is a
+        column of ``count`` values, an inner axis its values along its own dimension.
+        Rows of the slab, in C order, are rows ``first * P`` onwards of the sweep."""
+        inner = self.shape[k:]
+        shape = (count, *inner)
+        num: dict[str, np.ndarray] = {}
+        cod: dict[str, np.ndarray] = {}
+        stride = math.prod(self.shape[:k])
+        for i, (name, size) in enumerate(zip(self.names, self.shape)):
+            values = (np.arange(size, dtype=np.intp) if name in self.codes
+                      else self.numeric[name])
+            dims = [1] * len(shape)
+            if i < k:
+                stride //= size
+                values = _axis_values(values, stride, first, first + count)
+                dims[0] = count
+            else:
+                dims[1 + i - k] = size
+            (cod if name in self.codes else num)[name] = values.reshape(dims)
+        return shape, num, cod
 
     def block(self, start: int, stop: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """Numeric columns and label codes of rows [start, stop)."""
@@ -292,20 +326,77 @@ class _Sweep:
                     block[where[name], rows] = values
         return cod
 
-    def frame(self, start: int, stop: int) -> pd.DataFrame:
+    def _fill_slab(self, block: np.ndarray, codes: dict[str, np.ndarray], k: int, first: int,
+                   count: int, distinct: "dict[str, list] | None" = None, at: int = 0) -> None:
+        """Evaluate a slab of a cartesian design (see :meth:`_Design.slab`) on broadcast
+        axes and write each column into ``block`` (columns x rows) once: the model works
+        on arrays shaped by the axes each term depends on (a term of the grid alone has
+        as many values as the grid axis), and only the final write of a column touches
+        every row. ``distinct`` collects, per column, (row ``at``, shape, values before
+        broadcasting) for the CSV writer (:class:`lca.sinks.DistinctChunk`)."""
+        shape, num, cod = self.design.slab(k, first, count)
+        where = self.where
+        columns = [(name, v) for name, v in num.items()]
+        if REGION in cod:
+            columns.append(("grid", self.design.grids[cod[REGION]]))
+        model = self.models[0]
+        cols = evaluate(model, resolve(model, self._overrides(0, num, cod, None)), shape,
+                        check=self.block_checks[0])
+        for name, values in (*columns, *cols.items()):
+            if name in where:
+                np.copyto(block[where[name]].reshape(shape), values)
+                if distinct is not None and distinct.get(name, ()) is not None:
+                    distinct.setdefault(name, []).append((at, shape, np.asarray(values)))
+        for name, c in cod.items():
+            np.copyto(codes[name].reshape(shape), c)
+
+    def _pieces(self, start: int, stop: int) -> Iterator[tuple[int, int, int | None]]:
+        """Rows [start, stop) cut into (a, b, k): slabs of whole inner grids evaluated on
+        broadcast axes (k: the split axis), and the rows before the first and after the
+        last whole inner grid in sub-blocks of ``SUB_BLOCK`` rows (k None). Tables and
+        sweeps over methods (one model per method) go row by row."""
+        if self.design.shape is None or METHOD in self.design.codes:
+            for a in range(start, stop, SUB_BLOCK):
+                yield a, min(stop, a + SUB_BLOCK), None
+            return
+        k, inner = self.design.slab_split()
+        head = min(stop, -(-start // inner) * inner)
+        tail = max(head, stop - (stop - head) % inner)
+        for a in range(start, head, SUB_BLOCK):
+            yield a, min(head, a + SUB_BLOCK), None
+        per = max(1, SLAB_ROWS // inner) * inner
+        for a in range(head, tail, per):
+            yield a, min(tail, a + per), k
+        for a in range(tail, stop, SUB_BLOCK):
+            yield a, min(stop, a + SUB_BLOCK), None
+
+    def frame(self, start: int, stop: int, distinct: "dict | None" = None) -> pd.DataFrame:
         """The result rows [start, stop) as a DataFrame.
 
-        The rows are evaluated in sub-blocks of ``SUB_BLOCK`` scenarios written into one
-        preallocated (columns x rows) array, so the model's temporaries stay small and
-        cache-resident; the array becomes the DataFrame without a copy."""
+        The rows are written into one preallocated (columns x rows) array that becomes
+        the DataFrame without a copy: a cartesian sweep slab by slab, each column written
+        once from the model's broadcast result (:meth:`_fill_slab`); tables, sweeps over
+        methods and partial inner grids in sub-blocks of ``SUB_BLOCK`` rows, so the
+        model's temporaries stay small and cache-resident.
+
+        ``distinct``, a dict, receives column -> (distinct values, position of each row)
+        for the float columns of slabs whose values repeat (see :func:`_distinct`)."""
         m = stop - start
         block = np.empty((len(self.float_names), m))
         codes = {name: np.empty(m, dtype=np.intp) for name in self.design.codes}
-        for a in range(start, stop, SUB_BLOCK):
-            b = min(stop, a + SUB_BLOCK)
-            cod = self._fill(block[:, a - start:b - start], a, b)
+        pieces: "dict[str, list] | None" = None if distinct is None else {}
+        for a, b, k in self._pieces(start, stop):
+            rows = slice(a - start, b - start)
+            if k is not None:
+                inner = math.prod(self.design.shape[k:])
+                self._fill_slab(block[:, rows], {n: c[rows] for n, c in codes.items()}, k,
+                                a // inner, (b - a) // inner, pieces, a - start)
+                continue
+            if pieces is not None:   # rows computed one by one: no distinct values known
+                pieces.update({name: None for name in self.float_names})
+            cod = self._fill(block[:, rows], a, b)
             for name, c in cod.items():
-                codes[name][a - start:b - start] = c
+                codes[name][rows] = c
         frame = pd.DataFrame(block.T, columns=self.float_names, copy=False)
         for name, c in codes.items():
             labels, inverse = np.unique(np.asarray(self.design.categories[name], dtype=object),
@@ -314,20 +405,57 @@ class _Sweep:
             frame.insert(self.out_names.index(name), name, cat)
         if start:
             frame.index = pd.RangeIndex(start, stop)
+        if distinct is not None:
+            distinct.update(_distinct(pieces, m))
         return frame
 
-    def chunks(self, chunk_size: int | None, progress: bool = False) -> Iterator[pd.DataFrame]:
+    def chunks(self, chunk_size: int | None, progress: bool = False,
+               distinct: bool = False) -> Iterator[Any]:
+        """DataFrames of at most ``chunk_size`` rows; with ``distinct``, as
+        :class:`lca.sinks.DistinctChunk` (for the CSV writer)."""
+        from ..sinks import DistinctChunk
+
         size = self.n if not chunk_size else max(1, int(chunk_size))
         bar = _progress(self.n, progress and self.n > size)   # only when it takes chunks
         try:
             for start in range(0, self.n, size):
                 stop = min(self.n, start + size)
-                yield self.frame(start, stop)
+                if distinct:
+                    found: dict = {}
+                    yield DistinctChunk(self.frame(start, stop, found), found)
+                else:
+                    yield self.frame(start, stop)
                 if bar is not None:
                     bar[0].update(bar[1], advance=stop - start)
         finally:
             if bar is not None:
                 bar[0].stop()
+
+
+#: A column's distinct values are passed on (lca.sinks.DistinctChunk) when each repeats
+#: this many times on average: below that, gathering their text costs about as much as
+#: formatting every row (pyarrow: about 115 ns to format a float, 15 ns to gather one).
+DISTINCT_REPEATS = 4
+
+
+def _distinct(pieces: "dict[str, list | None]", rows: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Column -> (distinct values, position of each of ``rows`` rows: uint16 or int32) from the
+    slabs' (row, shape, values before broadcasting) of :meth:`_Sweep._fill_slab`."""
+    out = {}
+    for name, parts in pieces.items():
+        if parts is None or sum(v.size for _, _, v in parts) * DISTINCT_REPEATS > rows:
+            continue
+        total = sum(v.size for _, _, v in parts)
+        kind = np.uint16 if total <= np.iinfo(np.uint16).max else np.int32
+        positions = np.empty(rows, dtype=kind)
+        base = 0
+        for at, shape, values in parts:
+            size = math.prod(shape)
+            own = np.arange(base, base + values.size, dtype=kind).reshape(values.shape)
+            np.copyto(positions[at:at + size].reshape(shape), own)
+            base += values.size
+        out[name] = (np.concatenate([v.ravel() for _, _, v in parts]), positions)
+    return out
 
 
 def _progress(total: int, enabled: bool):
@@ -404,9 +532,9 @@ def _partitions(engine: _Sweep, chunk_size: int, kind: str, scheduler: str | Non
 
 
 def _frames(engine: _Sweep, chunk_size: int, kind: str, scheduler: str | None,
-            progress: bool = False) -> Iterator[pd.DataFrame]:
+            progress: bool = False, distinct: bool = False) -> Iterator[Any]:
     if kind == "pandas":
-        yield from engine.chunks(chunk_size, progress)
+        yield from engine.chunks(chunk_size, progress, distinct)
         return
     from .engines import run_ordered
 
@@ -435,6 +563,15 @@ def _write_folder(engine: _Sweep, out: Path, chunk_size: int, kind: str,
 DATASET_MARKER = ".lca-dataset"
 
 
+def _check_chunk_memory(run: _Sweep, size: int) -> None:
+    """Refuse a chunk whose values would not fit: its result block, and as much again
+    for the model's temporaries (a column that depends on every axis has one value per
+    row of a slab of up to ``SLAB_ROWS`` rows)."""
+    rows = min(run.n, size)
+    registry.check_memory(rows * len(run.float_names) * 2, f"a chunk of {rows:,} scenarios",
+                          "use a smaller chunk_size")
+
+
 def iter_sweep(bom: "Bom | str | Path", scenarios: pd.DataFrame | None = None, *,
                chunk_size: int = 1_000_000, columns: Sequence[str] | None = None,
                progress: bool = False, engine: str = "pandas", scheduler: str | None = None,
@@ -448,9 +585,7 @@ def iter_sweep(bom: "Bom | str | Path", scenarios: pd.DataFrame | None = None, *
     check_engine(engine, scheduler)
     registry.check_one("sweep.points", chunk_size)
     run = _Sweep(bom, _design_from(axes, scenarios), columns)
-    registry.check_memory(min(run.n, int(chunk_size)) * len(run.float_names),
-                          f"a chunk of {min(run.n, int(chunk_size)):,} scenarios",
-                          "use a smaller chunk_size")
+    _check_chunk_memory(run, int(chunk_size))
     yield from _frames(run, int(chunk_size), engine, scheduler, progress)
 
 
@@ -523,13 +658,12 @@ def sweep(bom: "Bom | str | Path", scenarios: pd.DataFrame | None = None, *,
         if not folder:
             output_format(out)   # an unknown suffix fails before any work
         size = chunk_size or 1_000_000
-        registry.check_memory(min(run.n, size) * len(run.float_names),
-                              f"a chunk of {min(run.n, size):,} scenarios",
-                              "use a smaller chunk_size")
+        _check_chunk_memory(run, size)
         if folder:
             return _write_folder(run, Path(out), size, engine, scheduler, force)
-        return write_frames(_frames(run, size, engine, scheduler, progress), Path(out),
-                            units=run.units(), force=force)
+        csv = output_format(out) == "csv"
+        return write_frames(_frames(run, size, engine, scheduler, progress, distinct=csv),
+                            Path(out), units=run.units(), force=force)
     registry.check_memory(run.n * len(run.float_names) * 2,
                           f"a sweep of {run.n:,} scenarios x {len(run.float_names)} columns",
                           "stream the rows to a file chunk by chunk (`lca sweep -o FILE.csv` or "
