@@ -370,7 +370,8 @@ class _Sweep:
         for a in range(tail, stop, SUB_BLOCK):
             yield a, min(stop, a + SUB_BLOCK), None
 
-    def frame(self, start: int, stop: int, distinct: "dict | None" = None) -> pd.DataFrame:
+    def frame(self, start: int, stop: int, distinct: "dict | None" = None,
+              buffer: np.ndarray | None = None) -> pd.DataFrame:
         """The result rows [start, stop) as a DataFrame.
 
         The rows are written into one preallocated (columns x rows) array that becomes
@@ -380,9 +381,11 @@ class _Sweep:
         model's temporaries stay small and cache-resident.
 
         ``distinct``, a dict, receives column -> (distinct values, position of each row)
-        for the float columns of slabs whose values repeat (see :func:`_distinct`)."""
+        for the float columns of slabs whose values repeat (see :func:`_distinct`).
+        ``buffer`` (columns x at least ``stop - start``) holds the values instead of a new
+        array: the frame is a view of it, valid until the buffer is written again."""
         m = stop - start
-        block = np.empty((len(self.float_names), m))
+        block = np.empty((len(self.float_names), m)) if buffer is None else buffer[:, :m]
         codes = {name: np.empty(m, dtype=np.intp) for name in self.design.codes}
         pieces: "dict[str, list] | None" = None if distinct is None else {}
         for a, b, k in self._pieces(start, stop):
@@ -410,21 +413,25 @@ class _Sweep:
         return frame
 
     def chunks(self, chunk_size: int | None, progress: bool = False,
-               distinct: bool = False) -> Iterator[Any]:
+               distinct: bool = False, reuse: bool = False) -> Iterator[Any]:
         """DataFrames of at most ``chunk_size`` rows; with ``distinct``, as
-        :class:`lca.sinks.DistinctChunk` (for the CSV writer)."""
+        :class:`lca.sinks.DistinctChunk` (for the CSV writer). With ``reuse``, every
+        chunk is a view of one buffer allocated once (no new pages to fault in per
+        chunk): for a consumer that lets go of each chunk before it asks for the next,
+        as lca.sinks' writers do."""
         from ..sinks import DistinctChunk
 
         size = self.n if not chunk_size else max(1, int(chunk_size))
+        buffer = np.empty((len(self.float_names), min(size, self.n))) if reuse else None
         bar = _progress(self.n, progress and self.n > size)   # only when it takes chunks
         try:
             for start in range(0, self.n, size):
                 stop = min(self.n, start + size)
                 if distinct:
                     found: dict = {}
-                    yield DistinctChunk(self.frame(start, stop, found), found)
+                    yield DistinctChunk(self.frame(start, stop, found, buffer), found)
                 else:
-                    yield self.frame(start, stop)
+                    yield self.frame(start, stop, buffer=buffer)
                 if bar is not None:
                     bar[0].update(bar[1], advance=stop - start)
         finally:
@@ -532,9 +539,10 @@ def _partitions(engine: _Sweep, chunk_size: int, kind: str, scheduler: str | Non
 
 
 def _frames(engine: _Sweep, chunk_size: int, kind: str, scheduler: str | None,
-            progress: bool = False, distinct: bool = False) -> Iterator[Any]:
+            progress: bool = False, distinct: bool = False, reuse: bool = False
+            ) -> Iterator[Any]:
     if kind == "pandas":
-        yield from engine.chunks(chunk_size, progress, distinct)
+        yield from engine.chunks(chunk_size, progress, distinct, reuse)
         return
     from .engines import run_ordered
 
@@ -662,8 +670,9 @@ def sweep(bom: "Bom | str | Path", scenarios: pd.DataFrame | None = None, *,
         if folder:
             return _write_folder(run, Path(out), size, engine, scheduler, force)
         csv = output_format(out) == "csv"
-        return write_frames(_frames(run, size, engine, scheduler, progress, distinct=csv),
-                            Path(out), units=run.units(), force=force)
+        # the writers let go of each chunk before the next: one buffer serves them all
+        return write_frames(_frames(run, size, engine, scheduler, progress, distinct=csv,
+                                    reuse=True), Path(out), units=run.units(), force=force)
     registry.check_memory(run.n * len(run.float_names) * 2,
                           f"a sweep of {run.n:,} scenarios x {len(run.float_names)} columns",
                           "stream the rows to a file chunk by chunk (`lca sweep -o FILE.csv` or "
