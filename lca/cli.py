@@ -102,6 +102,30 @@ class _Commands(MutableMapping):
         return sum(1 for _ in self)
 
 
+#: Environment variables that size the BLAS thread pool numpy's BLAS starts when loaded.
+_BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def import_numpy() -> None:
+    """Import numpy with a BLAS pool of one thread, unless the user sized the pool.
+
+    OpenBLAS starts one thread per core when numpy is imported, which costs about as much
+    CPU as the rest of numpy's import (0.1 s on two cores); lca computes element-wise on
+    arrays and does no linear algebra, so the pool is never used. The environment is
+    restored at once: commands lca runs (``lca track``) see the user's settings.
+    """
+    if "numpy" in sys.modules:
+        return
+    unset = [name for name in _BLAS_THREADS if name not in os.environ]
+    for name in unset:
+        os.environ[name] = "1"
+    try:
+        import numpy  # noqa: F401
+    finally:
+        for name in unset:
+            os.environ.pop(name, None)
+
+
 class LazyGroup(TyperGroup):
     """lca's root group: it builds (and imports the module of) only the command it runs;
     ``lca --help`` builds them all for their short help."""
@@ -109,6 +133,10 @@ class LazyGroup(TyperGroup):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.commands = _Commands(self.commands)
+
+    def invoke(self, ctx: Any) -> Any:
+        import_numpy()   # a command runs: every command but help needs numpy
+        return super().invoke(ctx)
 
 
 app = typer.Typer(add_completion=True, no_args_is_help=True, pretty_exceptions_enable=False,
