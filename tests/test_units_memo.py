@@ -166,7 +166,7 @@ def test_registry_errors_are_unchanged(text, monkeypatch):
 
 
 ASSESS = """
-import json, sys
+import json, os, sys
 from lca.cli import main
 try:
     main(["assess", "clemm2024-cpu", "--format", "json"])
@@ -174,17 +174,20 @@ except SystemExit as exc:
     code = exc.code
 sys.stdout.flush()
 sys.stderr.write(json.dumps({"code": code, "pint": "pint" in sys.modules,
-                             "cli": sorted(m for m in sys.modules if m.startswith("lca.cli_"))}))
+                             "cli": sorted(m for m in sys.modules if m.startswith("lca.cli_")),
+                             "blas": os.environ.get("OPENBLAS_NUM_THREADS")}))
 """
 
 
 def test_a_warm_process_assesses_without_pint(tmp_path):
     env = {**os.environ, "LCA_CACHE_DIR": str(tmp_path),
            "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env.pop("OPENBLAS_NUM_THREADS", None)
     runs = [subprocess.run([sys.executable, "-c", ASSESS], capture_output=True, env=env,
                            check=True) for _ in range(2)]
     cold, warm = (json.loads(run.stderr.decode().splitlines()[-1]) for run in runs)
     assert cold["code"] == warm["code"] == 0
     assert cold["pint"] and not warm["pint"]
     assert warm["cli"] == []            # only the module that defines `assess` (lca.cli)
+    assert warm["blas"] is None         # numpy's one-thread BLAS pool left no trace
     assert runs[1].stdout == runs[0].stdout
