@@ -45,23 +45,6 @@ def is_quantity(value: Any) -> bool:
     return "pint" in sys.modules and isinstance(value, units.pint.Quantity)
 
 
-def _fast_magnitude(text: str, unit: str) -> float | None:
-    """The magnitude of a simple quantity string in ``unit`` from the conversion memo
-    (:func:`lca.units.factor`, equal to pint's bit for bit), or None where pint must
-    read it: not a simple quantity, a dimensionless or unknown unit, a conversion that
-    fails or is not a multiplication (pint's path then gives the error)."""
-    simple = units.parse_quantity(text)
-    if simple is None:
-        return None
-    number, unit_text = simple
-    try:
-        if not units.dimensionality(unit_text):
-            return None
-        return number * units.factor(unit_text, unit)
-    except Exception:  # pint raises several types; the pint path below names the problem
-        return None
-
-
 def _parse_quantity(value: Any, unit: str, what: str, example: str) -> float:
     if isinstance(value, bool) or value is None:
         raise _UnitProblem(f"expected {what} with a unit (e.g. \"{example}\"), got {value!r}")
@@ -74,7 +57,7 @@ def _parse_quantity(value: Any, unit: str, what: str, example: str) -> float:
         if not registry.starts_with_number(value):
             raise _UnitProblem(f"expected {what} (e.g. \"{example}\"), got {value!r}, "
                                "which has no number")
-        fast = _fast_magnitude(value, unit)
+        fast = units.quick_magnitude(value, unit, dimensioned=True)
         if fast is not None:
             return _finite(fast, what, value)
         ureg = units.ureg

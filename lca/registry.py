@@ -241,21 +241,6 @@ def _example(p: Parameter, canonical: str) -> str:
     return f"{value:g} {canonical}" if canonical != "dimensionless" else f"{value:g}"
 
 
-def _memo_magnitude(text: str, canonical: str) -> float | None:
-    """``text`` ("50 gCO2e/kWh") in ``canonical`` by the conversion memo, without pint
-    (equal to pint's magnitude bit for bit, see :func:`lca.units.factor`); None where
-    pint must read it (not a simple quantity, an unknown unit, a failed conversion)."""
-    from . import units
-
-    simple = units.parse_quantity(text)
-    if simple is None:
-        return None
-    try:
-        return simple[0] * units.factor(simple[1], canonical)
-    except Exception:  # pint raises several types; the pint path names the problem
-        return None
-
-
 def to_canonical(name: str, value: Any, unit: str | None = None) -> Any:
     """``value`` as a plain number (or array) in the canonical unit of ``name``.
 
@@ -272,7 +257,9 @@ def to_canonical(name: str, value: Any, unit: str | None = None) -> Any:
                 raise ParameterError(f"{name}: expected a number with a unit (e.g. "
                                      f"\"{_example(p, canonical)}\"), got {value!r}",
                                      parameter=name, value=value, bound=p.bounds_text())
-            fast = _memo_magnitude(value, canonical)
+            from .units import quick_magnitude
+
+            fast = quick_magnitude(value, canonical)
             if fast is not None:
                 return check(name, fast, canonical)
             from .units import ureg

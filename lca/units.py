@@ -25,6 +25,7 @@ import json
 import math
 import re
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -164,12 +165,20 @@ def _registry_text() -> str:
 _TEXT: str | None = None
 
 
+_BUILDING = threading.Lock()
+
+
 def _ureg():
-    """The registry, built on first use; also binds ``ureg``, ``Quantity`` and ``Q_``."""
+    """The registry, built on first use (once, also where threads ask at the same time:
+    Quantities of two registries cannot be combined); also binds ``ureg``, ``Quantity``
+    and ``Q_``."""
     registry = globals().get("ureg")
     if registry is None:
-        registry = _registry()
-        globals().update(ureg=registry, Quantity=registry.Quantity, Q_=registry.Quantity)
+        with _BUILDING:
+            registry = globals().get("ureg")
+            if registry is None:
+                registry = _registry()
+                globals().update(ureg=registry, Quantity=registry.Quantity, Q_=registry.Quantity)
     return registry
 
 
@@ -186,6 +195,7 @@ def __getattr__(name: str) -> Any:
         _ureg()
         return globals()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: Canonical units of the vectorized core, by kind of quantity.
 CANONICAL: dict[str, str] = {
@@ -426,5 +436,25 @@ def parse_quantity(text: str) -> tuple[float, str] | None:
     return number, (match["spaced"] or match["joined"]).strip()
 
 
+
+def quick_magnitude(text: str, unit: str, dimensioned: bool = False) -> float | None:
+    """The magnitude of a simple quantity string in ``unit`` by the memo, without pint
+    (``number * factor``, equal to pint's bit for bit); None where pint must read it: not
+    a simple quantity (:func:`parse_quantity`), an unknown unit, a conversion that fails
+    or is not a multiplication, or -- with ``dimensioned`` -- a dimensionless unit
+    (pint's path then gives the caller's usual error)."""
+    simple = parse_quantity(text)
+    if simple is None:
+        return None
+    number, unit_text = simple
+    try:
+        if dimensioned and not dimensionality(unit_text):
+            return None
+        return number * factor(unit_text, unit)
+    except Exception:  # pint raises several types; the caller's pint path names the problem
+        return None
+
+
 __all__ = ["ureg", "cache_folder", "Quantity", "Q_", "HOURS_PER_YEAR", "SECONDS_PER_YEAR", "CANONICAL",
-           "magnitude", "to_unit", "factor", "parse_quantity", "check_unit"]
+           "magnitude", "to_unit", "factor", "parse_quantity", "quick_magnitude", "dimensionality",
+           "check_unit"]
