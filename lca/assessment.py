@@ -20,7 +20,7 @@ from .errors import LcaError, ParameterError
 from .functional import KINDS
 from .impacts import Boundary, Impacts
 from .model import Compiled, compile_bom, evaluate, region_parameters, resolve, to_canonical
-from .units import ureg
+from . import units as _units  # pint is imported when a Quantity is first asked for
 
 def prepare(bom: "Bom | str | Path", overrides: Mapping[str, Any]) -> tuple[Compiled, dict[str, Any], dict[str, Any]]:
     """Load and compile ``bom`` and apply ``overrides`` (method, region, lifetime, grid, pue
@@ -85,15 +85,15 @@ class Assessment:
 
     # --- results as quantities ------------------------------------------------------------
     def _q(self, key: str, unit: str):
-        return ureg.Quantity(self.row[key], unit)
+        return _units.ureg.Quantity(self.row[key], unit)
 
     @property
     def lifetime(self):
-        return ureg.Quantity(float(self.params["lifetime"]), "year")
+        return _units.ureg.Quantity(float(self.params["lifetime"]), "year")
 
     @property
     def grid(self):
-        return ureg.Quantity(float(self.params["grid"]), "kgCO2e/kWh")
+        return _units.ureg.Quantity(float(self.params["grid"]), "kgCO2e/kWh")
 
     @property
     def pue(self) -> float:
@@ -104,21 +104,29 @@ class Assessment:
         return self._q("embodied_kgco2e", "kgCO2e")
 
     @functools.cached_property
-    def embodied_range(self) -> dict[str, Any]:
-        """Low / likely / high embodied carbon over the method's factor ranges
-        (``lca.methods.embodied_range``; computed on first use)."""
+    def _embodied_range_kg(self) -> dict[str, float]:
+        """Low / likely / high embodied carbon [kgCO2e] as plain floats."""
         from .methods import embodied_range
 
         r = embodied_range(self.compiled, self.params)
-        return {"low": ureg.Quantity(r.low, "kgCO2e"), "likely": ureg.Quantity(r.likely, "kgCO2e"),
-                "high": ureg.Quantity(r.high, "kgCO2e")}
+        return {"low": r.low, "likely": r.likely, "high": r.high}
+
+    @functools.cached_property
+    def embodied_range(self) -> dict[str, Any]:
+        """Low / likely / high embodied carbon over the method's factor ranges
+        (``lca.methods.embodied_range``; computed on first use)."""
+        return {k: _units.ureg.Quantity(v, "kgCO2e") for k, v in self._embodied_range_kg.items()}
+
+    def _embodied_by_component_kg(self) -> dict[str, float]:
+        """Component name -> embodied carbon [kgCO2e] as plain floats."""
+        prefix = "embodied_by_component_kgco2e."
+        return {k[len(prefix):]: v for k, v in self.row.items() if k.startswith(prefix)}
 
     @property
     def embodied_by_component(self) -> dict[str, Any]:
         """Component name -> embodied carbon; NaN where the method cannot cover it."""
-        prefix = "embodied_by_component_kgco2e."
-        return {k[len(prefix):]: ureg.Quantity(v, "kgCO2e") for k, v in self.row.items()
-                if k.startswith(prefix)}
+        return {k: _units.ureg.Quantity(v, "kgCO2e")
+                for k, v in self._embodied_by_component_kg().items()}
 
     @property
     def uncovered(self) -> dict[str, str]:
@@ -208,6 +216,14 @@ class Assessment:
     @property
     def per_functional_unit(self) -> dict[str, Any] | None:
         """Footprint per functional unit (gCO2e), or None when the BOM names none."""
+        out = self._per_functional_unit_g()
+        if out is not None:
+            for part in ("total", "embodied", "operational"):
+                out[f"{part}_gco2e"] = _units.ureg.Quantity(out[f"{part}_gco2e"], "gCO2e")
+        return out
+
+    def _per_functional_unit_g(self) -> dict[str, Any] | None:
+        """:attr:`per_functional_unit` with the footprints as plain floats [gCO2e]."""
         kind = self.compiled.functional_unit
         if kind is None:
             return None
@@ -217,8 +233,7 @@ class Assessment:
         if rate_key in self.params:
             out["rate"] = float(self.params[rate_key])
         for part in ("total", "embodied", "operational"):
-            out[f"{part}_gco2e"] = ureg.Quantity(self.row[f"per_functional_unit.{part}_gco2e"],
-                                                 "gCO2e")
+            out[f"{part}_gco2e"] = self.row[f"per_functional_unit.{part}_gco2e"]
         return out
 
     # --- notebooks -----------------------------------------------------------------------------
@@ -254,10 +269,10 @@ class Assessment:
             "lifetime_years": float(self.params["lifetime"]),
             "embodied_kgco2e": num(self.row["embodied_kgco2e"]),
             "embodied_complete": not self.uncovered,
-            "embodied_low_kgco2e": num(self.embodied_range["low"].magnitude),
-            "embodied_high_kgco2e": num(self.embodied_range["high"].magnitude),
-            "embodied_by_component_kgco2e": {k: component(v.magnitude) for k, v in
-                                             self.embodied_by_component.items()},
+            "embodied_low_kgco2e": num(self._embodied_range_kg["low"]),
+            "embodied_high_kgco2e": num(self._embodied_range_kg["high"]),
+            "embodied_by_component_kgco2e": {k: component(v) for k, v in
+                                             self._embodied_by_component_kg().items()},
             "uncovered_components": self.uncovered,
             "energy_kwh_per_year": num(self.row["energy_kwh_per_year"]),
             "mean_power_w": num(self.row["mean_power_w"]),
@@ -274,9 +289,9 @@ class Assessment:
             "impacts": self.lifecycle.to_dict(),
             "boundary": self.boundary,
         }
-        fu = self.per_functional_unit
+        fu = self._per_functional_unit_g()
         if fu is not None:
-            out["per_functional_unit"] = {k: (num(v.magnitude) if hasattr(v, "magnitude") else v)
+            out["per_functional_unit"] = {k: (num(v) if k.endswith("_gco2e") else v)
                                           for k, v in fu.items()}
         return out
 

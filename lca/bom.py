@@ -26,9 +26,8 @@ from ruamel.yaml.parser import Parser
 
 import numpy as np
 
-from . import data, registry
+from . import data, registry, units
 from .errors import BomError, LcaError, UnitError, UnknownBomError
-from .units import pint, to_unit, ureg  # pint as lca.units imports it (no dask, scipy)
 
 #: Share tolerance: profile time shares must sum to 1 within this.
 SHARE_SUM_TOLERANCE = 1e-6
@@ -40,18 +39,28 @@ class _UnitProblem(ValueError):
     """Raised inside validators; becomes a UnitError with the field path."""
 
 
+def is_quantity(value: Any) -> bool:
+    """Whether ``value`` is a pint Quantity, without importing pint (a Quantity exists
+    only once pint was imported)."""
+    return "pint" in sys.modules and isinstance(value, units.pint.Quantity)
+
+
 def _parse_quantity(value: Any, unit: str, what: str, example: str) -> float:
     if isinstance(value, bool) or value is None:
         raise _UnitProblem(f"expected {what} with a unit (e.g. \"{example}\"), got {value!r}")
     if isinstance(value, (int, float)):
         raise _UnitProblem(
             f"expected {what} with a unit (e.g. \"{example}\"), got the bare number {value!r}")
-    if isinstance(value, pint.Quantity):
+    if is_quantity(value):
         q = value
     elif isinstance(value, str):
         if not registry.starts_with_number(value):
             raise _UnitProblem(f"expected {what} (e.g. \"{example}\"), got {value!r}, "
                                "which has no number")
+        fast = units.quick_magnitude(value, unit, dimensioned=True)
+        if fast is not None:
+            return _finite(fast, what, value)
+        ureg = units.ureg
         try:
             q = ureg.Quantity(value.strip())
         except Exception:
@@ -59,21 +68,27 @@ def _parse_quantity(value: Any, unit: str, what: str, example: str) -> float:
                                "not a quantity lca can read") from None
     else:
         raise _UnitProblem(f"expected {what} (e.g. \"{example}\"), got {value!r}")
+    pint = units.pint
     if isinstance(q, pint.Quantity):
         try:   # a 400-digit number is not a float: refused here, not by pint's arithmetic
-            q = ureg.Quantity(float(q.magnitude), q.units)
+            q = units.ureg.Quantity(float(q.magnitude), q.units)
         except (OverflowError, TypeError, ValueError):
             raise _UnitProblem(f"expected a finite {what.split(' ', 1)[-1]}, got {value!r}") from None
     if not isinstance(q, pint.Quantity) or q.dimensionless:
         raise _UnitProblem(
             f"expected {what} with a unit (e.g. \"{example}\"), got {value!r} without one")
     try:
-        magnitude = float(to_unit(q, unit).magnitude)
+        magnitude = float(units.to_unit(q, unit).magnitude)
     except OverflowError:
         raise _UnitProblem(f"expected a finite {what.split(' ', 1)[-1]}, got {value!r}") from None
     except pint.DimensionalityError:
         raise _UnitProblem(f"expected {what} (e.g. \"{example}\"), got {value!r}, "
                            f"which is not {what.split(' ', 1)[-1]}") from None
+    return _finite(magnitude, what, value)
+
+
+def _finite(magnitude: float, what: str, value: Any) -> float:
+    """``magnitude``, unless it is infinite or nan (a _UnitProblem naming ``value``)."""
     if not math.isfinite(magnitude):
         raise _UnitProblem(f"expected a finite {what.split(' ', 1)[-1]}, got {value!r}")
     return magnitude

@@ -10,9 +10,11 @@ import functools
 import os
 import sys
 from enum import Enum
+from collections.abc import Iterator, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import typer
+from typer.core import TyperGroup
 
 from . import registry
 from .errors import LcaError
@@ -25,8 +27,121 @@ if TYPE_CHECKING:
 # Commands import what they use when they run (pandas, the model, the embodied methods),
 # so that `lca --help` and `lca assess` load only what they need.
 
+#: Command name -> the module whose import registers it on :data:`commands`, in the order
+#: ``lca --help`` lists them. ``lca <command>`` imports only that module and builds only
+#: that command (building all ~30 costs about 0.1 s of CPU); tests/test_cli_lazy.py
+#: checks this table against what the modules register.
+COMMAND_MODULES: dict[str, str] = {
+    **dict.fromkeys(("assess", "compare", "parameters", "list", "show", "init", "schema"),
+                    "lca.cli"),
+    "accelerator": "lca.cli_accelerator",
+    "fleet": "lca.cli_fleet",
+    "methods": "lca.cli_methods",
+    "export": "lca.cli_report",
+    "report": "lca.cli_report",
+    "validate": "lca.cli_validate",
+    **dict.fromkeys(("sweep", "mc", "sensitivity", "break-even"), "lca.cli_whatif"),
+    **dict.fromkeys(("measured", "track", "hourly"), "lca.cli_measured"),
+    **dict.fromkeys(("kernel", "workload"), "lca.cli_accelerator"),   # groups of commands
+}
+
+#: Where every command registers (``@commands.command(...)``, ``commands.add_typer``);
+#: :data:`app`, the command line itself, builds them from here one at a time.
+commands = typer.Typer()
+
+
+def build_command(name: str) -> Any:
+    """The click command (or group) ``name``, built by typer from its registration on
+    :data:`commands` once its module is imported; None for a name lca does not know."""
+    from importlib import import_module
+
+    from typer.main import get_command_from_info, get_command_name, get_group_from_info
+
+    module = COMMAND_MODULES.get(name)
+    if module is None:
+        return None
+    import_module(module)
+    for info in commands.registered_commands:
+        if (info.name or get_command_name(info.callback.__name__)) == name:
+            return get_command_from_info(info, pretty_exceptions_short=app.pretty_exceptions_short,
+                                         rich_markup_mode=app.rich_markup_mode)
+    for group in commands.registered_groups:
+        if group.name == name:
+            return get_group_from_info(group, pretty_exceptions_short=app.pretty_exceptions_short,
+                                       suggest_commands=app.suggest_commands,
+                                       rich_markup_mode=app.rich_markup_mode)
+    return None
+
+
+class _Commands(MutableMapping):
+    """A group's commands by name, each built on first access (:func:`build_command`);
+    its keys are every name of :data:`COMMAND_MODULES`, so listings and the "did you
+    mean" hint of an unknown command see them all without building any."""
+
+    def __init__(self, built: Mapping[str, Any]) -> None:
+        self._built = dict(built)
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            command = build_command(name)
+            if command is None:
+                raise KeyError(name)
+            self._built[name] = command
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**dict.fromkeys(COMMAND_MODULES), **dict.fromkeys(self._built)})
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+#: Environment variables that size the BLAS thread pool numpy's BLAS starts when loaded.
+_BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def import_numpy() -> None:
+    """Import numpy with a BLAS pool of one thread, unless the user sized the pool.
+
+    OpenBLAS starts one thread per core when numpy is imported, which costs about as much
+    CPU as the rest of numpy's import (0.1 s on two cores); lca computes element-wise on
+    arrays and does no linear algebra, so the pool is never used. The environment is
+    restored at once: commands lca runs (``lca track``) see the user's settings.
+    """
+    if "numpy" in sys.modules:
+        return
+    unset = [name for name in _BLAS_THREADS if name not in os.environ]
+    for name in unset:
+        os.environ[name] = "1"
+    try:
+        import numpy  # noqa: F401
+    finally:
+        for name in unset:
+            os.environ.pop(name, None)
+
+
+class LazyGroup(TyperGroup):
+    """lca's root group: it builds (and imports the module of) only the command it runs;
+    ``lca --help`` builds them all for their short help."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = _Commands(self.commands)
+
+    def invoke(self, ctx: Any) -> Any:
+        import_numpy()   # a command runs: every command but help needs numpy
+        return super().invoke(ctx)
+
+
 app = typer.Typer(add_completion=True, no_args_is_help=True, pretty_exceptions_enable=False,
                   rich_markup_mode=None,  # units in square brackets are text, not markup
+                  cls=LazyGroup,
                   help="Life-cycle carbon of AI compute hardware: embodied and operational "
                        "footprints of CPU, GPU and TPU servers from BOM files.")
 
@@ -248,7 +363,7 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
     CPU, GPU and TPU servers from BOM files."""
 
 
-@app.command("assess")
+@commands.command("assess")
 @user_errors
 def assess_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
                lifetime: Optional[float] = LIFETIME, grid: Optional[float] = GRID,
@@ -277,7 +392,7 @@ def assess_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name
         typer.echo(assessment_table(a, list(a.compiled.boundary.categories) if impact else None))
 
 
-@app.command("compare")
+@commands.command("compare")
 @user_errors
 def compare_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped names."),
                 lifetime: Optional[float] = LIFETIME, grid: Optional[float] = GRID,
@@ -319,7 +434,7 @@ def compare_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped
     typer.echo("\n".join(lines))
 
 
-@app.command("parameters")
+@commands.command("parameters")
 @user_errors
 def parameters_cmd(bom: Optional[str] = typer.Argument(
         None, help="BOM file or shipped name: its parameters and values (default: every "
@@ -341,7 +456,7 @@ def parameters_cmd(bom: Optional[str] = typer.Argument(
         typer.echo(frame.to_string(index=False))
 
 
-@app.command("list")
+@commands.command("list")
 @user_errors
 def list_cmd(what: Optional[str] = typer.Argument(
         None, help="servers | regions | methods | devices (default: a summary of all)")) -> None:
@@ -389,7 +504,7 @@ def list_cmd(what: Optional[str] = typer.Argument(
     typer.echo("\n".join(out))
 
 
-@app.command("show")
+@commands.command("show")
 @user_errors
 def show_cmd(name: str = typer.Argument(..., help="A shipped BOM (lca list servers).")) -> None:
     """Print a shipped BOM (with its comments and sources): a starting point to copy,
@@ -399,7 +514,7 @@ def show_cmd(name: str = typer.Argument(..., help="A shipped BOM (lca list serve
     typer.echo(data.server_text(name), nl=False)
 
 
-@app.command("init")
+@commands.command("init")
 @user_errors
 def init_cmd(path: Optional[str] = typer.Argument(
                  None, help="File to write (default: print the template on stdout)."),
@@ -427,7 +542,7 @@ def init_cmd(path: Optional[str] = typer.Argument(
                err=True)
 
 
-@app.command("schema")
+@commands.command("schema")
 @user_errors
 def schema_cmd() -> None:
     """Print the JSON Schema of BOM files."""
@@ -437,11 +552,8 @@ def schema_cmd() -> None:
 
 
 # The commands of each further capability live in a module of their own and register
-# themselves on ``app`` when imported (methods, accelerators and workloads, what-if
-# analysis, exports and reports).
-from . import (cli_accelerator, cli_fleet, cli_methods, cli_report, cli_validate,  # noqa: E402,F401
-               cli_whatif)
-from . import cli_measured  # noqa: E402,F401
+# themselves on ``commands`` when imported (methods, accelerators and workloads, what-if
+# analysis, exports and reports): see COMMAND_MODULES.
 
 
 def _ignore_interrupts() -> None:

@@ -8,7 +8,7 @@ import typer
 
 from . import registry
 from ._lazy import lazy_module
-from .cli import (FORMAT, FORMAT_SCI, GRID, PUE, REGION, Format, FormatSci, _fmt, app,  # noqa: F401
+from .cli import (FORMAT, FORMAT_SCI, GRID, PUE, REGION, Format, FormatSci, _fmt, commands,  # noqa: F401
                   quantity_parser, user_errors)
 from .errors import ParameterError
 from .io import csv_text, dumps_json, frame_records
@@ -20,8 +20,8 @@ kernel_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Time
                          "on an accelerator (roofline, power between idle and TDP).")
 workload_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Training runs and inference services: "
                            "energy, operational and embodied carbon, per token and per exaFLOP.")
-app.add_typer(kernel_app, name="kernel")
-app.add_typer(workload_app, name="workload")
+commands.add_typer(kernel_app, name="kernel")
+commands.add_typer(workload_app, name="workload")
 
 DEVICE = typer.Option(None, "--device", help="Accelerator key (`lca list devices`; default: "
                       "data/kernels.yaml defaults.device, h100-sxm5).")
@@ -537,7 +537,7 @@ def levers_cmd(format: Format = FORMAT) -> None:
         typer.echo("\n".join(lines))
 
 
-@app.command("accelerator")
+@commands.command("accelerator")
 @user_errors
 def accelerator_cmd(device: str = typer.Argument(..., help="Accelerator key (`lca list devices`)."),
                     method: str = METHOD, no_host: bool = NO_HOST,

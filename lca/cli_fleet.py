@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from .cli import Format, _fmt, app, user_errors
+from .cli import Format, _fmt, commands, user_errors
 from .errors import ParameterError
 
 
@@ -34,7 +34,7 @@ def _years(text: Optional[str]) -> Optional[tuple[int, int]]:
                              "one year") from None
 
 
-@app.command("fleet")
+@commands.command("fleet")
 @user_errors
 def fleet_cmd(inventory: str = typer.Argument(
                   ..., help="Inventory: .csv, .parquet or a folder of Parquet files; one row "

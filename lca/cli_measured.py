@@ -12,7 +12,7 @@ from typing import Any, Optional
 import typer
 
 from . import registry
-from .cli import FORMAT_SCI, FormatSci, _fmt, app, fail, user_errors
+from .cli import FORMAT_SCI, FormatSci, _fmt, commands, fail, user_errors
 from .errors import LcaError, MeasuredDataError, ParameterError
 from .io import csv_text, dumps_json
 
@@ -153,7 +153,7 @@ def _check_per(per: Per, counts: dict[str, Any]) -> None:
         raise ParameterError(f"--per {per.value}: give the count (--{per.value.replace('_', '-')} N)")
 
 
-@app.command("measured")
+@commands.command("measured")
 @user_errors
 def measured_cmd(emissions: Path = typer.Argument(..., help="CodeCarbon's emissions.csv (2.x or 3.x)."),
                  hardware: str = HARDWARE, gpus: Optional[float] = GPUS,
@@ -202,7 +202,7 @@ def measured_cmd(emissions: Path = typer.Argument(..., help="CodeCarbon's emissi
                 typer.echo(f"wrote {p}", err=True)
 
 
-@app.command("track", context_settings={"allow_extra_args": True,
+@commands.command("track", context_settings={"allow_extra_args": True,
                                          "ignore_unknown_options": True})
 @user_errors
 def track_cmd(command: list[str] = typer.Argument(..., help="The command to measure, after --."),
@@ -238,7 +238,7 @@ def track_cmd(command: list[str] = typer.Argument(..., help="The command to meas
         raise typer.Exit(code)
 
 
-@app.command("hourly")
+@commands.command("hourly")
 @user_errors
 def hourly_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
                series: str = typer.Argument(..., help="Hourly grid CSV (a year for an annual "

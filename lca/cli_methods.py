@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from . import registry
-from .cli import FORMAT, Format, _fmt, app, user_errors
+from .cli import FORMAT, Format, _fmt, commands, user_errors
 from .io import csv_text, dumps_json
 
 FAB_GRID = typer.Option(None, "--fab-grid", help="act2022 fab electricity: ACT location (taiwan), "
@@ -67,7 +67,7 @@ def methods_table(frame, name: str) -> str:
     return "\n".join(lines)
 
 
-@app.command("methods")
+@commands.command("methods")
 @user_errors
 def methods_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
                 fab_grid: str | None = FAB_GRID, gas_abatement: int | None = GAS_ABATEMENT,

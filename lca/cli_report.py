@@ -12,7 +12,7 @@ import typer
 import lca
 
 from . import registry
-from .cli import GRID, LIFETIME, METHOD, PUE, REGION, app, overrides_from, user_errors
+from .cli import GRID, LIFETIME, METHOD, PUE, REGION, commands, overrides_from, user_errors
 
 OUTPUT_XLSX = typer.Option(..., "--output", "-o", help="Workbook to write (.xlsx).")
 OUTPUT_PDF = typer.Option(..., "--output", "-o", help="PDF to write (e.g. reports/NAME.pdf).")
@@ -67,7 +67,7 @@ def _check_suffix(path: Path, suffix: str) -> None:
         raise lca.LcaError(f"{path}: expected a file name ending in {suffix}")
 
 
-@app.command("export")
+@commands.command("export")
 @user_errors
 def export_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped names."),
                output: Path = OUTPUT_XLSX, force: bool = FORCE,
@@ -117,7 +117,7 @@ def export_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped 
     typer.echo(f"wrote {path}", err=True)
 
 
-@app.command("report")
+@commands.command("report")
 @user_errors
 def report_cmd(boms: list[str] = typer.Argument(..., help="BOM files or shipped names."),
                output: Path = OUTPUT_PDF, force: bool = FORCE,

@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from ._lazy import lazy_module
-from .cli import FORMAT, Format, app, user_errors
+from .cli import FORMAT, Format, commands, user_errors
 from .formatting import fmt_number as _fmt
 
 pd = lazy_module("pandas")   # on use: `lca --help` does not load pandas
@@ -49,7 +49,7 @@ def _table(results) -> str:
     return "\n".join(lines)
 
 
-@app.command("validate")
+@commands.command("validate")
 @user_errors
 def validate_cmd(names: Optional[list[str]] = typer.Argument(
         None, help="Reference names (data/validation/); all when none."),

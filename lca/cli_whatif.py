@@ -10,7 +10,7 @@ from typing import Any, Optional
 import typer
 
 from ._lazy import lazy_module
-from .cli import GRID, LIFETIME, METHOD, PUE, REGION, Format, _fmt, app, overrides_from, user_errors
+from .cli import GRID, LIFETIME, METHOD, PUE, REGION, Format, _fmt, commands, overrides_from, user_errors
 from . import registry
 from .errors import ParameterError
 from .io import check_target, csv_text, dumps_json, frame_records, write_text
@@ -124,7 +124,7 @@ SCHEDULER = typer.Option(None, "--scheduler", help="With --engine dask: address 
                          "distributed scheduler (tcp://HOST:8786); default Dask's local one.")
 
 
-@app.command("sweep")
+@commands.command("sweep")
 @user_errors
 def sweep_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
               vary: list[str] = typer.Option(..., "--vary", help="NAME=START:STOP:NUM or "
@@ -199,7 +199,7 @@ def parse_dist(spec: str) -> tuple[str, tuple]:
     return name, (kind, *[_number_or_text(a) for a in args])
 
 
-@app.command("mc")
+@commands.command("mc")
 @user_errors
 def mc_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
            n: float = typer.Option(10_000, "-n", help=registry.help_text(
@@ -275,7 +275,7 @@ def _category(name: str) -> str:
     return name
 
 
-@app.command("sensitivity")
+@commands.command("sensitivity")
 @user_errors
 def sensitivity_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
                     lifetime: Optional[float] = LIFETIME, grid: Optional[float] = GRID,
@@ -324,7 +324,7 @@ def sensitivity_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM
             typer.echo(_table(indices))
 
 
-@app.command("break-even")
+@commands.command("break-even")
 @user_errors
 def break_even_cmd(bom: str = typer.Argument(..., help="BOM file or shipped BOM name."),
                    efficiency_gain: Optional[float] = typer.Option(

@@ -80,7 +80,7 @@ class Figure:
 
     def to(self, unit: str) -> "Figure":
         """The same figure converted to ``unit``."""
-        k = float(_units.ureg.Quantity(1.0, self.unit).to(unit).magnitude) if self.unit != unit else 1.0
+        k = _units.factor(self.unit, unit, read_as=False) if self.unit != unit else 1.0
         return Figure(
             value=self.value * k, unit=unit, source=self.source,
             min=None if self.min is None else self.min * k,
@@ -109,7 +109,7 @@ def figure(node: Any, where: str = "") -> Figure:
     if not is_figure(node):
         raise DataError(f"{where}: expected a figure mapping with value and unit, got {node!r}")
     try:
-        _units.ureg.Unit(node["unit"]) if node["unit"] not in ("", "dimensionless") else None
+        _units.check_unit(node["unit"]) if node["unit"] not in ("", "dimensionless") else None
     except Exception as exc:  # pint raises several types for unparsable units
         raise DataError(f"{where}: unit {node['unit']!r} does not parse: {exc}") from exc
     return Figure(
@@ -177,7 +177,7 @@ def grid_table() -> dict[str, GridIntensity]:
             src = sources.get(row["source"], {}) if isinstance(sources, dict) else {}
             citation = _citation(src, row["source"])
             def kg(x: str, unit: str = row["unit"]) -> float:
-                return float(_units.ureg.Quantity(float(x), unit).to("kgCO2e/kWh").magnitude)
+                return float(x) * _units.factor(unit, "kgCO2e/kWh", read_as=False)
             value = kg(row["intensity"])
             ranged = bool(row.get("min")) and bool(row.get("max"))
             entry = GridIntensity(

@@ -36,6 +36,11 @@ class UnitError(BomError):
     """A quantity has no unit, or a unit of the wrong dimension."""
 
 
+class NotMultiplicativeError(LcaError):
+    """A unit conversion is not a plain multiplication (an offset unit such as degC), so
+    no factor converts it (see :func:`lca.units.factor`): convert the quantity itself."""
+
+
 class UnknownBomError(LcaError):
     """Neither a file nor the name of a shipped BOM."""
 

@@ -37,9 +37,9 @@ import numpy as np
 
 from . import data
 from .errors import BomError
-from .units import ureg
+from .units import factor
 
-GB_PER_TB = float(ureg.Quantity(1, "TB").to("GB").magnitude)
+GB_PER_TB = factor("TB", "GB")
 
 
 # --- the published pieces: small pure vectorized functions -----------------------------------

@@ -251,14 +251,19 @@ def to_canonical(name: str, value: Any, unit: str | None = None) -> Any:
     p = get(name)
     canonical = unit or p.unit or "dimensionless"
     if isinstance(value, str) or hasattr(value, "magnitude"):
-        from .units import ureg
-
         q = value
         if isinstance(value, str):
             if not _NUMBER_FIRST.match(value):
                 raise ParameterError(f"{name}: expected a number with a unit (e.g. "
                                      f"\"{_example(p, canonical)}\"), got {value!r}",
                                      parameter=name, value=value, bound=p.bounds_text())
+            from .units import quick_magnitude
+
+            fast = quick_magnitude(value, canonical)
+            if fast is not None:
+                return check(name, fast, canonical)
+            from .units import ureg
+
             try:
                 q = ureg.Quantity(value.strip())
             except Exception:  # pint raises several types for unreadable text

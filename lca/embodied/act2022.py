@@ -37,14 +37,14 @@ import numpy as np
 
 from .. import data, registry
 from ..errors import ParameterError, UnknownRegionError
-from ..units import ureg
+from ..units import factor
 from .protocol import ComponentSpec, ComponentTerm, amount, common_term
 
 NAME = "act2022"
 
 #: Physical unit conversions (not factors).
-G_PER_KG = float(ureg.Quantity(1, "kgCO2e").to("gCO2e").magnitude)
-M2_PER_CM2 = float(ureg.Quantity(1, "cm^2").to("m^2").magnitude)
+G_PER_KG = factor("kgCO2e", "gCO2e")
+M2_PER_CM2 = factor("cm^2", "m^2")
 
 
 # --- the published model: small pure vectorized functions ---------------------------------
@@ -140,7 +140,7 @@ def _fab_grid_figure(value: Any) -> tuple[data.Figure, str]:
     except UnknownRegionError:
         gi = None
     if gi is not None:
-        k = float(ureg.Quantity(1, "kgCO2e/kWh").to("gCO2e/kWh").magnitude)
+        k = factor("kgCO2e/kWh", "gCO2e/kWh")
         g = gi.value * k
         lo = g if gi.min is None else gi.min * k
         hi = g if gi.max is None else gi.max * k

@@ -38,13 +38,13 @@ from typing import Any
 import numpy as np
 
 from .. import data
-from ..units import ureg
+from ..units import factor
 from .protocol import ComponentSpec, ComponentTerm, amount, common_term
 
 NAME = "boavizta"
 
 #: Physical unit conversion (not a factor).
-MM2_PER_CM2 = float(ureg.Quantity(1, "cm^2").to("mm^2").magnitude)
+MM2_PER_CM2 = factor("cm^2", "mm^2")
 
 #: Top-level groups of boavizta.yaml that hold embodied factors (use and lifetime do not).
 EMBODIED_GROUPS = ("cpu", "ram", "ssd", "hdd", "motherboard", "power_supply", "case",
