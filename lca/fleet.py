@@ -430,31 +430,33 @@ def _evaluate_chunk(frame: "pd.DataFrame", source: str) -> Iterator[_Groups]:
                                for r in results() if r[3] in cols_out})
 
 
-def _spread(g: _Groups, embodied: str, years: tuple[int, int] | None):
-    """(year0, per-result (rows x years) arrays of impacts) for one BOM's groups."""
+def _year_shares(g: _Groups, embodied: str, years: tuple[int, int] | None):
+    """How each group's lifetime total falls on calendar years, once per timing.
+
+    Returns (year0, number of years, {timing: (row, year offset, share)}) with only the
+    (group, year) cells that carry a part of the group (share > 0, in row-major order):
+    a one-off falls on one year per group, a share in service on its years of service,
+    so the work per result column is that many cells, not groups x calendar years."""
     end = g.start + g.lifetime
     y0 = int(np.floor(g.start.min()))
     y1 = int(np.floor(end.max())) + 1   # through the year of the last retirement
     if years is not None:
         y0, y1 = max(y0, years[0]), min(y1, years[1] + 1)
     if y1 <= y0:
-        return y0, {}
+        return y0, 0, {}
     calendar = np.arange(y0, y1, dtype=float)[None, :]
-    in_service = np.clip(np.minimum(end[:, None], calendar + 1.0)
-                         - np.maximum(g.start[:, None], calendar), 0.0, None)   # [years]
-    out = {}
-    for stage, category, unit, column, timing in results():
-        if column not in g.results:
-            continue
-        total = g.count * g.results[column]   # over the lifetime, all servers of a group
+    cells = {}
+    for timing in dict.fromkeys(r[4] for r in results()):
         if timing == "in_service" or embodied == AMORTISED:
+            in_service = np.clip(np.minimum(end[:, None], calendar + 1.0)
+                                 - np.maximum(g.start[:, None], calendar), 0.0, None)  # [years]
             share = in_service / g.lifetime[:, None]
         else:
             when = np.floor(g.start) if timing == "purchase" else np.floor(end)
             share = (when[:, None] == calendar).astype(float)
-        counted = share > 0   # cells that carry a part of the group (NaN: not covered)
-        out[(stage, category, unit)] = (np.where(counted, total[:, None] * share, 0.0), counted)
-    return y0, out
+        row, year = np.nonzero(share > 0)
+        cells[timing] = (row, year, share[row, year])
+    return y0, y1 - y0, cells
 
 
 def chunk_impacts(frame: "pd.DataFrame", embodied: str = PURCHASE,
@@ -466,17 +468,22 @@ def chunk_impacts(frame: "pd.DataFrame", embodied: str = PURCHASE,
 
     parts = []
     for g in _evaluate_chunk(frame, source):
-        y0, spread = _spread(g, embodied, years)
-        if not spread:
+        y0, ny, shares = _year_shares(g, embodied, years)
+        if not shares:
             continue
         region_labels, region_codes = np.unique(g.region.astype(str), return_inverse=True)
-        ny = next(iter(spread.values()))[0].shape[1]
-        cell = (region_codes[:, None] * ny + np.arange(ny)[None, :]).ravel()
         size = len(region_labels) * ny
-        for (stage, category, unit), (values, counted) in spread.items():
-            sums = np.bincount(cell, weights=values.ravel(), minlength=size)
-            present = np.bincount(cell, weights=counted.ravel(), minlength=size) > 0
-            idx = np.flatnonzero(present)
+        layout = {}   # timing -> (cell of each share, cells present)
+        for timing, (row, year, share) in shares.items():
+            cell = region_codes[row] * ny + year
+            layout[timing] = (cell, np.flatnonzero(np.bincount(cell, minlength=size) > 0))
+        for stage, category, unit, column, timing in results():
+            if column not in g.results:
+                continue
+            row, _, share = shares[timing]
+            cell, idx = layout[timing]
+            total = g.count * g.results[column]   # over the lifetime, all servers of a group
+            sums = np.bincount(cell, weights=total[row] * share, minlength=size)
             parts.append(pd.DataFrame({
                 "year": (y0 + idx % ny).astype(np.int64),
                 "region": region_labels[idx // ny].astype(object),
