@@ -9,20 +9,13 @@ against N single-shape calls extrapolated from a sample of 200.
 from __future__ import annotations
 
 import sys
-import time
 
 import numpy as np
 
 import lca
+from timing import best_of
 
 
-def best_of(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main(n: int) -> None:

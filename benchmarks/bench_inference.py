@@ -9,20 +9,13 @@ One call of lca.infer over N scenarios (batch x prompt x output lengths, Llama 3
 from __future__ import annotations
 
 import sys
-import time
 
 import numpy as np
 
 import lca
+from timing import best_of
 
 
-def best_of(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main(n: int) -> None:

@@ -12,13 +12,13 @@ from __future__ import annotations
 import csv
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
 from lca.measured import codecarbon as cc
 from lca.measured import from_codecarbon, hourly
+from timing import best_of
 
 
 def write_file(path: Path, n: int) -> None:
@@ -35,13 +35,6 @@ def write_file(path: Path, n: int) -> None:
                             country_iso_code="DEU", gpu_count="2", pue="1.0"))
 
 
-def best_of(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main(n: int) -> None:

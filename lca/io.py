@@ -389,6 +389,23 @@ def _is_stream(path: Path) -> bool:
     return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
 
 
+def existing_mode(path: Path, instead: Callable[[], str]) -> int | None:
+    """The mode of what exists at ``path`` (None: nothing), for a writer deciding whether
+    it may replace it: an :class:`OutputError` when it cannot be examined, or when it is a
+    symbolic link (lca never replaces or writes through one; ``instead()`` says what to
+    name)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    if stat.S_ISLNK(mode):
+        raise OutputError(f"{path}: is a symbolic link; lca never replaces or writes "
+                          f"through one: name {instead()}")
+    return mode
+
+
 def check_target(path: str | Path, force: bool = False) -> Path:
     """Raise when ``path`` must not be written: an :class:`OutputError` for a folder,
     a symbolic link, a block device or a socket (never replaced, even with ``force``),
@@ -396,16 +413,10 @@ def check_target(path: str | Path, force: bool = False) -> Path:
     ``force``. A FIFO or a character device passes (it is written through). Returns the
     path."""
     path = Path(path)
-    try:
-        mode = os.lstat(path).st_mode
-    except FileNotFoundError:
+    mode = existing_mode(path, lambda: f"the file it points to ({os.readlink(path)}) or "
+                                       "another file")
+    if mode is None:
         return path
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
-    if stat.S_ISLNK(mode):
-        raise OutputError(f"{path}: is a symbolic link; lca never replaces or writes "
-                          f"through one: name the file it points to "
-                          f"({os.readlink(path)}) or another file")
     if stat.S_ISDIR(mode):
         raise OutputError(f"{path}: is a folder, expected a file name")
     if stat.S_ISBLK(mode) or stat.S_ISSOCK(mode):

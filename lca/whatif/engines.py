@@ -106,21 +106,15 @@ def check_dataset_target(path: Path, marker: str, force: bool = False) -> Path:
     folder only when lca wrote it (it holds ``marker``), never a folder lca did not
     write, even with ``force`` (its files are the user's); a regular file only with
     ``force`` (:class:`lca.errors.OverwriteError`)."""
-    import os
     import stat
 
     from ..errors import OutputError, OverwriteError
+    from ..io import existing_mode
 
     path = Path(path)
-    try:
-        mode = os.lstat(path).st_mode
-    except FileNotFoundError:
+    mode = existing_mode(path, lambda: "another folder")
+    if mode is None:
         return path
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
-    if stat.S_ISLNK(mode):
-        raise OutputError(f"{path}: is a symbolic link; lca never replaces or writes "
-                          "through one: name another folder")
     if stat.S_ISDIR(mode):
         if not (path / marker).is_file():
             raise OverwriteError(f"{path}: is a folder lca did not write; remove it or "
