@@ -3,28 +3,18 @@
 Prints figures; asserts nothing. Run: python benchmarks/methods_compare.py
 """
 
-import time
-
 import lca
 from lca.methods import embodied_range
-
-
-def best_of(fn, repeat=5):
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+from timing import best_of
 
 
 def main() -> None:
     for name in lca.data.server_names():
         bom = lca.load_bom(name)
         a = lca.assess(bom, method="boavizta")
-        t_cmp = best_of(lambda b=bom: lca.compare_methods(b))
-        t_assess = best_of(lambda b=bom: lca.assess(b, method="boavizta"))
-        t_range = best_of(lambda a=a: embodied_range(a.compiled, a.params))
+        t_cmp = best_of(lambda b=bom: lca.compare_methods(b), repeat=5)
+        t_assess = best_of(lambda b=bom: lca.assess(b, method="boavizta"), repeat=5)
+        t_range = best_of(lambda a=a: embodied_range(a.compiled, a.params), repeat=5)
         print(f"{name:<16} compare_methods {1e3 * t_cmp:7.1f} ms   assess(boavizta) "
               f"{1e3 * t_assess:6.1f} ms   embodied_range(boavizta) {1e3 * t_range:6.1f} ms")
 
