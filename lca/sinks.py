@@ -133,6 +133,14 @@ def neutralise_text(values: Any) -> Any:
     return arr
 
 
+def _float_array(values: np.ndarray) -> "pa.Array":
+    """Floats as an arrow array without a copy; NaN and infinities become nulls."""
+    import pyarrow as pa
+
+    bad = ~np.isfinite(values)
+    return pa.array(values, mask=bad if bad.any() else None)
+
+
 def to_arrow(frame: "pd.DataFrame", *, for_csv: bool = False,
              units: Mapping[str, str] | None = None) -> "pa.Table":
     """A DataFrame as an arrow Table without copying its float columns. NaN and
@@ -147,8 +155,7 @@ def to_arrow(frame: "pd.DataFrame", *, for_csv: bool = False,
         if kind in "fiu" and not isinstance(col.dtype, type(None)):
             values = col.to_numpy()
             if kind == "f":
-                bad = ~np.isfinite(values)
-                arr = pa.array(values, mask=bad if bad.any() else None)
+                arr = _float_array(values)
             else:
                 arr = pa.array(values)
         elif kind == "b":
@@ -182,14 +189,13 @@ class DistinctChunk:
     distinct: dict[str, tuple[np.ndarray, np.ndarray]]
 
 
-def _float_text(values: np.ndarray) -> "pa.Array":
-    """Float values as CSV text: pyarrow's shortest round-trip formatting (as its CSV
-    writer), non-finite values as nulls (empty cells)."""
+def _as_text(arr: "pa.Array") -> "pa.Array":
+    """Arrow values as CSV text cells: numbers in pyarrow's shortest round-trip form (as
+    its CSV writer writes them), nulls kept (empty cells)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    bad = ~np.isfinite(values)
-    return pc.cast(pa.array(values, mask=bad if bad.any() else None), pa.string())
+    return pc.cast(arr, pa.string())
 
 
 def _quoted(text: "pa.Array") -> "pa.Array":
@@ -200,39 +206,34 @@ def _quoted(text: "pa.Array") -> "pa.Array":
     return pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
 
 
-def _csv_columns(chunk: "pd.DataFrame | DistinctChunk") -> tuple[list[str], list[Callable]]:
-    """Header cells and, per column, a function of a row range giving its text cells."""
+def _csv_columns(chunk: "pd.DataFrame | DistinctChunk") -> tuple[list[str], list[Callable], int]:
+    """Header cells, per column a function of a row range giving its text cells (the
+    last one ends the line), and the number of rows. The cells are those of
+    :func:`to_arrow` with ``for_csv`` (nulls for NaN, text neutralised)."""
     import pyarrow as pa
 
     if isinstance(chunk, DistinctChunk):
         frame, distinct = chunk.frame, chunk.distinct
     else:
         frame, distinct = chunk, {}
-    header, cells = [], []
-    last = len(frame.columns) - 1
-    for i, name in enumerate(frame.columns):
-        header.append(_quoted(pa.array([neutralise(str(name))])).to_pylist()[0])
-        col = frame[name]
-        kind = getattr(col.dtype, "kind", "O")
-        end = _line_end if i == last else None
+    table = to_arrow(frame, for_csv=True)
+    header = _quoted(pa.array(table.schema.names, type=pa.string())).to_pylist()
+    cells = []
+    for name, column in zip(frame.columns, table.columns):
+        arr = column.combine_chunks()
         if name in distinct:   # each distinct value formatted once, then gathered
             values, positions = distinct[name]
-            text = _float_text(values)
-            text = end(text) if end else text
+            text = _as_text(_float_array(values))
             cells.append(lambda a, b, t=text, p=positions: t.take(p[a:b]))
-            continue
-        if kind == "f":
-            values = col.to_numpy()
-            cell = lambda a, b, v=values: _float_text(v[a:b])  # noqa: E731
-        elif kind in "iub":
-            values = col.to_numpy()
-            cell = lambda a, b, v=values: pa.array(v[a:b]).cast(pa.string())  # noqa: E731
+        elif pa.types.is_string(arr.type):
+            text = _quoted(arr)
+            cells.append(lambda a, b, t=text: t.slice(a, b - a))
         else:
-            text = _quoted(pa.array(neutralise_text(col.astype(str).to_numpy(dtype=object)),
-                                    type=pa.string()))
-            cell = lambda a, b, t=text: t.slice(a, b - a)  # noqa: E731
-        cells.append(cell if end is None else lambda a, b, c=cell: _line_end(c(a, b)))
-    return header, cells
+            cells.append(lambda a, b, v=arr: _as_text(v.slice(a, b - a)))
+    if cells:
+        last = cells[-1]
+        cells[-1] = lambda a, b: _line_end(last(a, b))
+    return header, cells, table.num_rows
 
 
 def _line_end(text: "pa.Array") -> "pa.Array":
@@ -269,8 +270,7 @@ def _write_csv(frames: Iterator["pd.DataFrame | DistinctChunk"], tmp: Path, hash
             hashed.update(data)
 
         for chunk in frames:
-            names, cells = _csv_columns(chunk)
-            rows = len(chunk.frame if isinstance(chunk, DistinctChunk) else chunk)
+            names, cells, rows = _csv_columns(chunk)
             del chunk   # hold one chunk at a time, not two
             if header is None:
                 header = ",".join(names) + "\n"
