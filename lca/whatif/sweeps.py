@@ -336,7 +336,7 @@ class _Sweep:
         broadcasting) for the CSV writer (:class:`lca.sinks.DistinctChunk`)."""
         shape, num, cod = self.design.slab(k, first, count)
         where = self.where
-        columns = [(name, v) for name, v in num.items()]
+        columns = list(num.items())
         if REGION in cod:
             columns.append(("grid", self.design.grids[cod[REGION]]))
         model = self.models[0]
@@ -450,9 +450,9 @@ def _distinct(pieces: "dict[str, list | None]", rows: int) -> dict[str, tuple[np
     slabs' (row, shape, values before broadcasting) of :meth:`_Sweep._fill_slab`."""
     out = {}
     for name, parts in pieces.items():
-        if parts is None or sum(v.size for _, _, v in parts) * DISTINCT_REPEATS > rows:
+        total = 0 if parts is None else sum(v.size for _, _, v in parts)
+        if parts is None or total * DISTINCT_REPEATS > rows:
             continue
-        total = sum(v.size for _, _, v in parts)
         kind = np.uint16 if total <= np.iinfo(np.uint16).max else np.int32
         positions = np.empty(rows, dtype=kind)
         base = 0
@@ -663,16 +663,15 @@ def sweep(bom: "Bom | str | Path", scenarios: pd.DataFrame | None = None, *,
         from ..sinks import output_format, write_frames
 
         folder = not Path(out).suffix
-        if not folder:
-            output_format(out)   # an unknown suffix fails before any work
+        fmt = None if folder else output_format(out)   # an unknown suffix fails before any work
         size = chunk_size or 1_000_000
         _check_chunk_memory(run, size)
         if folder:
             return _write_folder(run, Path(out), size, engine, scheduler, force)
-        csv = output_format(out) == "csv"
         # the writers let go of each chunk before the next: one buffer serves them all
-        return write_frames(_frames(run, size, engine, scheduler, progress, distinct=csv,
-                                    reuse=True), Path(out), units=run.units(), force=force)
+        return write_frames(_frames(run, size, engine, scheduler, progress,
+                                    distinct=fmt == "csv", reuse=True), Path(out),
+                            units=run.units(), force=force, fmt=fmt)
     registry.check_memory(run.n * len(run.float_names) * 2,
                           f"a sweep of {run.n:,} scenarios x {len(run.float_names)} columns",
                           "stream the rows to a file chunk by chunk (`lca sweep -o FILE.csv` or "
