@@ -4,15 +4,14 @@ Ctrl-C while the package is still being imported ends the same way as during a c
 one line, exit code 130, no traceback.
 """
 
-import sys
-
 
 def run() -> None:
     try:
         from lca.cli import main
     except KeyboardInterrupt:
-        sys.stderr.write("lca: interrupted\n")
-        sys.exit(130)
+        from lca._interrupt import exit_interrupted
+
+        exit_interrupted()
     main()
 
 

@@ -17,6 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from . import registry
+from ._interrupt import exit_interrupted, ignore_interrupts
 from .errors import LcaError
 from .formatting import fmt_number as _fmt
 from .io import csv_text, dumps_json, frame_records
@@ -146,8 +147,6 @@ app = typer.Typer(add_completion=True, no_args_is_help=True, pretty_exceptions_e
                        "footprints of CPU, GPU and TPU servers from BOM files.")
 
 EXIT_USER_ERROR = 2
-#: Exit code after Ctrl-C (SIGINT): 128 + signal number, as shells report it.
-EXIT_INTERRUPTED = 130
 
 
 class Interrupted(Exception):
@@ -185,7 +184,7 @@ def user_errors(fn: Callable) -> Callable:
         except BrokenPipeError:
             raise  # the reader went away (`lca ... | head`): handled quietly in main()
         except KeyboardInterrupt:
-            _ignore_interrupts()  # exiting: a second Ctrl-C must not cut it short
+            ignore_interrupts()  # exiting: a second Ctrl-C must not cut it short
             raise Interrupted() from None  # one line and exit code 130, in main()
         except OSError as exc:  # e.g. an output folder that cannot be written
             fail(f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}")
@@ -556,34 +555,13 @@ def schema_cmd() -> None:
 # analysis, exports and reports): see COMMAND_MODULES.
 
 
-def _ignore_interrupts() -> None:
-    import signal
-
-    try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except ValueError:  # not the main thread
-        pass
-
-
-def interrupted() -> None:
-    """Ctrl-C: one line on stderr and exit code 130, no traceback. Outputs being written
-    were left as they were (lca.io writes atomically and removes its temporary file)."""
-    _ignore_interrupts()
-    try:
-        sys.stderr.write("lca: interrupted\n")
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        pass
-    sys.exit(EXIT_INTERRUPTED)
-
-
 def main(argv: list[str] | None = None) -> None:  # console-script entry point
     """Run the CLI. A usage error (an unknown option, a value out of range, a missing
     argument) is one line and exit code 2, like every other user error."""
     try:
         code = app(args=argv, prog_name="lca", standalone_mode=False)
     except (Interrupted, KeyboardInterrupt, typer.Abort):
-        interrupted()
+        exit_interrupted()
     except BrokenPipeError:
         # The reader closed the pipe (`lca report ... | head -1`): stop quietly, and keep
         # Python from complaining again when it flushes stdout at exit.

@@ -267,6 +267,36 @@ def test_ctrl_c_mid_write(tmp_path, command):
     assert list(tmp_path.iterdir()) == []  # neither the output nor a temporary file
 
 
+# A KeyboardInterrupt that escapes a nested PyRun_String (Cython runs one while an extension
+# module initialises: a Ctrl-C during a lazy `import pyarrow`) makes CPython end the process
+# by SIGINT after it shuts down, whatever sys.exit asked for. Reproduced here without timing
+# luck by running such a string through ctypes; CI saw it as -2 instead of 130. Only
+# `python -m` (how lca runs) reaches that check; a script or -c exits inside sys.exit.
+_NESTED_INTERRUPT = """
+import ctypes, sys
+run = ctypes.pythonapi.PyRun_String
+run.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.py_object, ctypes.py_object]
+run.restype = ctypes.py_object
+try:
+    run(b"raise KeyboardInterrupt", 257, {}, {})  # 257: Py_file_input
+except KeyboardInterrupt:
+    pass
+"""
+
+
+@pytest.mark.parametrize("ending, code", [("sys.exit(130)", -signal.SIGINT),
+                                          ("exit_interrupted()", 130)])
+def test_interrupt_inside_an_extension_import_still_exits_130(tmp_path, ending, code):
+    (tmp_path / "nested_interrupt.py").write_text(
+        _NESTED_INTERRUPT + "from lca._interrupt import exit_interrupted\n" + ending + "\n")
+    proc = subprocess.run([sys.executable, "-m", "nested_interrupt"], capture_output=True,
+                          env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"},
+                          timeout=60)
+    assert proc.returncode == code  # the first row shows why lca does not end by sys.exit
+    if ending.startswith("exit_"):
+        assert proc.stderr.decode() == "lca: interrupted\n"
+
+
 @pytest.mark.parametrize("command", ["sweep", "export"])
 def test_sigkill_mid_write_then_one_rerun_leaves_no_temp(tmp_path, command):
     proc = _lca(LONG_RUNS[command], tmp_path)
