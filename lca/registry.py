@@ -348,7 +348,7 @@ def check_one(name: str, value: Any, unit: str | None = None) -> Any:
 
 @lru_cache(maxsize=1)
 def limits() -> dict[str, float]:
-    """``limits`` of data/parameters.yaml (the share of free memory a result may take)."""
+    """``limits`` of data/parameters.yaml (the share of available memory a result may take)."""
     from . import data
 
     raw = data.load_yaml("parameters.yaml").get("limits") or {}
@@ -356,18 +356,79 @@ def limits() -> dict[str, float]:
 
 
 def available_memory() -> float | None:
-    """Free physical memory [byte] (Linux and macOS sysconf), or None when unknown."""
+    """Memory a new result can take [byte], or None when unknown.
+
+    On Linux this is the kernel's estimate ``MemAvailable`` (free pages plus the page cache
+    and slab it can reclaim; ``MemFree`` alone is a few hundred MB on a machine whose
+    cache holds the rest), lowered to the room left under the cgroup's memory limit when
+    the process runs in a container that has one. Elsewhere: sysconf's free pages.
+    """
     import os
 
     try:
-        return float(os.sysconf("SC_AVPHYS_PAGES")) * float(os.sysconf("SC_PAGE_SIZE"))
-    except (ValueError, OSError, AttributeError):
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            free = meminfo_available(fh.read())
+    except OSError:
+        free = None
+    if free is None:
+        try:
+            free = float(os.sysconf("SC_AVPHYS_PAGES")) * float(os.sysconf("SC_PAGE_SIZE"))
+        except (ValueError, OSError, AttributeError):
+            return None
+    room = _cgroup_room()
+    return free if room is None else min(free, room)
+
+
+def meminfo_available(text: str) -> float | None:
+    """``MemAvailable`` of /proc/meminfo's ``text`` [byte] (the file counts kB of 1024 B)."""
+    for line in text.splitlines():
+        if line.startswith("MemAvailable:"):
+            return float(line.split()[1]) * 1024.0
+    return None
+
+
+#: cgroup v2 and v1 files: the limit, the usage, and the name of the reclaimable page
+#: cache in memory.stat (charged to the usage, given back under pressure).
+_CGROUP_FILES = (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current",
+                  "/sys/fs/cgroup/memory.stat", "inactive_file"),
+                 ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
+                  "/sys/fs/cgroup/memory/memory.usage_in_bytes",
+                  "/sys/fs/cgroup/memory/memory.stat", "total_inactive_file"))
+
+
+def _cgroup_room() -> float | None:
+    for limit_file, usage_file, stat_file, cache_key in _CGROUP_FILES:
+        try:
+            with open(limit_file, encoding="ascii") as fh:
+                limit = fh.read()
+            with open(usage_file, encoding="ascii") as fh:
+                usage = fh.read()
+            with open(stat_file, encoding="ascii") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        return cgroup_room(limit, usage, stat, cache_key)
+    return None
+
+
+def cgroup_room(limit: str, usage: str, stat: str, cache_key: str) -> float | None:
+    """Bytes left under a cgroup memory ``limit`` (file texts), counting the inactive page
+    cache as reclaimable; None without a limit ("max", or v1's near-2**63 default)."""
+    limit = limit.strip()
+    if not limit.isdigit() or float(limit) >= 2.0 ** 60:
         return None
+    cache = 0.0
+    for line in stat.splitlines():
+        key, _, value = line.partition(" ")
+        if key == cache_key and value.strip().isdigit():
+            cache = float(value)
+    used = max(float(usage.strip() or 0) - cache, 0.0)
+    return max(float(limit) - used, 0.0)
 
 
 def check_memory(n_values: float, what: str, way_out: str) -> None:
     """Refuse, before allocating, a result of ``n_values`` float64 numbers that would take
-    more than ``limits.memory_fraction`` of the free memory (and never more than
+    more than ``limits.memory_fraction`` of the available memory (and never more than
     ``limits.max_result_bytes``), with the estimated size and ``way_out``."""
     need = float(n_values) * 8.0
     lim = limits()
@@ -379,7 +440,7 @@ def check_memory(n_values: float, what: str, way_out: str) -> None:
         raise ParameterError(
             f"{what}: would need about {_bytes_text(need)} of memory, more than the "
             f"{_bytes_text(cap)} lca allows itself ({lim.get('memory_fraction', 0.5):.0%} of the "
-            f"free memory, at most {_bytes_text(lim.get('max_result_bytes', math.inf))}); "
+            f"available memory, at most {_bytes_text(lim.get('max_result_bytes', math.inf))}); "
             f"{way_out}", parameter=what, value=n_values, bound=f"<= {_bytes_text(cap)}")
 
 

@@ -4,6 +4,7 @@ validations and the report's labels name is found in it, with the same unit and 
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -197,3 +198,50 @@ def test_values_are_checked_once_per_array():
     with pytest.raises(ParameterError, match="got -1"):
         registry.check("grid", values)
     assert registry.check("grid", values[:100]) is not None
+
+
+# --- the memory guard (check_memory) ----------------------------------------------------------
+
+MEMINFO = """MemTotal:       24683520 kB
+MemFree:          799744 kB
+MemAvailable:   23789568 kB
+Buffers:           12345 kB
+"""
+
+
+def test_meminfo_available_reads_memavailable_not_memfree():
+    """/proc/meminfo counts kB of 1024 B: 23,789,568 kB = 24,360,517,632 B; MemFree (0.8 GB)
+    is what is left after the page cache, which the kernel gives back on demand."""
+    assert registry.meminfo_available(MEMINFO) == 23_789_568 * 1024
+    assert registry.meminfo_available("MemTotal: 1 kB\nMemFree: 1 kB\n") is None
+
+
+@pytest.mark.parametrize("limit, usage, stat, key, room", [
+    ("max\n", "900\n", "inactive_file 0\n", "inactive_file", None),          # v2, no limit
+    ("9223372036854771712\n", "5\n", "", "total_inactive_file", None),       # v1, no limit
+    # 1 GiB limit, 900 MiB charged of which 400 MiB inactive cache: 1024 - 500 = 524 MiB left
+    (f"{1 << 30}\n", f"{900 << 20}\n", f"active_file 7\ninactive_file {400 << 20}\n",
+     "inactive_file", 524 << 20),
+    (f"{1 << 30}\n", f"{2 << 30}\n", "total_inactive_file 0\n", "total_inactive_file", 0),
+])
+def test_cgroup_room(limit, usage, stat, key, room):
+    assert registry.cgroup_room(limit, usage, stat, key) == room
+
+
+def test_available_memory_is_within_the_machine():
+    free = registry.available_memory()
+    if free is None:
+        pytest.skip("this platform reports no free memory")
+    try:
+        total = float(os.sysconf("SC_PHYS_PAGES")) * float(os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        pytest.skip("this platform reports no physical memory")
+    assert 0 <= free <= total
+
+
+def test_check_memory_refuses_more_than_half_the_available_memory(monkeypatch):
+    """1 GB available, memory_fraction 0.5: 5e7 float64 (0.4 GB) pass, 1e8 (0.8 GB) do not."""
+    monkeypatch.setattr(registry, "available_memory", lambda: 1e9)
+    registry.check_memory(5e7, "a sweep of 5e7 values", "stream it")
+    with pytest.raises(ParameterError, match=r"800 MB .* 500 MB .*50% of the available"):
+        registry.check_memory(1e8, "a sweep of 1e8 values", "stream it")
