@@ -54,7 +54,7 @@ import tempfile
 import threading
 import zlib
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Callable
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterator
 
 from .errors import NonFiniteError, OutputError, OverwriteError
 
@@ -430,7 +430,7 @@ def check_target(path: str | Path, force: bool = False) -> Path:
 
 
 @contextlib.contextmanager
-def _no_interrupts():
+def no_interrupts():
     """Hold off Ctrl-C while a temporary file is removed: a second SIGINT (or one a
     library re-raises, as pyarrow does after cancelling) must not cut the cleanup
     short. Pending interrupts are dropped; the one being handled goes on."""
@@ -463,6 +463,39 @@ def _output_error(path: Path, exc: OSError) -> OutputError:
     if exc.errno == errno.ENOSPC:
         reason = "no space left on the device"
     return OutputError(f"{path}: cannot write: {reason}; nothing was written")
+
+
+@contextlib.contextmanager
+def temporary_beside(path: Path, *, folder: bool = False) -> Iterator[Path]:
+    """A new temporary file (``folder=True``: an empty folder) in ``path``'s folder, named
+    ``.NAME.lca-HOST-PID-XXXX.tmp`` so that :func:`clean_stale_temps` removes it after a
+    killed process. When the block ends without having moved it away (an error,
+    Ctrl-C), it is removed, with Ctrl-C held off meanwhile. The folder is created when
+    missing and its stale temporaries removed first; an operating-system error inside
+    the block is an :class:`OutputError` naming ``path``."""
+    parent = path.parent if str(path.parent) else Path(".")
+    tmp: Path | None = None
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        clean_stale_temps(parent)
+        if folder:
+            tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(path.name), suffix=".tmp",
+                                        dir=parent))
+        else:
+            fd, name = tempfile.mkstemp(prefix=_temp_prefix(path.name), suffix=".tmp",
+                                        dir=parent)
+            os.close(fd)
+            tmp = Path(name)
+        yield tmp
+    except OSError as exc:
+        raise _output_error(path, exc) from None
+    finally:
+        if tmp is not None and os.path.lexists(tmp):
+            with no_interrupts():
+                if folder:
+                    shutil.rmtree(tmp, ignore_errors=True)
+                else:
+                    tmp.unlink(missing_ok=True)
 
 
 def _write_through(path: Path, write: Callable[[Path], None]) -> Path:
@@ -508,15 +541,7 @@ def write_atomic(path: str | Path, write: Callable[[Path], None], *, force: bool
     path = check_target(path, force)
     if _is_stream(path):
         return _write_through(path, write)
-    folder = path.parent if str(path.parent) else Path(".")
-    tmp: Path | None = None
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        clean_stale_temps(folder)
-        fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(path.name), suffix=".tmp",
-                                        dir=folder)
-        os.close(fd)
-        tmp = Path(tmp_name)
+    with temporary_beside(path) as tmp:
         write(tmp)
         sealed = _seal(tmp)
         digest = None if sealed else (hashed.hexdigest() if hashed is not None
@@ -524,16 +549,6 @@ def write_atomic(path: str | Path, write: Callable[[Path], None], *, force: bool
         _fsync(tmp)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
         os.replace(tmp, path)
-        tmp = None
-    except OSError as exc:
-        raise _output_error(path, exc) from None
-    finally:
-        if tmp is not None:
-            with _no_interrupts():
-                try:
-                    tmp.unlink()
-                except FileNotFoundError:
-                    pass
     if digest is not None:
         _record(path, digest)
     return path
@@ -695,7 +710,7 @@ def dumps_json(value: Any, *, indent: int | None = 2,
 
 
 __all__ = ["CREATOR", "written_by_lca", "check_target", "write_atomic", "write_text",
-           "clean_stale_temps", "state_dir", "neutralise", "safe_frame", "write_csv",
+           "clean_stale_temps", "temporary_beside", "no_interrupts", "state_dir", "neutralise", "safe_frame", "write_csv",
            "csv_text", "dumps_json", "plain_json", "frame_records", "component_may_be_null",
            "FORMULA_TRIGGERS", "CSV_LINE_END", "PDF_FINGERPRINT_KEY",
            "FINGERPRINT_PLACEHOLDER"]

@@ -235,6 +235,53 @@ def test_interrupted_write_leaves_target_and_no_temp(tmp_path):
     assert target.read_text() == "old\n"
 
 
+def _dataset(folder: Path, text: str):
+    """A write_dataset fill: one file, then the marker write_dataset adds."""
+    (folder / "part-000000.parquet").write_text(text)
+    yield folder
+
+
+def test_a_dataset_replaces_its_old_self_and_leaves_no_temp(tmp_path):
+    from lca.whatif.engines import write_dataset
+
+    out = tmp_path / "rows"
+    write_dataset(out, lambda d: _dataset(d, "old"), ".mark")
+    write_dataset(out, lambda d: _dataset(d, "new"), ".mark")
+    assert [p.name for p in tmp_path.iterdir()] == ["rows"]
+    assert (out / "part-000000.parquet").read_text() == "new"
+    assert sorted(p.name for p in out.iterdir()) == [".mark", "part-000000.parquet"]
+
+
+@pytest.mark.parametrize("fails_at", ["fill", "move"])
+def test_a_failed_dataset_write_leaves_the_old_dataset_and_no_temp(tmp_path, monkeypatch,
+                                                                   fails_at):
+    """Ctrl-C while the new rows are written, or a full disk when the new folder is moved
+    in after the old one was set aside: the old folder is back under its name."""
+    from lca.whatif.engines import write_dataset
+
+    out = tmp_path / "rows"
+    write_dataset(out, lambda d: _dataset(d, "old"), ".mark")
+
+    def fill(folder):
+        yield from _dataset(folder, "new")
+        if fails_at == "fill":
+            raise KeyboardInterrupt
+
+    real_replace = os.replace
+
+    def replace(src, dst):
+        if Path(dst) == out and ".old." not in Path(src).name:  # the new folder moving in
+            raise OSError(28, "No space left on device")
+        real_replace(src, dst)
+
+    if fails_at == "move":
+        monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(KeyboardInterrupt if fails_at == "fill" else OutputError):
+        write_dataset(out, fill, ".mark")
+    assert [p.name for p in tmp_path.iterdir()] == ["rows"]
+    assert (out / "part-000000.parquet").read_text() == "old"
+
+
 # --- CSV injection ----------------------------------------------------------------------
 
 NASTY = ['=HYPERLINK("http://x")', "+1", "-1", "@x", "\tcmd", "\rcr", "a\rb", "line\nbreak",

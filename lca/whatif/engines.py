@@ -138,38 +138,26 @@ def write_dataset(path: Path, fill: Callable[[Path], Iterable[Any]], marker: str
     operating-system error (a full disk) is an :class:`lca.errors.OutputError`."""
     import os
     import shutil
-    import tempfile
 
-    from ..io import _no_interrupts, _output_error, _temp_prefix, clean_stale_temps
+    from ..io import no_interrupts, temporary_beside
 
     path = check_dataset_target(Path(path), marker, force)
-    parent = path.parent if str(path.parent) else Path(".")
-    old = None
-    tmp = None
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        clean_stale_temps(parent)
-        tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(path.name), suffix=".tmp",
-                                    dir=parent))
+    with temporary_beside(path, folder=True) as tmp:
         for _ in fill(tmp):
             pass
         (tmp / marker).write_text("written by lca\n", encoding="utf-8")
-        if os.path.lexists(path):
-            old = Path(tempfile.mkdtemp(prefix=_temp_prefix(path.name + ".old"),
-                                        suffix=".tmp", dir=parent))
-            os.rmdir(old)
-            os.replace(path, old)
-        os.replace(tmp, path)
-        tmp = None
-    except OSError as exc:
-        raise _output_error(path, exc) from None
-    finally:
-        if tmp is not None:
-            with _no_interrupts():
-                shutil.rmtree(tmp, ignore_errors=True)
-                if old is not None and not os.path.lexists(path):
+        old = None
+        try:
+            if os.path.lexists(path):  # set aside under a temporary name, until the move
+                head, lca_tag, tail = tmp.name.rpartition(".lca-")
+                old = tmp.with_name(f"{head}.old{lca_tag}{tail}")
+                os.replace(path, old)
+            os.replace(tmp, path)
+        except BaseException:
+            if old is not None and os.path.lexists(old) and not os.path.lexists(path):
+                with no_interrupts():
                     os.replace(old, path)
-                    old = None
+            raise
     if old is not None:
         if old.is_dir():
             shutil.rmtree(old, ignore_errors=True)
