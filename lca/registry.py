@@ -17,6 +17,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from ._lazy import lazy_module
@@ -366,8 +367,7 @@ def available_memory() -> float | None:
     import os
 
     try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            free = meminfo_available(fh.read())
+        free = meminfo_available(Path("/proc/meminfo").read_text(encoding="ascii"))
     except OSError:
         free = None
     if free is None:
@@ -399,12 +399,8 @@ _CGROUP_FILES = (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current",
 def _cgroup_room() -> float | None:
     for limit_file, usage_file, stat_file, cache_key in _CGROUP_FILES:
         try:
-            with open(limit_file, encoding="ascii") as fh:
-                limit = fh.read()
-            with open(usage_file, encoding="ascii") as fh:
-                usage = fh.read()
-            with open(stat_file, encoding="ascii") as fh:
-                stat = fh.read()
+            limit, usage, stat = (Path(f).read_text(encoding="ascii")
+                                  for f in (limit_file, usage_file, stat_file))
         except OSError:
             continue
         return cgroup_room(limit, usage, stat, cache_key)
