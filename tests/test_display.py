@@ -8,6 +8,7 @@ import pytest
 from matplotlib.figure import Figure
 
 import lca
+from conftest import BOM_HEADER
 from lca.display import BOUNDARY, ResultFrame, esc
 
 
@@ -24,18 +25,9 @@ def test_assessment_html_has_units_boundary_and_the_study_figures(cpu):
         assert text in h, text
 
 
-HOSTILE = """\
-name: "<script>alert(1)</script>"
-kind: cpu
-lifetime: 4 years
-usage:
-  grid: 0.5 kgCO2e/kWh
-  profile:
-    - {share: 1.0, power: 100 W}
-components:
-  - {name: "<b>die</b>", type: logic, role: processor, area: 1 cm^2}
-  - {name: disk, type: storage, technology: ssd, capacity: 1 TB}
-"""
+HOSTILE = (BOM_HEADER.replace("name: tiny", 'name: "<script>alert(1)</script>"')
+           + '  - {name: "<b>die</b>", type: logic, role: processor, area: 1 cm^2}\n'
+           + "  - {name: disk, type: storage, technology: ssd, capacity: 1 TB}\n")
 
 
 def test_user_text_is_escaped(write_bom):
