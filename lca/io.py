@@ -568,7 +568,7 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
-def _safe_values(values: "pd.Index | pd.Series") -> Any:
+def safe_values(values: "pd.Index | pd.Series") -> Any:
     """Text values neutralised; numbers (and everything else) kept as they are. One
     pass over the distinct values, not the rows."""
     import numpy as np
@@ -591,14 +591,14 @@ def safe_frame(frame: "pd.DataFrame") -> "pd.DataFrame":
 
     out = frame.copy(deep=False)
     for col in out.columns:
-        safe = _safe_values(out[col])
+        safe = safe_values(out[col])
         if safe is not out[col]:
             out[col] = safe
-    out.columns = _safe_values(pd.Index(out.columns, dtype=object))
+    out.columns = safe_values(pd.Index(out.columns, dtype=object))
     if isinstance(out.index, pd.MultiIndex):
-        out.index = out.index.set_levels([_safe_values(lv) for lv in out.index.levels])
+        out.index = out.index.set_levels([safe_values(lv) for lv in out.index.levels])
     else:
-        out.index = _safe_values(out.index)
+        out.index = safe_values(out.index)
         if out.index.name is not None:
             out.index.name = neutralise(str(out.index.name))
     return out
@@ -710,7 +710,8 @@ def dumps_json(value: Any, *, indent: int | None = 2,
 
 
 __all__ = ["CREATOR", "written_by_lca", "check_target", "write_atomic", "write_text",
-           "clean_stale_temps", "temporary_beside", "no_interrupts", "state_dir", "neutralise", "safe_frame", "write_csv",
+           "clean_stale_temps", "temporary_beside", "no_interrupts", "state_dir",
+           "neutralise", "safe_frame", "safe_values", "write_csv",
            "csv_text", "dumps_json", "plain_json", "frame_records", "component_may_be_null",
            "FORMULA_TRIGGERS", "CSV_LINE_END", "PDF_FINGERPRINT_KEY",
            "FINGERPRINT_PLACEHOLDER"]

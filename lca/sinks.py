@@ -10,7 +10,8 @@ Every stream of result rows that lca writes (``lca.sweep(out=...)``, ``lca sweep
 * The file is written atomically through :func:`lca.io.write_atomic`: an interrupted
   stream leaves the old file as it was, and removes its temporary file.
 * Both formats are written by pyarrow from whole numeric columns (no per-row Python):
-  CSV with ``pyarrow.csv.CSVWriter``, Parquet with ``pyarrow.parquet.ParquetWriter``.
+  CSV lines are joined column by column with ``pyarrow.compute`` (the same bytes as
+  ``pyarrow.csv.CSVWriter`` writes), Parquet with ``pyarrow.parquet.ParquetWriter``.
   pyarrow is a core dependency of lca (see pyproject.toml).
 * Parquet files carry the unit of each column: as field metadata ``unit`` and as a JSON
   map in the schema metadata key ``lca.units`` (column -> unit; ``""`` is
@@ -31,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 import numpy as np
 
 from .errors import ParameterError
-from .io import FORMULA_TRIGGERS, neutralise, write_atomic
+from .io import neutralise, safe_values, write_atomic
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,11 +54,6 @@ PARQUET_OPTIONS: dict[str, Any] = {"compression": "snappy", "use_dictionary": Fa
 #: 250 bytes per row of a 17-column sweep, so 4 MB here; a whole 1e6-row chunk at once
 #: took 1 GB resident).
 CSV_BATCH_ROWS = 1 << 14
-
-#: Leading characters that make a spreadsheet read a text cell as a formula: the one
-#: rule of every CSV lca writes (lca.io.FORMULA_TRIGGERS).
-_FORMULA_START = FORMULA_TRIGGERS
-
 
 def output_format(path: str | Path, allowed: Iterable[str] = ("csv", "parquet")) -> str:
     """The format a file name asks for (``csv`` or ``parquet``); ParameterError for any
@@ -119,20 +115,6 @@ def frame_units(columns: Iterable[str], known: Mapping[str, str | None] | None =
 
 # --- conversion to arrow --------------------------------------------------------------------
 
-def neutralise_text(values: Any) -> Any:
-    """Text cells with a single quote before a leading ``= + - @``, tab or CR (works on a
-    numpy array or pandas Series of strings)."""
-    arr = np.asarray(values, dtype=object)
-    text = arr.astype(str)
-    risky = np.zeros(len(text), dtype=bool)
-    for ch in _FORMULA_START:
-        risky |= np.char.startswith(text.astype("U"), ch)
-    if risky.any():
-        arr = arr.copy()
-        arr[risky] = np.char.add("'", text[risky].astype("U"))
-    return arr
-
-
 def _float_array(values: np.ndarray) -> "pa.Array":
     """Floats as an arrow array without a copy; NaN and infinities become nulls."""
     import pyarrow as pa
@@ -161,10 +143,10 @@ def to_arrow(frame: "pd.DataFrame", *, for_csv: bool = False,
         elif kind == "b":
             arr = pa.array(col.to_numpy())
         else:
-            text = col.astype(str).to_numpy(dtype=object)
+            text = col.astype(str)
             if for_csv:
-                text = neutralise_text(text)
-            arr = pa.array(text, type=pa.string())
+                text = safe_values(text)
+            arr = pa.array(text.to_numpy(dtype=object), type=pa.string())
         meta = None
         if units is not None and name in units:
             meta = {b"unit": units[name].encode()}
@@ -331,4 +313,4 @@ def read_units(path: str | Path) -> dict[str, str]:
 
 
 __all__ = ["FORMATS", "UNITS_KEY", "output_format", "column_unit", "frame_units",
-           "neutralise_text", "to_arrow", "write_frames", "read_units"]
+           "to_arrow", "write_frames", "read_units"]
