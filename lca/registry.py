@@ -254,6 +254,7 @@ def to_canonical(name: str, value: Any, unit: str | None = None) -> Any:
     if isinstance(value, str) or hasattr(value, "magnitude"):
         q = value
         if isinstance(value, str):
+            value = str(value)  # numpy's str_ (a sweep axis) would print as np.str_('...')
             if not _NUMBER_FIRST.match(value):
                 raise ParameterError(f"{name}: expected a number with a unit (e.g. "
                                      f"\"{_example(p, canonical)}\"), got {value!r}",

@@ -245,3 +245,9 @@ def test_check_memory_refuses_more_than_half_the_available_memory(monkeypatch):
     registry.check_memory(5e7, "a sweep of 5e7 values", "stream it")
     with pytest.raises(ParameterError, match=r"800 MB .* 500 MB .*50% of the available"):
         registry.check_memory(1e8, "a sweep of 1e8 values", "stream it")
+
+
+def test_text_from_a_numpy_array_is_quoted_as_the_user_wrote_it():
+    """A sweep axis hands values over as numpy's str_, whose repr is np.str_('abc')."""
+    with pytest.raises(ParameterError, match=r"got 'abc'$"):
+        registry.to_canonical("grid", np.str_("abc"))
